@@ -1,0 +1,176 @@
+// Package store defines switchboard's inventory: orgs and their API keys,
+// users, provider connections, numbers, link targets (apps and agents),
+// links, and the durable record of every job. Store is the one interface
+// the worker and the API persist through; store/postgres and store/sqlite
+// implement it, and store/storetest holds the conformance suite both pass.
+//
+// Invariants are database constraints, not checks in Go: a number appears
+// once per org, and a number has at most one link.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+// ErrNotFound means no row matched (or it belongs to another org).
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict means a uniqueness constraint refused the write: the number is
+// already in the org's inventory, already linked, or the id is taken.
+var ErrConflict = errors.New("conflict")
+
+// Store persists the inventory. Every method that takes an orgID only sees
+// that org's rows: another org's id answers ErrNotFound.
+type Store interface {
+	CreateOrg(ctx context.Context, name string) (Org, error)
+	GetOrg(ctx context.Context, id int64) (Org, error)
+	GetOrgByName(ctx context.Context, name string) (Org, error)
+
+	// CreateAPIKey stores a key's hash; ErrConflict when k.ID is taken.
+	CreateAPIKey(ctx context.Context, k APIKey) error
+	// GetAPIKey finds a key by its public id (the caller compares hashes).
+	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+
+	// CreateUser adds a user; ErrConflict when u.ID is taken.
+	CreateUser(ctx context.Context, u User) (User, error)
+	GetUser(ctx context.Context, orgID int64, id string) (User, error)
+
+	// UpsertConnection stores the org's credentials for one provider account,
+	// replacing the sealed credentials of an existing (org, provider,
+	// account) connection. It returns the stored row.
+	UpsertConnection(ctx context.Context, c Connection) (Connection, error)
+	GetConnection(ctx context.Context, orgID int64, id string) (Connection, error)
+
+	// CreateNumber adds a number; ErrConflict when the org already has it.
+	CreateNumber(ctx context.Context, n Number) (Number, error)
+	GetNumber(ctx context.Context, orgID int64, e164 string) (Number, error)
+
+	// CreateTarget adds an app or an agent; ErrConflict when t.ID is taken.
+	CreateTarget(ctx context.Context, t Target) (Target, error)
+	GetTarget(ctx context.Context, orgID int64, id string) (Target, error)
+
+	// CreateLink links a number to a target; ErrConflict when the number
+	// already has a link (to this target or another).
+	CreateLink(ctx context.Context, l Link) (Link, error)
+	// GetLink returns the number's link, whatever its target.
+	GetLink(ctx context.Context, orgID int64, numberID string) (Link, error)
+
+	// SaveJob inserts or replaces the record with j.ID.
+	SaveJob(ctx context.Context, j JobRecord) error
+	GetJob(ctx context.Context, orgID int64, id string) (JobRecord, error)
+
+	// Ping checks the database is reachable.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Org is a tenant. API keys, users, numbers and targets belong to one.
+type Org struct {
+	ID        int64
+	Name      string // unique
+	CreatedAt time.Time
+}
+
+// APIKey is an org's key to the HTTP API. Only a hash of the secret part is
+// stored; the key itself is shown once, at creation.
+type APIKey struct {
+	ID        string // public part of the key, used to find the row
+	OrgID     int64
+	Hash      []byte // SHA-256 of the whole key
+	CreatedAt time.Time
+}
+
+// User owns numbers inside an org (seed 004 userId).
+type User struct {
+	ID        string // 24 hex characters
+	OrgID     int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Connection is an org's credentials for one provider account, sealed.
+// (org, provider, account) is unique.
+type Connection struct {
+	ID          string
+	OrgID       int64
+	Provider    string
+	AccountID   string // Twilio Account SID, Plivo Auth ID; empty for Telnyx
+	Credentials jobs.Sealed
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Number is an owned number in an org's inventory. (org, e164) is unique.
+type Number struct {
+	ID           string // 24 hex characters
+	OrgID        int64
+	UserID       string
+	E164         string
+	Provider     string
+	ConnectionID string
+	ProviderRef  string // the provider's id for the number
+	// Voice is the configuration switchboard set; Original is what the
+	// number had before, kept so unlinking or removal can restore it.
+	Voice    json.RawMessage
+	Original json.RawMessage
+	// JobID is the job that added the number: a retry of that job finds
+	// its own row and completes instead of reporting a duplicate.
+	JobID     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Target kinds.
+const (
+	TargetApp   = "app"
+	TargetAgent = "agent"
+)
+
+// Target is something a number can be linked to: an app (seeds 000-002)
+// or a voice agent (seed 003).
+type Target struct {
+	ID        string
+	OrgID     int64
+	Kind      string // TargetApp or TargetAgent
+	Name      string
+	AnswerURL string
+	HangupURL string
+	CreatedAt time.Time
+}
+
+// Link statuses.
+const LinkActive = "ACTIVE"
+
+// Link routes a number to a target. A number has at most one link.
+type Link struct {
+	OrgID     int64
+	NumberID  string
+	TargetID  string
+	Status    string
+	JobID     string
+	CreatedAt time.Time
+	UpdatedAt *time.Time
+}
+
+// JobRecord is the durable outcome of a job: asynq forgets finished tasks,
+// this table does not. Messages never contain credentials.
+type JobRecord struct {
+	ID           string // the asynq task id
+	OrgID        int64
+	Type         string
+	Numbers      []string
+	State        jobs.State
+	Attempts     int
+	ErrorCode    jobs.Code
+	ErrorMessage string
+	Result       json.RawMessage // the outcome data, for succeeded jobs
+	Changes      json.RawMessage // provider configuration before/after
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	FinishedAt   *time.Time
+}

@@ -1,0 +1,55 @@
+// Package jobs is switchboard's public job contract: the task types web apps
+// enqueue, their payloads, and a Client that enqueues them on asynq with
+// deterministic task ids and sealed provider credentials.
+//
+// A Go web app imports this package and talks to the same Redis as the
+// switchboard workers; apps in other languages use the HTTP API, which is
+// built on this package. It depends only on asynq and the standard library.
+package jobs
+
+import "time"
+
+// Task type names. They are stable: workers and web apps of different
+// versions agree on them.
+const (
+	// TypeAddPhone adds an owned provider number to a user's inventory and
+	// points its voice webhook at the org's default route.
+	TypeAddPhone = "number:add"
+	// TypeAttach links one or more numbers to a target (an app or an agent).
+	TypeAttach = "number:attach"
+	// TypeUnlink removes a number's link to a target and restores its
+	// default route.
+	TypeUnlink = "number:unlink"
+)
+
+// Queue names. Workers weigh them critical > default > bulk, so jobs a user
+// waits on are not starved by a batch import.
+const (
+	QueueCritical = "critical"
+	QueueDefault  = "default"
+	QueueBulk     = "bulk"
+)
+
+// Queues maps each queue to its priority weight for an asynq server.
+func Queues() map[string]int {
+	return map[string]int{QueueCritical: 6, QueueDefault: 3, QueueBulk: 1}
+}
+
+// Enqueue defaults applied by Client to every task.
+const (
+	// DefaultMaxRetry is how many times a failing task is retried before it is
+	// archived. Permanent failures are never retried.
+	DefaultMaxRetry = 10
+	// DefaultTimeout bounds one attempt of a task.
+	DefaultTimeout = 2 * time.Minute
+	// DefaultRetention keeps a finished task in Redis so that re-enqueueing
+	// the same request finds it. The durable record lives in the database.
+	DefaultRetention = 24 * time.Hour
+)
+
+// Providers switchboard can provision numbers on.
+const (
+	ProviderTwilio = "twilio"
+	ProviderPlivo  = "plivo"
+	ProviderTelnyx = "telnyx"
+)

@@ -1,0 +1,33 @@
+package jobs
+
+// State is where a job is in its life, as recorded by the worker in the
+// durable job record.
+type State string
+
+const (
+	StatePending   State = "pending"   // enqueued, not yet picked up
+	StateActive    State = "active"    // a worker is running it
+	StateRetrying  State = "retrying"  // the last attempt failed transiently; it will run again
+	StateSucceeded State = "succeeded" // terminal
+	StateFailed    State = "failed"    // terminal: a permanent error, or retries exhausted
+)
+
+// Terminal reports whether s is a final state.
+func (s State) Terminal() bool { return s == StateSucceeded || s == StateFailed }
+
+// Code classifies why a job failed. Codes are stable and safe to show:
+// the messages that accompany them never contain credentials.
+type Code string
+
+const (
+	CodeInvalidInput        Code = "invalid_input"        // the payload or a number in it is malformed
+	CodeUnsupportedProvider Code = "unsupported_provider" // no adapter for the provider
+	CodeUserNotFound        Code = "user_not_found"       // the user does not exist in the org
+	CodeDuplicate           Code = "duplicate"            // the number is already in the user's inventory
+	CodeInvalidCredentials  Code = "invalid_credentials"  // the provider rejected the credentials
+	CodeNotOwned            Code = "not_owned"            // the provider account does not own the number
+	CodeConflict            Code = "conflict"             // the number is wired elsewhere (trunk, foreign connection, another target)
+	CodeProviderRejected    Code = "provider_rejected"    // the provider refused a request permanently
+	CodeProviderUnavailable Code = "provider_unavailable" // retries exhausted on outages or rate limits
+	CodeInternal            Code = "internal"             // a bug or an infrastructure failure
+)

@@ -1,0 +1,97 @@
+// Package providers is the contract between switchboard's worker and the
+// voice providers it provisions numbers on. Each provider has one adapter
+// package (providers/twilio, ...) implementing Provider, and a simulator
+// package (providers/twilio/twiliotest, ...) that speaks the provider's wire
+// format for tests and the dev sandbox.
+//
+// Adapters return *Error values with a Kind, so callers decide between
+// retrying and giving up without parsing vendor codes.
+package providers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+)
+
+// Provider provisions numbers on one voice provider. Implementations are
+// safe for concurrent use; all state lives at the provider.
+type Provider interface {
+	// Name is the provider's stable name ("twilio", "plivo", "telnyx").
+	Name() string
+	// ValidateCredentials checks creds with the cheapest authenticated call.
+	// It returns an *Error of KindInvalidCredentials when they are refused.
+	ValidateCredentials(ctx context.Context, creds Credentials) error
+	// Lookup proves creds and finds the account's number e164 in one call,
+	// with its current voice configuration. A number the account does not
+	// own is an *Error of KindNotOwned.
+	Lookup(ctx context.Context, creds Credentials, e164 string) (Number, error)
+	// EnsureVoiceRoute makes num route inbound calls to route. It reads
+	// first and writes only what differs: re-running with the same route
+	// makes no write call. Change.Before is the configuration it replaced.
+	// A number wired elsewhere (trunk, foreign connection) is refused with
+	// KindConflict unless route.Override is set.
+	EnsureVoiceRoute(ctx context.Context, creds Credentials, num Number, route Route) (Change, error)
+}
+
+// Credentials are one provider account's secrets. Their String and
+// LogValue methods redact the secret.
+type Credentials struct {
+	AccountID string // Twilio Account SID, Plivo Auth ID; unused by Telnyx
+	Secret    string // Twilio/Plivo Auth Token, Telnyx API key
+}
+
+// String redacts the secret.
+func (c Credentials) String() string {
+	return fmt.Sprintf("{AccountID:%s Secret:[redacted]}", c.AccountID)
+}
+
+// GoString redacts the secret for %#v.
+func (c Credentials) GoString() string { return "providers.Credentials" + c.String() }
+
+// LogValue redacts the secret in log/slog output.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("account_id", c.AccountID), slog.String("secret", "[redacted]"))
+}
+
+// Number is an owned number as the provider reports it.
+type Number struct {
+	ID    string // the provider's id: Twilio PN sid, Plivo number digits, Telnyx phone number id
+	E164  string
+	Voice VoiceConfig
+}
+
+// VoiceConfig is the voice part of a number's configuration, the only part
+// switchboard reads or writes. Fields a provider lacks stay empty.
+type VoiceConfig struct {
+	VoiceURL       string `json:"voice_url,omitempty"`
+	VoiceMethod    string `json:"voice_method,omitempty"`
+	StatusCallback string `json:"status_callback,omitempty"`
+	HangupURL      string `json:"hangup_url,omitempty"`
+	// ApplicationID is a Twilio voice_application_sid, a Plivo app_id or a
+	// Telnyx connection_id: whatever the number is attached to.
+	ApplicationID string `json:"application_id,omitempty"`
+	// TrunkID is a Twilio trunk_sid: the number is wired to SIP elsewhere.
+	TrunkID string `json:"trunk_id,omitempty"`
+}
+
+// Route is the voice configuration a number should have.
+type Route struct {
+	// Name identifies the route deterministically (per org and answer URL).
+	// Providers that attach numbers to applications create-or-reuse an
+	// application with this name.
+	Name           string
+	VoiceURL       string
+	StatusCallback string
+	HangupURL      string
+	// Override allows taking a number over from a trunk or a connection
+	// switchboard did not create.
+	Override bool
+}
+
+// Change reports what EnsureVoiceRoute did.
+type Change struct {
+	Before  VoiceConfig `json:"before"`
+	After   VoiceConfig `json:"after"`
+	Changed bool        `json:"changed"` // false when the number already had the route
+}
