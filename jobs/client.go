@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,7 +99,7 @@ func (c *Client) AddPhone(ctx context.Context, r AddPhoneRequest) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override}
+	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override, RequestID: newRequestID()}
 	if err := p.Validate(); err != nil {
 		return Job{}, err
 	}
@@ -175,4 +177,13 @@ func digits(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// newRequestID returns 128 random bits in hex.
+func newRequestID() string {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
 }

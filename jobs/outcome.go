@@ -1,5 +1,10 @@
 package jobs
 
+import (
+	"encoding/json"
+	"time"
+)
+
 // State is where a job is in its life, as recorded by the worker in the
 // durable job record.
 type State string
@@ -31,3 +36,25 @@ const (
 	CodeProviderUnavailable Code = "provider_unavailable" // retries exhausted on outages or rate limits
 	CodeInternal            Code = "internal"             // a bug or an infrastructure failure
 )
+
+// Outcome is what a finished job reports: workers write it as the asynq
+// task's result when the job reaches a terminal state, and Client.Wait
+// reads it back.
+type Outcome struct {
+	State   State           `json:"state"`
+	Code    Code            `json:"code,omitempty"`    // set when State is StateFailed
+	Message string          `json:"message,omitempty"` // safe to show; never holds secrets
+	Data    json.RawMessage `json:"data,omitempty"`    // the job type's result, e.g. AddPhoneResult
+}
+
+// AddPhoneResult is the Data of a succeeded TypeAddPhone job.
+type AddPhoneResult struct {
+	NumberID    string    `json:"number_id"`
+	UserID      string    `json:"user_id"`
+	PhoneNumber string    `json:"phone_number"` // E.164
+	Provider    string    `json:"provider"`
+	CreatedAt   time.Time `json:"created_at"`
+	// Existing is true when the job found the number already added by an
+	// earlier run of itself (a retry after a crash).
+	Existing bool `json:"existing,omitempty"`
+}

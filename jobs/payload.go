@@ -21,6 +21,11 @@ type AddPhone struct {
 	// Override lets switchboard take over a number that is wired elsewhere
 	// (a Twilio SIP trunk, a foreign Telnyx connection). Off by default.
 	Override bool `json:"override,omitempty"`
+	// RequestID is unique per enqueue and shared by the task's retries. The
+	// worker tags the number row with it, so a retry after a crash finds
+	// its own row and completes, while a later request for the same number
+	// is a duplicate. Client sets it.
+	RequestID string `json:"request_id"`
 }
 
 // Attach is the payload of TypeAttach: link Numbers to TargetID.
@@ -66,6 +71,8 @@ func (p AddPhone) Validate() error {
 		return invalid("provider %q is not one of twilio, plivo, telnyx", p.Provider)
 	case p.Credentials == "":
 		return invalid("credentials are required")
+	case blank(p.RequestID):
+		return invalid("request_id is required")
 	}
 	return nil
 }

@@ -118,8 +118,9 @@ type Number struct {
 	// number had before, kept so unlinking or removal can restore it.
 	Voice    json.RawMessage
 	Original json.RawMessage
-	// JobID is the job that added the number: a retry of that job finds
-	// its own row and completes instead of reporting a duplicate.
+	// JobID is the RequestID of the job run that added the number: a retry
+	// of that run finds its own row and completes instead of reporting a
+	// duplicate, while a new request for the number is a duplicate.
 	JobID     string
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -1,0 +1,171 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/switchboardhq/switchboard/internal/phone"
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+// callEnvelope is seed 004's response shape, for successes and errors.
+type callEnvelope struct {
+	Message      string `json:"message"`
+	Status       bool   `json:"status"`
+	Code         int    `json:"code"`
+	ErrorMessage string `json:"errorMessage"`
+	Data         any    `json:"data"`
+}
+
+func callError(w http.ResponseWriter, status int, message, detail string) {
+	encode(w, status, callEnvelope{Message: message, Status: false, Code: status, ErrorMessage: detail})
+}
+
+type addPhoneRequest struct {
+	UserID      string `json:"userId"`
+	PhoneNumber string `json:"phoneNumber"`
+	Integration string `json:"integration"`
+	AuthToken   string `json:"authToken"`
+	AccSID      string `json:"accSId"`
+	// Override lets switchboard take over a number wired to a SIP trunk or a
+	// foreign connection (an extension to the seed, off by default).
+	Override bool `json:"override"`
+}
+
+type addPhoneData struct {
+	ID          string `json:"_id"`
+	UserID      string `json:"userId"`
+	PhoneNumber string `json:"phoneNumber"`
+	Integration string `json:"integration"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+// jobID is returned with 202 when the outcome is not known in time.
+type pendingData struct {
+	JobID string `json:"jobId"`
+	State string `json:"state"`
+}
+
+var objectID = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
+
+// addPhone is seed 004's POST /api/call/add-phone: it checks the request,
+// enqueues a number:add job and waits for its outcome (201 with the
+// number; 400/404/500 per the seed), or answers 202 with the job id when
+// the provider is slow.
+func (s *server) addPhone() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, err := authenticate(r.Context(), s.Store, r)
+		if err != nil {
+			s.callAuthError(w, err)
+			return
+		}
+		var req addPhoneRequest
+		if err := decode(r, &req); err != nil {
+			callError(w, http.StatusBadRequest, "Invalid request body", "body must be a JSON object")
+			return
+		}
+		if !objectID.MatchString(req.UserID) {
+			callError(w, http.StatusBadRequest, "Invalid User ID format", "userId must be 24 hexadecimal characters")
+			return
+		}
+		if !jobs.KnownProvider(req.Integration) {
+			callError(w, http.StatusBadRequest, "Unsupported integration", "integration must be one of: plivo, twilio, telnyx")
+			return
+		}
+		e164, err := phone.PlusOptional().Normalize(req.PhoneNumber)
+		if err != nil {
+			callError(w, http.StatusBadRequest, "Invalid phone number", err.Error())
+			return
+		}
+		if req.AuthToken == "" || (req.AccSID == "" && req.Integration != jobs.ProviderTelnyx) {
+			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", "authToken and accSId are required")
+			return
+		}
+		if _, err := s.Store.GetUser(r.Context(), orgID, req.UserID); errors.Is(err, store.ErrNotFound) {
+			callError(w, http.StatusNotFound, "User not found", "no user with this userId")
+			return
+		} else if err != nil {
+			s.internalError(w, err)
+			return
+		}
+		job, err := s.Jobs.AddPhone(r.Context(), jobs.AddPhoneRequest{
+			OrgID: orgID, UserID: req.UserID, PhoneNumber: e164, Provider: req.Integration,
+			Credentials: jobs.Credentials{AccountID: req.AccSID, Secret: req.AuthToken}, Override: req.Override,
+		})
+		if err != nil {
+			s.internalError(w, err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.Wait)
+		defer cancel()
+		out, err := s.Jobs.Wait(ctx, job)
+		if errors.Is(err, jobs.ErrNotFinished) {
+			w.Header().Set("Location", "/v1/jobs/"+job.ID)
+			encode(w, http.StatusAccepted, callEnvelope{Message: "Phone number is being added", Status: true, Code: http.StatusAccepted,
+				Data: pendingData{JobID: job.ID, State: string(jobs.StatePending)}})
+			return
+		}
+		if err != nil {
+			s.internalError(w, err)
+			return
+		}
+		if out.State != jobs.StateSucceeded {
+			status, message := addPhoneFailure(out.Code)
+			callError(w, status, message, out.Message)
+			return
+		}
+		var res jobs.AddPhoneResult
+		if err := json.Unmarshal(out.Data, &res); err != nil {
+			s.internalError(w, err)
+			return
+		}
+		encode(w, http.StatusCreated, callEnvelope{Message: "Phone number added successfully", Status: true, Code: http.StatusCreated,
+			Data: addPhoneData{ID: res.NumberID, UserID: res.UserID, PhoneNumber: phone.Digits(res.PhoneNumber),
+				Integration: res.Provider, CreatedAt: res.CreatedAt.UTC().Format(timeFormat)}})
+	})
+}
+
+// timeFormat is the seeds' ISO 8601 with milliseconds: 2025-05-15T10:30:00.000Z.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+// addPhoneFailure is the one table from a failed job's code to seed 004's
+// status and message.
+func addPhoneFailure(code jobs.Code) (int, string) {
+	switch code {
+	case jobs.CodeDuplicate:
+		return http.StatusBadRequest, "Phone number already exists for this user"
+	case jobs.CodeInvalidCredentials:
+		return http.StatusBadRequest, "Invalid credentials for the integration provider"
+	case jobs.CodeNotOwned:
+		return http.StatusBadRequest, "Phone number is not owned by the integration account"
+	case jobs.CodeInvalidInput:
+		return http.StatusBadRequest, "Invalid phone number"
+	case jobs.CodeUnsupportedProvider:
+		return http.StatusBadRequest, "Unsupported integration"
+	case jobs.CodeConflict:
+		return http.StatusBadRequest, "Phone number is configured elsewhere at the provider"
+	case jobs.CodeUserNotFound:
+		return http.StatusNotFound, "User not found"
+	case jobs.CodeProviderRejected, jobs.CodeProviderUnavailable:
+		return http.StatusInternalServerError, "Failed to set up integration webhooks"
+	}
+	return http.StatusInternalServerError, "Internal server error"
+}
+
+func (s *server) callAuthError(w http.ResponseWriter, err error) {
+	if errors.Is(err, errUnauthorized) {
+		callError(w, http.StatusUnauthorized, "Unauthorized", "missing or invalid API key")
+		return
+	}
+	s.internalError(w, err)
+}
+
+// internalError logs err and answers 500 without its details.
+func (s *server) internalError(w http.ResponseWriter, err error) {
+	s.Logger.Error("request failed", "error", err)
+	callError(w, http.StatusInternalServerError, "Internal server error", "")
+}

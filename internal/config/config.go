@@ -1,0 +1,113 @@
+// Package config reads switchboard's configuration from SWITCHBOARD_*
+// environment variables. Command-line flags override them (cmd/switchboard
+// binds each flag to the variable's value as its default). A variable that
+// switchboard does not know is an error, so a typo fails at start instead
+// of being silently ignored.
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Var describes one environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Usage   string
+}
+
+// Vars is every variable switchboard reads, with its default. The
+// operations guide's configuration reference mirrors this table.
+func Vars() []Var {
+	return []Var{
+		{"SWITCHBOARD_REDIS_URL", "", "Redis for the job queues: redis://, rediss:// (TLS) or redis-sentinel:// (required for worker and api)"},
+		{"SWITCHBOARD_DATABASE_URL", "", "postgres://... or sqlite:<path> (required for worker, api and migrate)"},
+		{"SWITCHBOARD_SECRET_KEY", "", "key ring sealing provider credentials: <id>:<base64 32 bytes>[,<old id>:<old key>...] (required for worker and api)"},
+		{"SWITCHBOARD_WEBHOOK_BASE_URL", "", "base URL numbers' voice webhooks point at: <base>/voice/inbound, /voice/status, /voice/hangup (required for worker)"},
+		{"SWITCHBOARD_ADDR", ":8080", "HTTP listen address of the api"},
+		{"SWITCHBOARD_CONCURRENCY", "10", "jobs a worker runs at once"},
+		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", "25s", "how long in-flight jobs may finish after SIGTERM"},
+		{"SWITCHBOARD_API_WAIT", "20s", "how long an API request waits for its job before answering 202"},
+		{"SWITCHBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
+		{"SWITCHBOARD_LOG_FORMAT", "json", "json or text"},
+		{"SWITCHBOARD_TWILIO_BASE_URL", "", "replaces https://api.twilio.com (a proxy or a simulator)"},
+		{"SWITCHBOARD_DEV_API_KEY", "", "dev only: the API key of the dev org (generated when unset)"},
+	}
+}
+
+// testPrefix marks variables read by the test suites, not by switchboard.
+const testPrefix = "SWITCHBOARD_TEST_"
+
+// CheckUnknown returns an error naming every SWITCHBOARD_* variable in
+// environ that switchboard does not read.
+func CheckUnknown(environ []string) error {
+	known := map[string]bool{}
+	for _, v := range Vars() {
+		known[v.Name] = true
+	}
+	var unknown []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "SWITCHBOARD_") && !strings.HasPrefix(name, testPrefix) && !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("unknown configuration variable(s) %s (see `switchboard help` or docs/operations.md)", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// Default returns the value getenv gives name, or the variable's default.
+func Default(getenv func(string) string, name string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	for _, v := range Vars() {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	return ""
+}
+
+// Usage returns the table entry for name, for flag help texts.
+func Usage(name string) string {
+	for _, v := range Vars() {
+		if v.Name == name {
+			return v.Usage + " (" + name + ")"
+		}
+	}
+	return name
+}
+
+// Required returns an error naming the variable when value is empty.
+func Required(name, flag, value string) error {
+	if strings.TrimSpace(value) == "" {
+		return fmt.Errorf("%s is required (or --%s)", name, flag)
+	}
+	return nil
+}
+
+// Duration parses a duration variable, naming it in the error.
+func Duration(name, value string) (time.Duration, error) {
+	d, err := time.ParseDuration(value)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s: %q is not a duration like 20s", name, value)
+	}
+	return d, nil
+}
+
+// Int parses a positive integer variable, naming it in the error.
+func Int(name, value string) (int, error) {
+	n, err := strconv.Atoi(value)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive integer", name, value)
+	}
+	return n, nil
+}

@@ -1,0 +1,103 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+// jobFunc is a handler's body: it returns the result data for a succeeded
+// job, or an error that categorize understands. rec is the job record the
+// handler may fill in (numbers, provider changes).
+type jobFunc func(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error)
+
+// job adapts a jobFunc to asynq. It keeps the durable job record up to date
+// on every attempt, writes the outcome as the task's result when the job
+// reaches a terminal state (that is what jobs.Client.Wait reads), and turns
+// permanent failures into asynq.SkipRetry.
+func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
+	return func(ctx context.Context, t *asynq.Task) error {
+		id, _ := asynq.GetTaskID(ctx)
+		retried, _ := asynq.GetRetryCount(ctx)
+		maxRetry, _ := asynq.GetMaxRetry(ctx)
+		var head struct {
+			OrgID int64 `json:"org_id"`
+		}
+		_ = json.Unmarshal(t.Payload(), &head) // a bad payload is reported by fn
+		now := time.Now().UTC()
+		rec := &store.JobRecord{ID: id, OrgID: head.OrgID, Type: t.Type(), State: jobs.StateActive, Attempts: retried + 1, CreatedAt: now, UpdatedAt: now}
+		// Attempts counts every attempt of this run, including those asynq
+		// does not count against MaxRetry (rate-limit waits) and those cut off
+		// by a crash. A terminal record belongs to an earlier run of a
+		// replaced task, and is started afresh.
+		if old, err := w.store.GetJob(ctx, head.OrgID, id); err == nil && !old.State.Terminal() {
+			rec.CreatedAt, rec.Attempts = old.CreatedAt, old.Attempts+1
+		}
+		if err := w.store.SaveJob(ctx, *rec); err != nil {
+			return internalError(fmt.Errorf("save job record: %w", err))
+		}
+
+		data, err := callSafely(ctx, fn, t, rec)
+		rec.UpdatedAt = time.Now().UTC()
+		if err == nil {
+			raw, merr := json.Marshal(data)
+			if merr != nil {
+				return internalError(merr)
+			}
+			rec.State, rec.Result, rec.FinishedAt = jobs.StateSucceeded, raw, &rec.UpdatedAt
+			return w.finish(ctx, t, rec, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, nil)
+		}
+
+		je := categorize(err)
+		rec.ErrorCode, rec.ErrorMessage = je.Code, je.Message
+		if !je.Permanent && retried < maxRetry {
+			rec.State = jobs.StateRetrying
+			if serr := w.store.SaveJob(context.WithoutCancel(ctx), *rec); serr != nil {
+				w.log.Error("save job record", "task_id", id, "error", serr)
+			}
+			return je
+		}
+		if !je.Permanent && je.Code != jobs.CodeInternal {
+			je.Code, rec.ErrorCode = jobs.CodeProviderUnavailable, jobs.CodeProviderUnavailable
+		}
+		rec.State, rec.FinishedAt = jobs.StateFailed, &rec.UpdatedAt
+		out := jobs.Outcome{State: jobs.StateFailed, Code: je.Code, Message: je.Message}
+		return w.finish(ctx, t, rec, out, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
+	}
+}
+
+// finish records a terminal state in the database and as the task result.
+// If either write fails the attempt fails and is retried, so the outcome is
+// never lost; handlers are idempotent, so the retry lands in the same state.
+func (w *Worker) finish(ctx context.Context, t *asynq.Task, rec *store.JobRecord, out jobs.Outcome, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	if serr := w.store.SaveJob(ctx, *rec); serr != nil {
+		return internalError(fmt.Errorf("save job record: %w", serr))
+	}
+	raw, merr := json.Marshal(out)
+	if merr != nil {
+		return internalError(merr)
+	}
+	if _, werr := t.ResultWriter().Write(raw); werr != nil {
+		return internalError(fmt.Errorf("write job outcome: %w", werr))
+	}
+	return err
+}
+
+// callSafely runs fn, turning a panic into an internal error so the record
+// says what happened.
+func callSafely(ctx context.Context, fn jobFunc, t *asynq.Task, rec *store.JobRecord) (data any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = internalError(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+		}
+	}()
+	return fn(ctx, t, rec)
+}
