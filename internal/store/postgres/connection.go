@@ -1,0 +1,41 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+const connectionColumns = `id, org_id, provider, account_id, credentials, created_at, updated_at`
+
+func scanConnection(row pgx.Row) (store.Connection, error) {
+	var c store.Connection
+	err := row.Scan(&c.ID, &c.OrgID, &c.Provider, &c.AccountID, &c.Credentials,
+		&c.CreatedAt, &c.UpdatedAt)
+	return c, err
+}
+
+// UpsertConnection inserts c, or, when the org already has a connection to
+// the same provider account, replaces that row's credentials and keeps its
+// id and created_at. One statement, so two racing upserts cannot both insert.
+func (s *Store) UpsertConnection(ctx context.Context, c store.Connection) (store.Connection, error) {
+	row := s.pool.QueryRow(ctx,
+		`INSERT INTO connections (id, org_id, provider, account_id, credentials, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), COALESCE($7, $6, now()))
+		ON CONFLICT (org_id, provider, account_id) DO UPDATE
+			SET credentials = excluded.credentials, updated_at = excluded.updated_at
+		RETURNING `+connectionColumns,
+		c.ID, c.OrgID, c.Provider, c.AccountID, string(c.Credentials),
+		timeArg(c.CreatedAt), timeArg(c.UpdatedAt))
+	out, err := scanConnection(row)
+	return out, translate("upsert connection", err)
+}
+
+func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (store.Connection, error) {
+	row := s.pool.QueryRow(ctx,
+		`SELECT `+connectionColumns+` FROM connections WHERE org_id = $1 AND id = $2`, orgID, id)
+	c, err := scanConnection(row)
+	return c, translate("get connection", err)
+}

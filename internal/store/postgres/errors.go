@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+// SQLSTATE codes the store translates.
+const (
+	uniqueViolation     = "23505"
+	foreignKeyViolation = "23503"
+)
+
+// translate turns PostgreSQL's refusals into the store's errors, keeping
+// the original error in the chain for the message.
+func translate(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s: %w", op, store.ErrNotFound)
+	}
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		switch e.Code {
+		case uniqueViolation:
+			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrConflict, err)
+		case foreignKeyViolation:
+			// The row referred to (an org, user, number...) does not
+			// exist, or not in this org.
+			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrNotFound, err)
+		}
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}

@@ -1,0 +1,36 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+const targetColumns = `id, org_id, kind, name, answer_url, hangup_url, created_at`
+
+func scanTarget(row pgx.Row) (store.Target, error) {
+	var t store.Target
+	err := row.Scan(&t.ID, &t.OrgID, &t.Kind, &t.Name, &t.AnswerURL, &t.HangupURL, &t.CreatedAt)
+	return t, err
+}
+
+// CreateTarget adds t. A kind other than store.TargetApp or
+// store.TargetAgent fails the table's CHECK constraint.
+func (s *Store) CreateTarget(ctx context.Context, t store.Target) (store.Target, error) {
+	row := s.pool.QueryRow(ctx,
+		`INSERT INTO targets (id, org_id, kind, name, answer_url, hangup_url, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+		RETURNING `+targetColumns,
+		t.ID, t.OrgID, t.Kind, t.Name, t.AnswerURL, t.HangupURL, timeArg(t.CreatedAt))
+	out, err := scanTarget(row)
+	return out, translate("create target", err)
+}
+
+func (s *Store) GetTarget(ctx context.Context, orgID int64, id string) (store.Target, error) {
+	row := s.pool.QueryRow(ctx,
+		`SELECT `+targetColumns+` FROM targets WHERE org_id = $1 AND id = $2`, orgID, id)
+	t, err := scanTarget(row)
+	return t, translate("get target", err)
+}

@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+const connectionColumns = `id, org_id, provider, account_id, credentials, created_at, updated_at`
+
+func scanConnection(row scanner) (store.Connection, error) {
+	var c store.Connection
+	err := row.Scan(&c.ID, &c.OrgID, &c.Provider, &c.AccountID, &c.Credentials,
+		timeColumn{&c.CreatedAt}, timeColumn{&c.UpdatedAt})
+	return c, err
+}
+
+// UpsertConnection inserts c, or, when the org already has a connection to
+// the same provider account, replaces that row's credentials and keeps its
+// id and created_at. One statement, so two racing upserts cannot both insert.
+func (s *Store) UpsertConnection(ctx context.Context, c store.Connection) (store.Connection, error) {
+	created := orNow(c.CreatedAt)
+	updated := c.UpdatedAt
+	if updated.IsZero() {
+		updated = created
+	}
+	row := s.db.QueryRowContext(ctx,
+		`INSERT INTO connections (id, org_id, provider, account_id, credentials, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, provider, account_id) DO UPDATE
+			SET credentials = excluded.credentials, updated_at = excluded.updated_at
+		RETURNING `+connectionColumns,
+		c.ID, c.OrgID, c.Provider, c.AccountID, c.Credentials,
+		timeValue(created), timeValue(updated))
+	out, err := scanConnection(row)
+	return out, translate("upsert connection", err)
+}
+
+func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (store.Connection, error) {
+	row := s.db.QueryRowContext(ctx,
+		`SELECT `+connectionColumns+` FROM connections WHERE org_id = ? AND id = ?`, orgID, id)
+	c, err := scanConnection(row)
+	return c, translate("get connection", err)
+}

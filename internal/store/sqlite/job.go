@@ -1,0 +1,76 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+// SaveJob inserts j, or replaces every field of the record with j.ID but
+// created_at, which stays the first save's.
+func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
+	numbers, err := numbersValue(j.Numbers)
+	if err != nil {
+		return fmt.Errorf("sqlite: save job: %w", err)
+	}
+	created := orNow(j.CreatedAt)
+	updated := j.UpdatedAt
+	if updated.IsZero() {
+		updated = created
+	}
+	_, err = s.db.ExecContext(ctx,
+		`INSERT INTO jobs (id, org_id, type, numbers, state, attempts, error_code,
+			error_message, result, changes, created_at, updated_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			org_id = excluded.org_id,
+			type = excluded.type,
+			numbers = excluded.numbers,
+			state = excluded.state,
+			attempts = excluded.attempts,
+			error_code = excluded.error_code,
+			error_message = excluded.error_message,
+			result = excluded.result,
+			changes = excluded.changes,
+			updated_at = excluded.updated_at,
+			finished_at = excluded.finished_at`,
+		j.ID, j.OrgID, j.Type, numbers, j.State, j.Attempts, j.ErrorCode,
+		j.ErrorMessage, jsonValue(j.Result), jsonValue(j.Changes),
+		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt))
+	return translate("save job", err)
+}
+
+func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
+	var (
+		j       store.JobRecord
+		numbers string
+	)
+	err := s.db.QueryRowContext(ctx,
+		`SELECT id, org_id, type, numbers, state, attempts, error_code, error_message,
+			result, changes, created_at, updated_at, finished_at
+		FROM jobs WHERE org_id = ? AND id = ?`, orgID, id,
+	).Scan(&j.ID, &j.OrgID, &j.Type, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
+		jsonColumn{&j.Result}, jsonColumn{&j.Changes},
+		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt})
+	if err != nil {
+		return store.JobRecord{}, translate("get job", err)
+	}
+	if err := json.Unmarshal([]byte(numbers), &j.Numbers); err != nil {
+		return store.JobRecord{}, fmt.Errorf("sqlite: get job: numbers: %w", err)
+	}
+	if len(j.Numbers) == 0 {
+		j.Numbers = nil // what SaveJob stored as []
+	}
+	return j, nil
+}
+
+// numbersValue is the job's numbers as a JSON array; nil is stored as [].
+func numbersValue(numbers []string) (string, error) {
+	if numbers == nil {
+		return "[]", nil
+	}
+	b, err := json.Marshal(numbers)
+	return string(b), err
+}

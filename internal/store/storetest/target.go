@@ -1,0 +1,51 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+func testTarget(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	for _, want := range []store.Target{
+		{ID: newID(), OrgID: a.ID, Kind: store.TargetApp, Name: "IVR",
+			AnswerURL: "https://app.example/answer", HangupURL: "https://app.example/hangup"},
+		{ID: newID(), OrgID: a.ID, Kind: store.TargetAgent, Name: "Receptionist",
+			AnswerURL: "wss://agent.example/stream"},
+	} {
+		tg, err := s.CreateTarget(ctx, want)
+		if err != nil {
+			t.Fatalf("CreateTarget(%s): %v", want.Kind, err)
+		}
+		if diff := cmp.Diff(want, tg, cmpopts.IgnoreFields(store.Target{}, "CreatedAt")); diff != "" {
+			t.Errorf("CreateTarget(%s) mismatch (-want +got):\n%s", want.Kind, diff)
+		}
+		checkCreated(t, "CreatedAt", tg.CreatedAt)
+		got, err := s.GetTarget(ctx, a.ID, tg.ID)
+		if err != nil {
+			t.Fatalf("GetTarget: %v", err)
+		}
+		if diff := cmp.Diff(tg, got); diff != "" {
+			t.Errorf("GetTarget(%s) mismatch (-want +got):\n%s", want.Kind, diff)
+		}
+		_, err = s.GetTarget(ctx, b.ID, tg.ID)
+		wantErr(t, "GetTarget(other org)", err, store.ErrNotFound)
+		_, err = s.CreateTarget(ctx, store.Target{ID: tg.ID, OrgID: b.ID, Kind: store.TargetApp})
+		wantErr(t, "CreateTarget(duplicate id)", err, store.ErrConflict)
+	}
+
+	_, err := s.GetTarget(ctx, a.ID, newID())
+	wantErr(t, "GetTarget(unknown)", err, store.ErrNotFound)
+
+	// The kind is checked by the database.
+	_, err = s.CreateTarget(ctx, store.Target{ID: newID(), OrgID: a.ID, Kind: "trunk"})
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("CreateTarget(kind trunk): error = %v, want a constraint error", err)
+	}
+}
