@@ -1,0 +1,173 @@
+package twiliotest
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// AccountStatus is a Twilio account's status.
+type AccountStatus string
+
+// The account statuses Twilio reports.
+const (
+	StatusActive    AccountStatus = "active"
+	StatusSuspended AccountStatus = "suspended"
+	StatusClosed    AccountStatus = "closed"
+)
+
+// Account is a snapshot of one simulated account.
+type Account struct {
+	SID          string
+	AuthToken    string
+	FriendlyName string
+	Status       AccountStatus
+	Type         string // "Full" or "Trial"
+	DateCreated  time.Time
+	DateUpdated  time.Time
+}
+
+// account is an Account with the numbers it owns, in creation order (the
+// order lists return them in).
+type account struct {
+	Account
+	numbers []*Number
+	bySID   map[string]*Number
+	byE164  map[string]*Number
+}
+
+var (
+	accountSIDPattern = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	e164Pattern       = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+)
+
+// AddAccount creates an account with an auth token, active, or replaces
+// the token of an existing one. The SDK refuses non-alphanumeric tokens
+// before sending anything, so tokens should be alphanumeric.
+func (s *Server) AddAccount(sid, token string) error {
+	if !accountSIDPattern.MatchString(sid) {
+		return fmt.Errorf("twiliotest: account SID %q is not AC followed by 32 hex digits", sid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now().UTC()
+	if a, ok := s.accounts[sid]; ok {
+		a.AuthToken = token
+		a.DateUpdated = now
+		return nil
+	}
+	s.accounts[sid] = &account{
+		Account: Account{
+			SID:          sid,
+			AuthToken:    token,
+			FriendlyName: sid,
+			Status:       StatusActive,
+			Type:         "Full",
+			DateCreated:  now,
+			DateUpdated:  now,
+		},
+		bySID:  map[string]*Number{},
+		byE164: map[string]*Number{},
+	}
+	return nil
+}
+
+// Account returns a snapshot of an account.
+func (s *Server) Account(sid string) (Account, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[sid]
+	if !ok {
+		return Account{}, false
+	}
+	return a.Account, true
+}
+
+// UpdateAccount changes an account in place, as someone working in
+// Twilio's console would (friendly name, type, status, token).
+func (s *Server) UpdateAccount(sid string, change func(*Account)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[sid]
+	if !ok {
+		return fmt.Errorf("twiliotest: no account %s", sid)
+	}
+	c := a.Account
+	change(&c)
+	c.SID = sid // the key cannot change
+	if c != a.Account {
+		c.DateUpdated = s.now().UTC()
+	}
+	a.Account = c
+	return nil
+}
+
+// SetAccountStatus sets an account's status. The simulator only reports it
+// (see the package documentation).
+func (s *Server) SetAccountStatus(sid string, status AccountStatus) error {
+	switch status {
+	case StatusActive, StatusSuspended, StatusClosed:
+	default:
+		return fmt.Errorf("twiliotest: unknown account status %q", status)
+	}
+	return s.UpdateAccount(sid, func(a *Account) { a.Status = status })
+}
+
+// accountJSON is the api.v2010.account schema, every field included.
+type accountJSON struct {
+	AuthToken       string            `json:"auth_token"`
+	DateCreated     string            `json:"date_created"`
+	DateUpdated     string            `json:"date_updated"`
+	FriendlyName    string            `json:"friendly_name"`
+	OwnerAccountSID string            `json:"owner_account_sid"`
+	SID             string            `json:"sid"`
+	Status          AccountStatus     `json:"status"`
+	SubresourceURIs map[string]string `json:"subresource_uris"`
+	Type            string            `json:"type"`
+	URI             string            `json:"uri"`
+}
+
+func (a *Account) wire() accountJSON {
+	base := apiRoot + a.SID
+	// The subresources Twilio lists for an account (from the OpenAPI example).
+	subs := map[string]string{
+		"addresses":               base + "/Addresses.json",
+		"applications":            base + "/Applications.json",
+		"authorized_connect_apps": base + "/AuthorizedConnectApps.json",
+		"available_phone_numbers": base + "/AvailablePhoneNumbers.json",
+		"balance":                 base + "/Balance.json",
+		"calls":                   base + "/Calls.json",
+		"conferences":             base + "/Conferences.json",
+		"connect_apps":            base + "/ConnectApps.json",
+		"incoming_phone_numbers":  base + "/IncomingPhoneNumbers.json",
+		"keys":                    base + "/Keys.json",
+		"messages":                base + "/Messages.json",
+		"notifications":           base + "/Notifications.json",
+		"outgoing_caller_ids":     base + "/OutgoingCallerIds.json",
+		"queues":                  base + "/Queues.json",
+		"recordings":              base + "/Recordings.json",
+		"short_codes":             base + "/SMS/ShortCodes.json",
+		"signing_keys":            base + "/SigningKeys.json",
+		"sip":                     base + "/SIP.json",
+		"transcriptions":          base + "/Transcriptions.json",
+		"usage":                   base + "/Usage.json",
+	}
+	return accountJSON{
+		AuthToken:       a.AuthToken,
+		DateCreated:     twilioTime(a.DateCreated),
+		DateUpdated:     twilioTime(a.DateUpdated),
+		FriendlyName:    a.FriendlyName,
+		OwnerAccountSID: a.SID, // a main account owns itself
+		SID:             a.SID,
+		Status:          a.Status,
+		SubresourceURIs: subs,
+		Type:            a.Type,
+		URI:             base + ".json",
+	}
+}
+
+// twilioTime formats t as Twilio does: RFC 1123 with a numeric zone, always
+// GMT ("Mon, 02 Jan 2006 15:04:05 +0000").
+func twilioTime(t time.Time) string {
+	return t.UTC().Format(time.RFC1123Z)
+}

@@ -1,0 +1,44 @@
+// Package twiliotest is an in-memory simulator of the part of Twilio's
+// 2010-04-01 REST API that switchboard uses: fetching an account, listing
+// and fetching incoming phone numbers, and updating a number's voice
+// configuration.
+//
+// It exists so that adapter tests, benchmarks and the dev sandbox exercise
+// the real twilio-go SDK, unchanged, against something that answers like
+// Twilio: the same paths, Basic auth, form-encoded bodies, JSON field names,
+// null-versus-empty conventions, paging envelope and error bodies. Point the
+// SDK at a Server with an http.RoundTripper that rewrites the scheme and host
+// of https://api.twilio.com (and adds a path prefix when the Server is
+// mounted under one with http.StripPrefix; the URIs it returns are relative
+// to the API root, as Twilio's are, so paging keeps working under a prefix).
+// The package's tests validate every exchange against Twilio's published
+// OpenAPI description so the simulator cannot silently drift from the real
+// API.
+//
+// A Server also injects the failures an adapter has to survive (latency,
+// 500s, requests that hang until the client gives up, bursts of 429s, a
+// per-account concurrency limit, and writes that are applied but answered
+// with a 500), deterministically from a seed; see Faults.
+//
+// Where Twilio's behaviour is not documented, the simulator chooses:
+//   - Valid credentials used on another account's path answer 404 with code
+//     20404, not 401 or 403: Twilio reports resources outside the
+//     authenticated account as not found (subaccounts are not simulated).
+//   - An account's status (active, suspended, closed) is reported by the
+//     account fetch but not enforced: requests keep working, so adapters
+//     must check the status themselves, as PROVIDERS.md asks.
+//   - Empty values are rendered as Twilio's published examples render them:
+//     voice_url, voice_fallback_url, trunk_sid and the other resource SIDs
+//     as null; sms_url, sms_fallback_url, status_callback and the
+//     application SIDs as "". Adapters must treat both as "not set".
+//   - Update parameters are validated as documented, no more leniently:
+//     methods must be exactly GET or POST, URLs absolute http(s) (or empty,
+//     which clears them), SIDs well formed (or empty, which detaches the
+//     application or trunk). Errors are 400s with code 21502 for URLs,
+//     21218 for application SIDs and 20001 otherwise. Parameters the
+//     simulator does not model (EmergencyStatus, AddressSid, BundleSid,
+//     ...) are ignored, as Twilio ignores unknown ones; an AccountSid other
+//     than the number's (a transfer) is refused.
+//   - Page URIs carry a PageToken ("PA" and the SID of the previous page's
+//     last number), as Twilio's next_page_uri does.
+package twiliotest

@@ -1,0 +1,77 @@
+package twiliotest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+)
+
+// Twilio error codes the simulator answers with.
+const (
+	CodeInvalidParameter   = 20001 // a parameter failed validation (non-URL)
+	CodeAuthenticate       = 20003 // missing or wrong credentials
+	CodeNotFound           = 20404 // unknown resource, or another account's
+	CodeTooManyRequests    = 20429 // rate or concurrency limit: never processed
+	CodeInternalError      = 20500 // injected server error
+	CodeInvalidURL         = 21502 // a callback URL failed validation
+	CodeInvalidApplication = 21218 // an application SID failed validation
+)
+
+// apiError is Twilio's error body, field order included: twilio-go decodes
+// it into a *client.TwilioRestError.
+type apiError struct {
+	Code     int    `json:"code"`
+	Message  string `json:"message"`
+	MoreInfo string `json:"more_info"`
+	Status   int    `json:"status"`
+}
+
+func newAPIError(status, code int, message string) *apiError {
+	return &apiError{
+		Code:     code,
+		Message:  message,
+		MoreInfo: "https://www.twilio.com/docs/errors/" + strconv.Itoa(code),
+		Status:   status,
+	}
+}
+
+func errNotFound(path string) *apiError {
+	return newAPIError(http.StatusNotFound, CodeNotFound,
+		"The requested resource "+path+" was not found")
+}
+
+func errInvalid(code int, message string) *apiError {
+	return newAPIError(http.StatusBadRequest, code, message)
+}
+
+func errInternal() *apiError {
+	return newAPIError(http.StatusInternalServerError, CodeInternalError, "Internal Server Error")
+}
+
+func errTooManyRequests() *apiError {
+	return newAPIError(http.StatusTooManyRequests, CodeTooManyRequests, "Too Many Requests")
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, e.Status, e)
+}
+
+// writeJSON writes v the way Twilio does: compact, without HTML escaping
+// (list URIs hold '&'), and without a trailing newline, so bodies compare
+// byte for byte with Twilio's documented ones.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a programming error can get here: every value is a plain struct.
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,292 @@
+package twiliotest
+
+import (
+	"context"
+	"crypto/subtle"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// apiRoot is the path every simulated resource lives under.
+const apiRoot = "/2010-04-01/Accounts/"
+
+// maxFormBytes bounds an update's body; Twilio's are a few hundred bytes.
+const maxFormBytes = 1 << 20
+
+// Server is a simulated Twilio REST API. It is an http.Handler, safe for
+// concurrent use; set its state up with AddAccount and AddNumber, and
+// inspect it with Number and Calls.
+type Server struct {
+	now  func() time.Time
+	done chan struct{} // closed by Close: releases hung requests
+	once sync.Once
+
+	mu       sync.Mutex
+	rng      *rand.Rand // guarded by mu: *rand.Rand is not safe for concurrent use
+	accounts map[string]*account
+	faults   Faults
+	inflight map[string]int // requests in flight per account, for MaxConcurrent
+	calls    map[string]int
+	reads    int
+	writes   int
+	applied  int
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithSeed seeds the random source behind the faults' fractions and jitter.
+// Servers with the same seed and the same sequence of requests inject the
+// same faults. Without it the seed is 1.
+func WithSeed(seed uint64) Option {
+	return func(s *Server) { s.rng = rand.New(rand.NewPCG(seed, seed)) }
+}
+
+// WithClock sets the clock behind date_created and date_updated.
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) { s.now = now }
+}
+
+// New returns a Server with no accounts and no faults.
+func New(opts ...Option) *Server {
+	s := &Server{
+		now:      time.Now,
+		done:     make(chan struct{}),
+		accounts: map[string]*account{},
+		inflight: map[string]int{},
+		calls:    map[string]int{},
+	}
+	WithSeed(1)(s)
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
+}
+
+// Close releases requests hung by TimeoutRate and cuts injected latency
+// short; requests that would hang later fail at once with a 500. Call it before closing the http server the Server is mounted
+// on, whose Close waits for every handler to return.
+func (s *Server) Close() {
+	s.once.Do(func() { close(s.done) })
+}
+
+// target is what a request path names.
+type target struct {
+	endpoint string
+	account  string // the {AccountSid} (or account {Sid}) in the path
+	number   string // the IncomingPhoneNumber {Sid}, for the instance paths
+}
+
+// route maps a request to one of the simulated endpoints, or to
+// EndpointOther. Paths are those of the API root: mount the Server with
+// http.StripPrefix to serve it under a prefix.
+func route(method, path string) target {
+	rest, ok := strings.CutPrefix(path, apiRoot)
+	if !ok {
+		return target{endpoint: EndpointOther}
+	}
+	parts := strings.Split(rest, "/")
+	switch len(parts) {
+	case 1:
+		if sid, ok := strings.CutSuffix(parts[0], ".json"); ok && sid != "" && method == http.MethodGet {
+			return target{endpoint: EndpointFetchAccount, account: sid}
+		}
+	case 2:
+		if parts[0] != "" && parts[1] == "IncomingPhoneNumbers.json" && method == http.MethodGet {
+			return target{endpoint: EndpointListNumbers, account: parts[0]}
+		}
+	case 3:
+		pn, ok := strings.CutSuffix(parts[2], ".json")
+		if !ok || pn == "" || parts[0] == "" || parts[1] != "IncomingPhoneNumbers" {
+			break
+		}
+		switch method {
+		case http.MethodGet:
+			return target{endpoint: EndpointFetchNumber, account: parts[0], number: pn}
+		case http.MethodPost:
+			return target{endpoint: EndpointUpdateNumber, account: parts[0], number: pn}
+		}
+	}
+	return target{endpoint: EndpointOther}
+}
+
+// ServeHTTP answers like api.twilio.com, after applying the faults.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	t := route(r.Method, r.URL.Path)
+	// Twilio's concurrency limit is per account: the one authenticating.
+	limitKey, _, _ := r.BasicAuth()
+	if limitKey == "" {
+		limitKey = t.account
+	}
+
+	// Counting, deciding and taking the in-flight slot happen under one
+	// lock, so a test that sees a call counted knows its slot is held.
+	s.mu.Lock()
+	s.count(r.Method, t.endpoint)
+	v := s.decide(limitKey)
+	if !v.rateLimit {
+		s.inflight[limitKey]++
+	}
+	s.mu.Unlock()
+
+	if v.rateLimit {
+		if v.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(v.retryAfter))
+		}
+		writeError(w, errTooManyRequests())
+		return
+	}
+	defer s.release(limitKey)
+
+	if !s.sleep(r.Context(), v.delay) {
+		return // the client gave up; nobody reads an answer
+	}
+	if v.hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+			writeError(w, errInternal())
+		}
+		return
+	}
+	if v.fail {
+		writeError(w, errInternal())
+		return
+	}
+	s.serve(w, r, t)
+}
+
+func (s *Server) release(limitKey string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[limitKey]--; s.inflight[limitKey] <= 0 {
+		delete(s.inflight, limitKey)
+	}
+}
+
+// sleep waits d, and reports false when ctx ended first.
+func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-s.done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// serve authenticates the request and dispatches it.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, t target) {
+	user, pass, ok := r.BasicAuth()
+	s.mu.Lock()
+	a := s.accounts[user]
+	var token string
+	if a != nil {
+		token = a.AuthToken
+	}
+	s.mu.Unlock()
+	if !ok || a == nil || subtle.ConstantTimeCompare([]byte(pass), []byte(token)) != 1 {
+		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
+		writeError(w, newAPIError(http.StatusUnauthorized, CodeAuthenticate, "Authenticate"))
+		return
+	}
+	if t.endpoint == EndpointOther || t.account != user {
+		// Another account's resources are "not found" to this one.
+		writeError(w, errNotFound(r.URL.Path))
+		return
+	}
+
+	switch t.endpoint {
+	case EndpointFetchAccount:
+		s.fetchAccount(w, t)
+	case EndpointListNumbers:
+		s.listNumbers(w, r, t)
+	case EndpointFetchNumber:
+		s.fetchNumber(w, r, t)
+	case EndpointUpdateNumber:
+		s.updateNumber(w, r, t)
+	}
+}
+
+func (s *Server) fetchAccount(w http.ResponseWriter, t target) {
+	s.mu.Lock()
+	body := s.accounts[t.account].wire()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) listNumbers(w http.ResponseWriter, r *http.Request, t target) {
+	q, apiErr := parseListQuery(r.URL.Query())
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	s.mu.Lock()
+	var matching []*Number
+	for _, n := range s.accounts[t.account].numbers {
+		if q.matches(n) {
+			matching = append(matching, n)
+		}
+	}
+	body := q.cut(t.account, matching)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) fetchNumber(w http.ResponseWriter, r *http.Request, t target) {
+	s.mu.Lock()
+	n, ok := s.accounts[t.account].bySID[t.number]
+	var body numberJSON
+	if ok {
+		body = n.wire()
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, errNotFound(r.URL.Path))
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, errInvalid(CodeInvalidParameter, "the request body is not a valid form"))
+		return
+	}
+	s.mu.Lock()
+	n, ok := s.accounts[t.account].bySID[t.number]
+	if !ok {
+		s.mu.Unlock()
+		writeError(w, errNotFound(r.URL.Path))
+		return
+	}
+	changed, apiErr := applyUpdate(n, r.PostForm)
+	if apiErr != nil {
+		s.mu.Unlock()
+		writeError(w, apiErr)
+		return
+	}
+	if changed {
+		n.DateUpdated = s.now().UTC()
+		s.applied++
+	}
+	ambiguous := s.takeAmbiguousWrite()
+	body := n.wire()
+	s.mu.Unlock()
+	if ambiguous {
+		writeError(w, errInternal())
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
