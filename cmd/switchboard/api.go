@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
+	s := &settings{}
+	cmd := &cobra.Command{
+		Use:   "api",
+		Short: "Run the HTTP API (production; stateless, scale behind a load balancer)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := s.require("redis", "database", "secret-key"); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			d, err := s.deps(ctx, stderr)
+			if err != nil {
+				return err
+			}
+			defer d.close()
+			ln, err := net.Listen("tcp", s.addr)
+			if err != nil {
+				return err
+			}
+			d.log.Info("api listening", "addr", ln.Addr().String())
+			return serveHTTP(ctx, ln, d.apiHandler(), d.log)
+		},
+	}
+	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format")
+	return cmd
+}
+
+// apiHandler is the API on the deps' store and queue.
+func (d *deps) apiHandler() http.Handler {
+	return api.NewServer(api.Params{
+		Store:  d.store,
+		Jobs:   jobs.NewClient(d.rdb, d.keys, jobs.Options{}),
+		Ping:   func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
+		Logger: d.log,
+		Wait:   d.tune.apiWait,
+	})
+}
+
+// serveHTTP serves h on ln until ctx ends, then drains requests for up to
+// ten seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutCtx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboardhq/switchboard/internal/worker"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
+)
+
+// deps are the pieces worker, api and dev share, built in a visible order:
+// config -> store -> secrets -> providers -> queue.
+type deps struct {
+	log       *slog.Logger
+	tune      tuning
+	store     migrator
+	keys      *jobs.KeyRing
+	providers []providers.Provider
+	rdb       redis.UniversalClient
+	closers   []func() error
+}
+
+// deps opens everything the settings name. On error, what was opened is
+// closed again.
+func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err error) {
+	d := &deps{}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if d.tune, err = s.tuning(); err != nil {
+		return nil, err
+	}
+	if d.log, err = newLogger(stderr, s.logLevel, s.logFormat); err != nil {
+		return nil, err
+	}
+	if d.store, err = openStore(ctx, s.databaseURL); err != nil {
+		return nil, err
+	}
+	d.closers = append(d.closers, d.store.Close)
+	if d.keys, err = parseKeys(s.secretKey); err != nil {
+		return nil, err
+	}
+	if d.providers, err = newProviders(s); err != nil {
+		return nil, err
+	}
+	if s.redisURL != "" {
+		if d.rdb, err = openRedis(ctx, s.redisURL); err != nil {
+			return nil, err
+		}
+		d.closers = append(d.closers, d.rdb.Close)
+	}
+	return d, nil
+}
+
+func (d *deps) worker(webhookBaseURL string) (*worker.Worker, error) {
+	return worker.New(worker.Params{
+		Store: d.store, Keys: d.keys, Providers: d.providers, WebhookBaseURL: webhookBaseURL,
+		Logger: d.log, Concurrency: d.tune.concurrency, ShutdownTimeout: d.tune.shutdownTimeout,
+	})
+}
+
+func (d *deps) close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
+	}
+}

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/internal/sandbox"
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
+)
+
+// Dev defaults: everything embedded, nothing to install.
+const (
+	devAddr     = "127.0.0.1:8080"
+	devDatabase = "sqlite:./switchboard-dev.db"
+	devOrg      = "dev"
+	devUserID   = "64e5f12345abcdef12345678"
+)
+
+func devCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
+	s := &settings{}
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run everything in one process: embedded Redis, SQLite, worker, API and provider sandbox",
+		Long: `dev runs switchboard with zero setup: an in-process Redis (miniredis), a SQLite
+file, the worker, the HTTP API and simulated Twilio, Plivo and Telnyx accounts
+under /sandbox. --redis and --database switch to real services.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDev(cmd.Context(), s, getenv, stdout, stderr)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&s.addr, "addr", devAddr, "HTTP listen address")
+	fs.StringVar(&s.redisURL, "redis", getenv("SWITCHBOARD_REDIS_URL"), "Redis URL (default: embedded miniredis)")
+	fs.StringVar(&s.databaseURL, "database", or(getenv("SWITCHBOARD_DATABASE_URL"), devDatabase), "database URL")
+	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "shutdown-timeout", "api-wait")
+	fs.StringVar(&s.logLevel, "log-level", or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"), "log level")
+	fs.StringVar(&s.logFormat, "log-format", or(getenv("SWITCHBOARD_LOG_FORMAT"), "text"), "log format")
+	return cmd
+}
+
+func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout, stderr io.Writer) error {
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (choose another with --addr): %w", s.addr, err)
+	}
+	defer ln.Close()
+	serverURL := "http://" + ln.Addr().String()
+
+	redisNote := s.redisURL
+	if s.redisURL == "" {
+		mr := miniredis.NewMiniRedis()
+		if err := mr.Start(); err != nil {
+			return fmt.Errorf("embedded redis: %w", err)
+		}
+		defer mr.Close()
+		s.redisURL, redisNote = "redis://"+mr.Addr(), "embedded (miniredis, in memory)"
+	}
+	if s.secretKey == "" {
+		if s.secretKey, err = devSecretKey(s.databaseURL); err != nil {
+			return err
+		}
+	}
+	if s.webhookBaseURL == "" {
+		s.webhookBaseURL = serverURL + "/dev/webhooks"
+	}
+	sb := sandbox.New()
+	s.twilioBaseURL = sandbox.BaseURL(serverURL, "twilio")
+
+	d, err := s.deps(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if err := d.store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	key, err := seedDev(ctx, d.store, getenv("SWITCHBOARD_DEV_API_KEY"))
+	if err != nil {
+		return fmt.Errorf("seed dev org: %w", err)
+	}
+	w, err := d.worker(s.webhookBaseURL)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(sandbox.Prefix+"/", sb.Handler())
+	mux.Handle("/", d.apiHandler())
+
+	workerErr := make(chan error, 1)
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	defer stopWorker()
+	go func() { workerErr <- runWorker(workerCtx, w, d.rdb, d.log) }()
+
+	printBanner(stdout, serverURL, key, s.databaseURL, redisNote)
+	err = serveHTTP(ctx, ln, mux, d.log)
+	stopWorker()
+	if werr := <-workerErr; err == nil {
+		err = werr
+	}
+	return err
+}
+
+// seedDev makes sure the dev org, its user and an API key exist, and
+// returns the key: SWITCHBOARD_DEV_API_KEY when set, else a new one.
+func seedDev(ctx context.Context, st store.Store, fixedKey string) (string, error) {
+	org, err := st.GetOrgByName(ctx, devOrg)
+	if errors.Is(err, store.ErrNotFound) {
+		org, err = st.CreateOrg(ctx, devOrg)
+	}
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.CreateUser(ctx, store.User{ID: devUserID, OrgID: org.ID, Name: "Dev User"}); err != nil && !errors.Is(err, store.ErrConflict) {
+		return "", err
+	}
+	plain, k := api.NewAPIKey(org.ID)
+	if fixedKey != "" {
+		plain, k = fixedKey, api.APIKeyFor(org.ID, fixedKey)
+	}
+	if err := st.CreateAPIKey(ctx, k); err != nil && !errors.Is(err, store.ErrConflict) {
+		return "", err
+	}
+	return plain, nil
+}
+
+// devSecretKey keeps the dev key ring in a file beside the SQLite database
+// (or in the working directory), so sealed credentials survive restarts.
+func devSecretKey(databaseURL string) (string, error) {
+	path := "switchboard-dev.key"
+	if p, ok := strings.CutPrefix(databaseURL, "sqlite:"); ok {
+		path = strings.TrimPrefix(p, "//") + ".key"
+	}
+	if b, err := os.ReadFile(path); err == nil {
+		return strings.TrimSpace(string(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	key := jobs.GenerateKey()
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write dev secret key: %w", err)
+	}
+	return key, nil
+}
+
+func printBanner(w io.Writer, serverURL, key, database, redisNote string) {
+	body := fmt.Sprintf(`{"userId":"%s","phoneNumber":"12125551234","integration":"twilio","authToken":"%s","accSId":"%s"}`,
+		devUserID, twiliotest.SandboxAuthToken, twiliotest.SandboxAccountSID)
+	fmt.Fprintf(w, `switchboard dev is running at %s
+  API key:  %s
+  database: %s
+  redis:    %s
+  sandbox:  %s/{twilio}
+
+Add the sandbox Twilio number +12125551234 to the dev user:
+curl -sS -X POST %s/api/call/add-phone -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'
+
+Press Ctrl+C to stop.
+`, serverURL, key, database, redisNote, serverURL+sandbox.Prefix, serverURL, key, body)
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/version"
+)
+
+// run is the whole program: main only supplies the process's context,
+// arguments, environment and output streams, so tests can run any
+// subcommand in-process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if err := config.CheckUnknown(visibleEnviron(getenv)); err != nil {
+		return err
+	}
+	root := &cobra.Command{
+		Use:           "switchboard",
+		Short:         "Provision phone numbers across Twilio, Plivo and Telnyx",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		devCommand(getenv, stdout, stderr),
+		workerCommand(getenv, stderr),
+		apiCommand(getenv, stderr),
+		migrateCommand(getenv, stdout, stderr),
+		apikeyCommand(getenv, stdout, stderr),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Args:  cobra.NoArgs,
+			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(stdout, "switchboard", version.String()) },
+		},
+	)
+	return root.ExecuteContext(ctx)
+}
+
+// visibleEnviron lists the process's SWITCHBOARD_* variables as getenv
+// sees them, so a test's getenv decides what counts as set.
+func visibleEnviron(getenv func(string) string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "SWITCHBOARD_") && getenv(name) != "" {
+			out = append(out, name+"="+getenv(name))
+		}
+	}
+	return out
+}
+
+// settings are the values of every configuration flag; each defaults to
+// its SWITCHBOARD_* variable.
+type settings struct {
+	redisURL, databaseURL, secretKey, webhookBaseURL string
+	addr, concurrency, shutdownTimeout, apiWait      string
+	logLevel, logFormat, twilioBaseURL               string
+}
+
+// flagVars names the flag of each variable, and where its value lands.
+func (s *settings) flagVars() []struct {
+	flag, env string
+	dst       *string
+} {
+	return []struct {
+		flag, env string
+		dst       *string
+	}{
+		{"redis", "SWITCHBOARD_REDIS_URL", &s.redisURL},
+		{"database", "SWITCHBOARD_DATABASE_URL", &s.databaseURL},
+		{"secret-key", "SWITCHBOARD_SECRET_KEY", &s.secretKey},
+		{"webhook-base-url", "SWITCHBOARD_WEBHOOK_BASE_URL", &s.webhookBaseURL},
+		{"addr", "SWITCHBOARD_ADDR", &s.addr},
+		{"concurrency", "SWITCHBOARD_CONCURRENCY", &s.concurrency},
+		{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", &s.shutdownTimeout},
+		{"api-wait", "SWITCHBOARD_API_WAIT", &s.apiWait},
+		{"log-level", "SWITCHBOARD_LOG_LEVEL", &s.logLevel},
+		{"log-format", "SWITCHBOARD_LOG_FORMAT", &s.logFormat},
+		{"twilio-base-url", "SWITCHBOARD_TWILIO_BASE_URL", &s.twilioBaseURL},
+	}
+}
+
+// bind defines the named flags on fs with their variables' values as
+// defaults. Secrets are not shown in --help.
+func (s *settings) bind(fs *pflag.FlagSet, getenv func(string) string, flags ...string) {
+	want := map[string]bool{}
+	for _, f := range flags {
+		want[f] = true
+	}
+	for _, fv := range s.flagVars() {
+		if !want[fv.flag] {
+			continue
+		}
+		def := config.Default(getenv, fv.env)
+		fs.StringVar(fv.dst, fv.flag, def, config.Usage(fv.env))
+		if fv.flag == "secret-key" {
+			fs.Lookup(fv.flag).DefValue = ""
+		}
+	}
+}
+
+// require fails naming the variable of the first empty required flag.
+func (s *settings) require(flags ...string) error {
+	for _, f := range flags {
+		for _, fv := range s.flagVars() {
+			if fv.flag == f {
+				if err := config.Required(fv.env, fv.flag, *fv.dst); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// env is a fake environment for run.
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, env(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "switchboard ") {
+		t.Errorf("version printed %q", out.String())
+	}
+}
+
+func TestMissingConfigurationNamesTheVariable(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"worker"}, nil, "SWITCHBOARD_REDIS_URL is required"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x"}, "SWITCHBOARD_DATABASE_URL is required"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x"}, "SWITCHBOARD_SECRET_KEY is required"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k"}, "SWITCHBOARD_WEBHOOK_BASE_URL is required"},
+		{[]string{"api"}, nil, "SWITCHBOARD_REDIS_URL is required"},
+		{[]string{"migrate"}, nil, "SWITCHBOARD_DATABASE_URL is required"},
+		{[]string{"migrate"}, map[string]string{"SWITCHBOARD_DATABASE_URL": "mysql://x"}, "SWITCHBOARD_DATABASE_URL: want postgres://... or sqlite:<path>"},
+		{[]string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db"), "--secret-key", "k1:short"}, nil, "SWITCHBOARD_SECRET_KEY: "},
+		{[]string{"api"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_API_WAIT": "soon"}, "SWITCHBOARD_API_WAIT"},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, env(c.env), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v with %v: error %v, want it to contain %q", c.args, c.env, err, c.want)
+		}
+	}
+}
+
+func TestSecretKeyNeverInErrors(t *testing.T) {
+	secret := "k1:" + strings.Repeat("QUJD", 10) // valid base64, wrong length
+	err := run(context.Background(), []string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db")},
+		env(map[string]string{"SWITCHBOARD_SECRET_KEY": secret}), io.Discard, io.Discard)
+	if err == nil || strings.Contains(err.Error(), strings.Repeat("QUJD", 10)) {
+		t.Errorf("error %v: want a failure that does not echo the key", err)
+	}
+}
+
+func TestUnknownVariableFailsAtStart(t *testing.T) {
+	t.Setenv("SWITCHBOARD_REDIS_ULR", "redis://typo")
+	err := run(context.Background(), []string{"version"}, func(k string) string {
+		if k == "SWITCHBOARD_REDIS_ULR" {
+			return "redis://typo"
+		}
+		return ""
+	}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_REDIS_ULR") {
+		t.Errorf("error %v, want one naming SWITCHBOARD_REDIS_ULR", err)
+	}
+}
+
+func TestMigrateAndAPIKey(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "sb.db")
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate", "--database", db}, env(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"apikey", "create", "--org", "acme", "--database", db}, env(nil), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^sbk_[0-9a-f]{12}_[0-9a-f]{48}\n$`).MatchString(out.String()) {
+		t.Errorf("apikey create printed %q", out.String())
+	}
+}
+
+// TestDev runs `switchboard dev` as a user would: start it, copy the API
+// key from its banner, add a sandbox number over HTTP, stop it.
+func TestDev(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + filepath.Join(dir, "dev.db")},
+			env(map[string]string{"SWITCHBOARD_DEV_API_KEY": "devkey123"}), stdout, io.Discard)
+	}()
+	var base string
+	deadline := time.Now().Add(20 * time.Second)
+	for base == "" {
+		if m := regexp.MustCompile(`running at (http://\S+)`).FindStringSubmatch(stdout.String()); m != nil {
+			base = m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("dev exited early: %v\n%s", err, stdout)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no banner after 20s:\n%s", stdout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	banner := stdout.String()
+	for _, want := range []string{"API key:  devkey123", "curl -sS -X POST " + base + "/api/call/add-phone"} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner lacks %q:\n%s", want, banner)
+		}
+	}
+
+	// Run the banner's curl command, as a user would paste it.
+	curl := bufio.NewScanner(strings.NewReader(banner))
+	var body string
+	for curl.Scan() {
+		if line := curl.Text(); strings.HasPrefix(line, "curl ") {
+			body = line[strings.Index(line, "-d '")+4 : len(line)-1]
+		}
+	}
+	req, _ := http.NewRequest("POST", base+"/api/call/add-phone", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer devkey123")
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Code int `json:"code"`
+		Data struct {
+			PhoneNumber string `json:"phoneNumber"`
+		} `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&got)
+	resp.Body.Close()
+	if resp.StatusCode != 201 || got.Data.PhoneNumber != "12125551234" {
+		t.Errorf("add-phone from the banner: %d %+v", resp.StatusCode, got)
+	}
+
+	// The sandbox shows the simulated number, now routed to the webhooks.
+	req, _ = http.NewRequest("GET", base+"/sandbox/twilio/2010-04-01/Accounts/AC00000000000000000000000000000001/IncomingPhoneNumbers.json?PhoneNumber=%2B12125551234", nil)
+	req.SetBasicAuth("AC00000000000000000000000000000001", "sandboxtwiliotoken")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), base+"/dev/webhooks/voice/inbound") {
+		t.Errorf("sandbox number not routed to the dev webhooks: %s", raw)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dev did not stop cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not stop within 30s of cancellation")
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/store/postgres"
+	"github.com/switchboardhq/switchboard/internal/store/sqlite"
+	"github.com/switchboardhq/switchboard/internal/version"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/twilio"
+)
+
+// newLogger builds the process logger from --log-level and --log-format.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_LOG_LEVEL: %q is not one of debug, info, warn, error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("SWITCHBOARD_LOG_FORMAT: %q is not json or text", format)
+}
+
+// openRedis connects to Redis by URL: redis://, rediss:// or
+// redis-sentinel:// (asynq's ParseRedisURI), and checks it answers.
+func openRedis(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
+	opt, err := asynq.ParseRedisURI(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_REDIS_URL: %w", err)
+	}
+	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		return nil, fmt.Errorf("SWITCHBOARD_REDIS_URL: unsupported Redis client")
+	}
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	return rdb, nil
+}
+
+// migrator is a store that can bring its schema up to date.
+type migrator interface {
+	store.Store
+	Migrate(ctx context.Context) error
+}
+
+// openStore opens PostgreSQL for postgres:// and postgresql:// URLs and
+// SQLite for sqlite:<path> (also sqlite://<path>).
+func openStore(ctx context.Context, rawURL string) (migrator, error) {
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		return postgres.Open(ctx, rawURL)
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if path == "" {
+			return nil, fmt.Errorf("SWITCHBOARD_DATABASE_URL: sqlite: needs a path, e.g. sqlite:./switchboard.db")
+		}
+		return sqlite.Open(ctx, path)
+	}
+	return nil, fmt.Errorf("SWITCHBOARD_DATABASE_URL: want postgres://... or sqlite:<path>")
+}
+
+// parseKeys reads the key ring; the error names the variable, never a key.
+func parseKeys(s string) (*jobs.KeyRing, error) {
+	kr, err := jobs.ParseKeyRing(s)
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_SECRET_KEY: %w", err)
+	}
+	return kr, nil
+}
+
+// newProviders builds one adapter per provider.
+func newProviders(s *settings) ([]providers.Provider, error) {
+	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: version.UserAgent()})
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_TWILIO_BASE_URL: %w", err)
+	}
+	return []providers.Provider{tw}, nil
+}
+
+// tuning holds the parsed numeric settings.
+type tuning struct {
+	concurrency     int
+	shutdownTimeout time.Duration
+	apiWait         time.Duration
+}
+
+func (s *settings) tuning() (t tuning, err error) {
+	// A command binds only the flags it uses; the others take the defaults.
+	val := func(v, name string) string { return or(v, config.Default(func(string) string { return "" }, name)) }
+	if t.concurrency, err = config.Int("SWITCHBOARD_CONCURRENCY", val(s.concurrency, "SWITCHBOARD_CONCURRENCY")); err != nil {
+		return t, err
+	}
+	if t.shutdownTimeout, err = config.Duration("SWITCHBOARD_SHUTDOWN_TIMEOUT", val(s.shutdownTimeout, "SWITCHBOARD_SHUTDOWN_TIMEOUT")); err != nil {
+		return t, err
+	}
+	if t.apiWait, err = config.Duration("SWITCHBOARD_API_WAIT", val(s.apiWait, "SWITCHBOARD_API_WAIT")); err != nil {
+		return t, err
+	}
+	return t, nil
+}

@@ -1,0 +1,228 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
+)
+
+func TestAddPhone(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "12125551234"})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("outcome = %+v, want succeeded", out)
+		}
+		var res jobs.AddPhoneResult
+		mustOK(t, json.Unmarshal(out.Data, &res))
+		if res.PhoneNumber != "+12125551234" || res.UserID != userID || res.Provider != "twilio" || res.Existing {
+			t.Errorf("result = %+v", res)
+		}
+
+		// The provider now routes the number to the platform; SMS untouched.
+		n, _ := h.Twilio.Number(twiliotest.SandboxAccountSID, "+12125551234")
+		got := map[string]string{"voice_url": n.VoiceURL, "voice_method": n.VoiceMethod, "status_callback": n.StatusCallback, "sms_url": n.SMSURL}
+		want := map[string]string{"voice_url": webhookBase + "/voice/inbound", "voice_method": "POST",
+			"status_callback": webhookBase + "/voice/status", "sms_url": twiliotest.SandboxSMSURL}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("provider configuration (-want +got):\n%s", diff)
+		}
+		if r, w := h.Twilio.Reads(), h.Twilio.Writes(); r != 1 || w != 1 {
+			t.Errorf("provider calls: %d reads, %d writes; want 1 and 1", r, w)
+		}
+
+		// The inventory has the number, with its connection sealed.
+		row, err := h.Store.GetNumber(ctx, h.OrgID, "+12125551234")
+		mustOK(t, err)
+		if row.ID != res.NumberID || row.UserID != userID || row.ProviderRef == "" {
+			t.Errorf("stored number = %+v", row)
+		}
+		conn, err := h.Store.GetConnection(ctx, h.OrgID, row.ConnectionID)
+		mustOK(t, err)
+		if strings.Contains(string(conn.Credentials), twiliotest.SandboxAuthToken) {
+			t.Error("connection credentials stored in plain text")
+		}
+		creds, err := h.Keys.OpenCredentials(conn.Credentials)
+		mustOK(t, err)
+		if creds != sandboxCreds {
+			t.Error("stored credentials do not open to the job's credentials")
+		}
+
+		// The durable record says what happened.
+		rec, err := h.Store.GetJob(ctx, h.OrgID, job.ID)
+		mustOK(t, err)
+		if rec.State != jobs.StateSucceeded || rec.Attempts != 1 || rec.FinishedAt == nil ||
+			!cmp.Equal(rec.Numbers, []string{"+12125551234"}) || !strings.Contains(string(rec.Changes), "/voice/inbound") {
+			t.Errorf("job record = %+v", rec)
+		}
+
+		// Nothing in Redis holds the auth token in plain text.
+		assertNoSecretInRedis(t, h, twiliotest.SandboxAuthToken)
+	})
+}
+
+func TestAddPhoneAgainIsDuplicateWithoutProviderWrites(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		if _, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12025551234"}); out.State != jobs.StateSucceeded {
+			t.Fatalf("first add: %+v", out)
+		}
+		h.Twilio.ResetCalls()
+		// Same request again, and the same number spelled without '+'.
+		for _, num := range []string{"+12025551234", "12025551234"} {
+			_, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: num})
+			if out.State != jobs.StateFailed || out.Code != jobs.CodeDuplicate {
+				t.Errorf("add %s again: %+v, want failed duplicate", num, out)
+			}
+		}
+		if calls := h.Twilio.Reads() + h.Twilio.Writes(); calls != 0 {
+			t.Errorf("duplicate adds made %d provider calls, want 0", calls)
+		}
+	})
+}
+
+func TestAddPhoneRetryAfterCrashFinishesItsOwnRow(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+14155550100"})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("first run: %+v", out)
+		}
+		// Replay the very same payload (same RequestID), as asynq does when a
+		// worker dies after the insert but before acknowledging the task.
+		info, err := h.inspectPayload(job)
+		mustOK(t, err)
+		replay := h.enqueueRaw(t, jobs.TypeAddPhone, info, "replay-"+job.ID)
+		if replay.State != jobs.StateSucceeded {
+			t.Fatalf("replay: %+v, want succeeded", replay)
+		}
+		var first, second jobs.AddPhoneResult
+		mustOK(t, json.Unmarshal(out.Data, &first))
+		mustOK(t, json.Unmarshal(replay.Data, &second))
+		if second.NumberID != first.NumberID || !second.Existing {
+			t.Errorf("replay result %+v, want the first run's row %s marked existing", second, first.NumberID)
+		}
+	})
+}
+
+func TestAddPhonePermanentFailures(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		cases := []struct {
+			name string
+			req  jobs.AddPhoneRequest
+			code jobs.Code
+		}{
+			{"wrong token", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", Credentials: jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: "wrongtoken"}}, jobs.CodeInvalidCredentials},
+			{"token with symbols", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", Credentials: jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: "not/a token"}}, jobs.CodeInvalidCredentials},
+			{"not owned", jobs.AddPhoneRequest{PhoneNumber: "+12125559999"}, jobs.CodeNotOwned},
+			{"partial match is not ownership", jobs.AddPhoneRequest{PhoneNumber: "+1415555"}, jobs.CodeInvalidInput},
+			{"trunked number", jobs.AddPhoneRequest{PhoneNumber: twiliotest.SandboxNumberTrunked}, jobs.CodeConflict},
+			{"unknown user", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", UserID: "ffffffffffffffffffffffff"}, jobs.CodeUserNotFound},
+			{"malformed number", jobs.AddPhoneRequest{PhoneNumber: "12"}, jobs.CodeInvalidInput},
+			{"provider not enabled", jobs.AddPhoneRequest{PhoneNumber: "+918000000001", Provider: jobs.ProviderPlivo}, jobs.CodeUnsupportedProvider},
+		}
+		for _, c := range cases {
+			job, out := h.addPhone(t, c.req)
+			if out.State != jobs.StateFailed || out.Code != c.code {
+				t.Errorf("%s: outcome %+v, want failed %s", c.name, out, c.code)
+				continue
+			}
+			rec, err := h.Store.GetJob(context.Background(), h.OrgID, job.ID)
+			mustOK(t, err)
+			if rec.Attempts != 1 || rec.State != jobs.StateFailed || rec.ErrorCode != c.code {
+				t.Errorf("%s: record %+v, want one attempt, failed %s", c.name, rec, c.code)
+			}
+		}
+		if _, err := h.Store.GetNumber(context.Background(), h.OrgID, "+12125551234"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("failed jobs left a number behind: %v", err)
+		}
+		n, _ := h.Twilio.Number(twiliotest.SandboxAccountSID, twiliotest.SandboxNumberTrunked)
+		if n.VoiceURL != "" || n.TrunkSID == "" {
+			t.Errorf("trunked number was changed: %+v", n)
+		}
+	})
+}
+
+func TestAddPhoneOverrideTakesTrunkedNumber(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		before, _ := h.Twilio.Number(twiliotest.SandboxAccountSID, twiliotest.SandboxNumberTrunked)
+		_, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: twiliotest.SandboxNumberTrunked, Override: true})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("outcome %+v", out)
+		}
+		n, _ := h.Twilio.Number(twiliotest.SandboxAccountSID, twiliotest.SandboxNumberTrunked)
+		if n.TrunkSID != "" || n.VoiceURL != webhookBase+"/voice/inbound" {
+			t.Errorf("number after override: trunk %q voice %q", n.TrunkSID, n.VoiceURL)
+		}
+		row, err := h.Store.GetNumber(context.Background(), h.OrgID, twiliotest.SandboxNumberTrunked)
+		mustOK(t, err)
+		if !strings.Contains(string(row.Original), before.TrunkSID) {
+			t.Errorf("original configuration %s does not keep trunk %s for restoring", row.Original, before.TrunkSID)
+		}
+	})
+}
+
+func TestAddPhoneRetriesTransientProviderFailure(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		f := h.Twilio.Faults()
+		f.RateLimitNext = 1
+		f.RetryAfter = 1
+		mustOK(t, h.Twilio.SetFaults(f))
+		job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12125551234"})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("outcome %+v, want success after the 429", out)
+		}
+		rec, err := h.Store.GetJob(context.Background(), h.OrgID, job.ID)
+		mustOK(t, err)
+		if rec.Attempts != 2 {
+			t.Errorf("attempts = %d, want 2", rec.Attempts)
+		}
+	})
+}
+
+// inspectPayload returns the payload asynq holds for job.
+func (h *harness) inspectPayload(job jobs.Job) ([]byte, error) {
+	info, err := inspector(h).GetTaskInfo(job.Queue, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	return info.Payload, nil
+}
+
+func assertNoSecretInRedis(t *testing.T, h *harness, secret string) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := h.Redis.Keys(ctx, "*").Result()
+	mustOK(t, err)
+	for _, k := range keys {
+		typ, _ := h.Redis.Type(ctx, k).Result()
+		var vals []string
+		switch typ {
+		case "string":
+			v, _ := h.Redis.Get(ctx, k).Result()
+			vals = append(vals, v)
+		case "hash":
+			m, _ := h.Redis.HGetAll(ctx, k).Result()
+			for _, v := range m {
+				vals = append(vals, v)
+			}
+		case "list":
+			vals, _ = h.Redis.LRange(ctx, k, 0, -1).Result()
+		case "set":
+			vals, _ = h.Redis.SMembers(ctx, k).Result()
+		case "zset":
+			vals, _ = h.Redis.ZRange(ctx, k, 0, -1).Result()
+		}
+		for _, v := range vals {
+			if strings.Contains(v, secret) {
+				t.Errorf("redis key %s holds the secret in plain text", k)
+			}
+		}
+	}
+}

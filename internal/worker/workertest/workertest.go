@@ -1,0 +1,121 @@
+// Package workertest runs a complete switchboard back end inside a test:
+// a store (SQLite, or PostgreSQL when configured), Redis (miniredis or the
+// real one), the provider simulators, a worker on real asynq, and a
+// jobs.Client, with one org and one user seeded. Tests of the worker, the
+// API and anything above them share it.
+package workertest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/store/postgres"
+	"github.com/switchboardhq/switchboard/internal/store/sqlite"
+	"github.com/switchboardhq/switchboard/internal/testenv"
+	"github.com/switchboardhq/switchboard/internal/worker"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/twilio"
+	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
+)
+
+// Fixture values every Env has.
+const (
+	WebhookBase = "https://platform.example.com/hooks"
+	UserID      = "64e5f12345abcdef12345678"
+)
+
+// Env is a running back end.
+type Env struct {
+	Store  store.Store
+	Twilio *twiliotest.Server
+	Redis  redis.UniversalClient
+	Jobs   *jobs.Client
+	Keys   *jobs.KeyRing
+	OrgID  int64
+}
+
+// Backend is a store to run an Env on.
+type Backend struct {
+	Name string
+	Open func(t *testing.T) store.Store
+}
+
+// Backends are SQLite, always, and PostgreSQL, which skips (or fails when
+// services are required) without SWITCHBOARD_TEST_DATABASE_URL.
+func Backends() []Backend {
+	return []Backend{
+		{"sqlite", func(t *testing.T) store.Store {
+			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
+			must(t, err)
+			t.Cleanup(func() { st.Close() })
+			must(t, st.Migrate(context.Background()))
+			return st
+		}},
+		{"postgres", func(t *testing.T) store.Store {
+			st, err := postgres.Open(context.Background(), testenv.PostgresURL(t))
+			must(t, err)
+			t.Cleanup(func() { st.Close() })
+			must(t, st.Migrate(context.Background()))
+			return st
+		}},
+	}
+}
+
+// Each runs test once per backend, as subtests.
+func Each(t *testing.T, test func(t *testing.T, env *Env)) {
+	for _, b := range Backends() {
+		t.Run(b.Name, func(t *testing.T) { test(t, Start(t, b.Open(t))) })
+	}
+}
+
+// Start runs a worker on st and returns the Env. Everything stops when the
+// test ends.
+func Start(t *testing.T, st store.Store) *Env {
+	t.Helper()
+	ctx := context.Background()
+	sim := twiliotest.NewSandbox()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	t.Cleanup(sim.Close) // runs first: releases requests held by a hang fault
+	tw, err := twilio.New(twilio.Options{BaseURL: srv.URL, Timeout: 2 * time.Second})
+	must(t, err)
+	keys, err := jobs.ParseKeyRing(jobs.GenerateKey())
+	must(t, err)
+	rdb := redis.NewClient(testenv.Redis(t))
+	t.Cleanup(func() { rdb.Close() })
+
+	w, err := worker.New(worker.Params{
+		Store: st, Keys: keys, Providers: []providers.Provider{tw}, WebhookBaseURL: WebhookBase,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Concurrency: 4, ShutdownTimeout: time.Second, PollInterval: 20 * time.Millisecond,
+	})
+	must(t, err)
+	asrv := w.Server(rdb)
+	must(t, asrv.Start(w.Handler()))
+	t.Cleanup(asrv.Shutdown)
+
+	org, err := st.CreateOrg(ctx, "acme")
+	must(t, err)
+	_, err = st.CreateUser(ctx, store.User{ID: UserID, OrgID: org.ID, Name: "Ada"})
+	must(t, err)
+	return &Env{Store: st, Twilio: sim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, OrgID: org.ID}
+}
+
+// TwilioCreds are the sandbox account's credentials.
+var TwilioCreds = jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
