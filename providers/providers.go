@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 )
 
 // Provider provisions numbers on one voice provider. Implementations are
@@ -32,6 +33,10 @@ type Provider interface {
 	// A number wired elsewhere (trunk, foreign connection) is refused with
 	// KindConflict unless route.Override is set.
 	EnsureVoiceRoute(ctx context.Context, creds Credentials, num Number, route Route) (Change, error)
+	// ResetVoiceRoute puts num back on the org's default route def (used
+	// when a number is unlinked). Unlike EnsureVoiceRoute it replaces any
+	// configuration switchboard itself set, without Override.
+	ResetVoiceRoute(ctx context.Context, creds Credentials, num Number, def Route) (Change, error)
 }
 
 // Credentials are one provider account's secrets. Their String and
@@ -77,9 +82,9 @@ type VoiceConfig struct {
 
 // Route is the voice configuration a number should have.
 type Route struct {
-	// Name identifies the route deterministically (per org and answer URL).
-	// Providers that attach numbers to applications create-or-reuse an
-	// application with this name.
+	// Name identifies the route deterministically (per org and answer URL,
+	// see RouteName). Providers that attach numbers to applications
+	// create-or-reuse an application with this name.
 	Name           string
 	VoiceURL       string
 	StatusCallback string
@@ -87,6 +92,35 @@ type Route struct {
 	// Override allows taking a number over from a trunk or a connection
 	// switchboard did not create.
 	Override bool
+	// ApplicationID, when known, is the provider's id of the application
+	// named Name (from an earlier Change.After). It spares the list call;
+	// adapters fall back to finding the application by name when the id no
+	// longer exists.
+	ApplicationID string
+}
+
+// NamePrefix starts the name of every application switchboard creates at a
+// provider. A number attached to an application or connection with another
+// name is wired by someone else.
+const NamePrefix = "switchboard-"
+
+// Managed reports whether an application name is one switchboard creates.
+func Managed(name string) bool { return strings.HasPrefix(name, NamePrefix) }
+
+// RouteName is the deterministic application name of an org's route:
+// "switchboard-org<id>-<label>". Label is "default" for the org's default
+// route, or a short hash of a target's answer URL. Names use only
+// [A-Za-z0-9_-], which every provider accepts (Plivo's rule).
+func RouteName(orgID int64, label string) string {
+	var b strings.Builder
+	for _, r := range label {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return fmt.Sprintf("%sorg%d-%s", NamePrefix, orgID, b.String())
 }
 
 // Change reports what EnsureVoiceRoute did.

@@ -176,6 +176,12 @@ func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credenti
 	return providers.Change{Before: cur, After: toNumber(*updated).Voice, Changed: true}, nil
 }
 
+// ResetVoiceRoute points num back at the default route. Only a trunk is
+// refused (switchboard never sets one), as by EnsureVoiceRoute.
+func (a *Adapter) ResetVoiceRoute(ctx context.Context, creds providers.Credentials, num providers.Number, def providers.Route) (providers.Change, error) {
+	return a.EnsureVoiceRoute(ctx, creds, num, def)
+}
+
 func toNumber(n api.ApiV2010IncomingPhoneNumber) providers.Number {
 	return providers.Number{
 		ID:   deref(n.Sid),
