@@ -76,6 +76,10 @@ type VoiceConfig struct {
 	// ApplicationID is a Twilio voice_application_sid, a Plivo app_id or a
 	// Telnyx connection_id: whatever the number is attached to.
 	ApplicationID string `json:"application_id,omitempty"`
+	// ApplicationName is the application's or connection's name when the
+	// provider reports it with the number (Telnyx connection_name); a name
+	// without NamePrefix means someone else wired the number.
+	ApplicationName string `json:"application_name,omitempty"`
 	// TrunkID is a Twilio trunk_sid: the number is wired to SIP elsewhere.
 	TrunkID string `json:"trunk_id,omitempty"`
 }
