@@ -1,8 +1,6 @@
 package worker
 
 import (
-	"fmt"
-
 	"github.com/switchboardhq/switchboard/providers"
 )
 
@@ -13,7 +11,7 @@ import (
 func (w *Worker) defaultRoute(orgID int64, override bool) providers.Route {
 	base := w.webhooks.String()
 	return providers.Route{
-		Name:           fmt.Sprintf("switchboard-org%d-default", orgID),
+		Name:           providers.RouteName(orgID, "default"),
 		VoiceURL:       base + "/voice/inbound",
 		StatusCallback: base + "/voice/status",
 		HangupURL:      base + "/voice/hangup",
