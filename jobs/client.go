@@ -113,7 +113,10 @@ func (c *Client) Attach(ctx context.Context, p Attach) (Job, error) {
 	if err := p.Validate(); err != nil {
 		return Job{}, err
 	}
-	id := "attach-" + c.keys.Fingerprint(TypeAttach, fmt.Sprint(p.OrgID), p.TargetID, p.Provider, strings.Join(p.Numbers, ","), fmt.Sprint(p.Override))
+	// Each number is its own fingerprint part (parts are length-prefixed), so
+	// ["a,b"] and ["a", "b"] are different requests.
+	parts := append([]string{TypeAttach, fmt.Sprint(p.OrgID), p.TargetID, p.Provider, fmt.Sprint(p.Override)}, p.Numbers...)
+	id := "attach-" + c.keys.Fingerprint(parts...)
 	return c.enqueue(ctx, TypeAttach, p, id)
 }
 

@@ -1,13 +1,15 @@
 package jobs
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 )
 
 // Credentials are one provider account's secrets, in plain text. They only
-// exist in memory: Client seals them before they reach Redis, and their
-// String, GoString and LogValue methods redact the secret.
+// exist in memory: Client seals them before they reach Redis, and every way
+// of printing them (String, GoString, Format, LogValue, MarshalJSON)
+// redacts the secret, also when they are nested in another value.
 //
 // Per provider: Twilio AccountID is the Account SID and Secret the Auth
 // Token; Plivo AccountID is the Auth ID and Secret the Auth Token; Telnyx
@@ -28,4 +30,26 @@ func (c Credentials) GoString() string { return "jobs.Credentials" + c.String() 
 // LogValue redacts the secret in log/slog output.
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("account_id", c.AccountID), slog.String("secret", "[redacted]"))
+}
+
+// Format redacts the secret for every fmt verb (%d, %x, %q, ...).
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, c.GoString())
+		return
+	}
+	fmt.Fprint(f, c.String())
+}
+
+// MarshalJSON redacts the secret, so a struct holding Credentials can be
+// logged or encoded without leaking it. Sealing uses its own encoding.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(sealedCredentials{AccountID: c.AccountID, Secret: "[redacted]"})
+}
+
+// sealedCredentials is the JSON form of Credentials inside a Sealed value.
+// It is fixed: values sealed by older versions must keep opening.
+type sealedCredentials struct {
+	AccountID string `json:"account_id"`
+	Secret    string `json:"secret"`
 }

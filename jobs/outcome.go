@@ -35,6 +35,12 @@ const (
 	CodeProviderRejected    Code = "provider_rejected"    // the provider refused a request permanently
 	CodeProviderUnavailable Code = "provider_unavailable" // retries exhausted on outages or rate limits
 	CodeInternal            Code = "internal"             // a bug or an infrastructure failure
+
+	CodeTargetNotFound        Code = "target_not_found"        // the app or agent does not exist in the org
+	CodeNumberNotFound        Code = "number_not_found"        // the number is not in the org's inventory
+	CodeLinkedElsewhere       Code = "linked_elsewhere"        // the number is linked to another target
+	CodeNotLinked             Code = "not_linked"              // the number is not linked to that target
+	CodeProviderNotConfigured Code = "provider_not_configured" // the org has no connection for the provider
 )
 
 // Outcome is what a finished job reports: workers write it as the asynq
@@ -57,4 +63,36 @@ type AddPhoneResult struct {
 	// Existing is true when the job found the number already added by an
 	// earlier run of itself (a retry after a crash).
 	Existing bool `json:"existing,omitempty"`
+}
+
+// AttachResult is the Data of a TypeAttach job, succeeded or failed: one
+// outcome per number, in the payload's order.
+type AttachResult struct {
+	TargetID string          `json:"target_id"`
+	Numbers  []NumberOutcome `json:"numbers"`
+}
+
+// Per-number outcomes of an attach job.
+const (
+	NumberLinked        = "linked"         // linked by this job
+	NumberAlreadyLinked = "already_linked" // was already linked to the target
+	NumberFailed        = "failed"         // see Code and Message
+	NumberSkipped       = "skipped"        // not attempted: another number failed validation
+)
+
+// NumberOutcome is what happened to one number of a job.
+type NumberOutcome struct {
+	Number   string    `json:"number"` // E.164
+	Status   string    `json:"status"`
+	Provider string    `json:"provider,omitempty"`
+	LinkedAt time.Time `json:"linked_at,omitzero"`
+	Code     Code      `json:"code,omitempty"`
+	Message  string    `json:"message,omitempty"`
+}
+
+// UnlinkResult is the Data of a succeeded TypeUnlink job.
+type UnlinkResult struct {
+	TargetID string `json:"target_id"`
+	Number   string `json:"number"`
+	Deleted  bool   `json:"deleted"`
 }

@@ -148,7 +148,7 @@ const credentialsPurpose = "switchboard credentials v1"
 
 // SealCredentials seals provider credentials for a payload or the store.
 func (k *KeyRing) SealCredentials(c Credentials) (Sealed, error) {
-	b, err := json.Marshal(c)
+	b, err := json.Marshal(sealedCredentials{AccountID: c.AccountID, Secret: c.Secret})
 	if err != nil {
 		return "", err
 	}
@@ -161,11 +161,11 @@ func (k *KeyRing) OpenCredentials(s Sealed) (Credentials, error) {
 	if err != nil {
 		return Credentials{}, err
 	}
-	var c Credentials
+	var c sealedCredentials
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Credentials{}, ErrOpen
 	}
-	return c, nil
+	return Credentials{AccountID: c.AccountID, Secret: c.Secret}, nil
 }
 
 // Fingerprint is a keyed hash (HMAC-SHA256, 128 bits, hex) of parts. It

@@ -10,6 +10,7 @@ package providers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -57,6 +58,20 @@ func (c Credentials) GoString() string { return "providers.Credentials" + c.Stri
 // LogValue redacts the secret in log/slog output.
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("account_id", c.AccountID), slog.String("secret", "[redacted]"))
+}
+
+// Format redacts the secret for every fmt verb.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, c.GoString())
+		return
+	}
+	fmt.Fprint(f, c.String())
+}
+
+// MarshalJSON redacts the secret: credentials are never encoded in clear.
+func (c Credentials) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]string{"account_id": c.AccountID, "secret": "[redacted]"})
 }
 
 // Number is an owned number as the provider reports it.
