@@ -45,24 +45,58 @@ type Store interface {
 	// account) connection. It returns the stored row.
 	UpsertConnection(ctx context.Context, c Connection) (Connection, error)
 	GetConnection(ctx context.Context, orgID int64, id string) (Connection, error)
+	// ListConnections returns the org's connections, oldest first.
+	ListConnections(ctx context.Context, orgID int64) ([]Connection, error)
 
 	// CreateNumber adds a number; ErrConflict when the org already has it.
 	CreateNumber(ctx context.Context, n Number) (Number, error)
 	GetNumber(ctx context.Context, orgID int64, e164 string) (Number, error)
+	// UpdateNumberVoice records the voice configuration switchboard set
+	// last; ErrNotFound for an unknown number.
+	UpdateNumberVoice(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error
+	// ListNumbers pages through numbers by id (ascending), across all orgs
+	// when f.OrgID is 0 (the reconciler), with or without a link.
+	ListNumbers(ctx context.Context, f NumberFilter) ([]Number, error)
 
 	// CreateTarget adds an app or an agent; ErrConflict when t.ID is taken.
 	CreateTarget(ctx context.Context, t Target) (Target, error)
+	// GetTarget finds a target that is not deleted.
 	GetTarget(ctx context.Context, orgID int64, id string) (Target, error)
+	// DeleteTarget marks a target deleted (Get no longer finds it; its
+	// links stay until unlink jobs remove them). ErrNotFound when it does
+	// not exist or is already deleted.
+	DeleteTarget(ctx context.Context, orgID int64, id string) error
 
 	// CreateLink links a number to a target; ErrConflict when the number
-	// already has a link (to this target or another).
+	// already has a link (to this target or another). Workers create a
+	// link as LinkPending to claim the number before touching the provider.
 	CreateLink(ctx context.Context, l Link) (Link, error)
 	// GetLink returns the number's link, whatever its target.
 	GetLink(ctx context.Context, orgID int64, numberID string) (Link, error)
+	// SetLinkStatus changes a link's status and sets UpdatedAt; ErrNotFound
+	// when the number has no link to targetID.
+	SetLinkStatus(ctx context.Context, orgID int64, numberID, targetID, status string) (Link, error)
+	// DeleteLink removes the number's link to targetID; ErrNotFound when the
+	// number is not linked to that target.
+	DeleteLink(ctx context.Context, orgID int64, numberID, targetID string) error
+	// ListLinks returns a target's links with their numbers, oldest first;
+	// only links of status when status is not "".
+	ListLinks(ctx context.Context, orgID int64, targetID, status string) ([]LinkedNumber, error)
+	// ListAvailableNumbers returns the org's numbers that have no link,
+	// ordered by E.164.
+	ListAvailableNumbers(ctx context.Context, orgID int64) ([]Number, error)
+
+	// GetApplication returns the provider's id of the application named
+	// name that switchboard uses on connectionID; ErrNotFound if unknown.
+	GetApplication(ctx context.Context, connectionID, name string) (string, error)
+	// SaveApplication records (or replaces) that id.
+	SaveApplication(ctx context.Context, connectionID, name, appID string) error
 
 	// SaveJob inserts or replaces the record with j.ID.
 	SaveJob(ctx context.Context, j JobRecord) error
 	GetJob(ctx context.Context, orgID int64, id string) (JobRecord, error)
+	// ListJobs returns job records, newest first, filtered by f.
+	ListJobs(ctx context.Context, f JobFilter) ([]JobRecord, error)
 
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
@@ -142,10 +176,16 @@ type Target struct {
 	AnswerURL string
 	HangupURL string
 	CreatedAt time.Time
+	DeletedAt *time.Time
 }
 
-// Link statuses.
-const LinkActive = "ACTIVE"
+// Link statuses. A pending link claims the number while the worker
+// reconfigures the provider; it becomes active when the provider routes
+// calls to the target.
+const (
+	LinkPending = "PENDING"
+	LinkActive  = "ACTIVE"
+)
 
 // Link routes a number to a target. A number has at most one link.
 type Link struct {
@@ -174,4 +214,35 @@ type JobRecord struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	FinishedAt   *time.Time
+}
+
+// LinkedNumber is a link with its number's E.164 form.
+type LinkedNumber struct {
+	Link
+	E164     string
+	Provider string
+}
+
+// NumberFilter selects numbers for ListNumbers.
+type NumberFilter struct {
+	OrgID   int64  // 0: every org
+	AfterID string // page after this id ("" from the start)
+	Limit   int    // default 100
+}
+
+// JobFilter selects job records for ListJobs.
+type JobFilter struct {
+	OrgID int64      // 0: every org (the admin dashboard)
+	State jobs.State // "": any
+	Type  string     // "": any
+	// Before pages backwards: records created before this one (by
+	// created_at, then id). Zero value: the newest.
+	Before *JobCursor
+	Limit  int // default 50
+}
+
+// JobCursor is the position of a job record in ListJobs order.
+type JobCursor struct {
+	CreatedAt time.Time
+	ID        string
 }

@@ -58,7 +58,8 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 	if err != nil {
 		return nil, err
 	}
-	change, err := prov.EnsureVoiceRoute(ctx, pc, num, w.defaultRoute(p.OrgID, p.Override))
+	route := w.defaultRoute(p.OrgID, p.Override)
+	change, err := prov.EnsureVoiceRoute(ctx, pc, num, route)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +72,9 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 	})
 	if err != nil {
 		return nil, internalError(fmt.Errorf("save connection: %w", err))
+	}
+	if err := w.rememberApplication(ctx, conn.ID, route, change); err != nil {
+		return nil, err
 	}
 	voice, _ := json.Marshal(change.After)
 	original, _ := json.Marshal(change.Before)

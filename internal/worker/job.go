@@ -13,8 +13,9 @@ import (
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
-// jobFunc is a handler's body: it returns the result data for a succeeded
-// job, or an error that categorize understands. rec is the job record the
+// jobFunc is a handler's body: it returns the result data and nil for a
+// succeeded job, or an error that categorize understands (and, optionally,
+// data describing the partial outcome). rec is the job record the
 // handler may fill in (numbers, provider changes).
 type jobFunc func(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error)
 
@@ -46,11 +47,15 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 
 		data, err := callSafely(ctx, fn, t, rec)
 		rec.UpdatedAt = time.Now().UTC()
-		if err == nil {
-			raw, merr := json.Marshal(data)
+		var raw json.RawMessage
+		if data != nil {
+			b, merr := json.Marshal(data)
 			if merr != nil {
 				return internalError(merr)
 			}
+			raw = b
+		}
+		if err == nil {
 			rec.State, rec.Result, rec.FinishedAt = jobs.StateSucceeded, raw, &rec.UpdatedAt
 			return w.finish(ctx, t, rec, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, nil)
 		}
@@ -67,8 +72,10 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		if !je.Permanent && je.Code != jobs.CodeInternal {
 			je.Code, rec.ErrorCode = jobs.CodeProviderUnavailable, jobs.CodeProviderUnavailable
 		}
-		rec.State, rec.FinishedAt = jobs.StateFailed, &rec.UpdatedAt
-		out := jobs.Outcome{State: jobs.StateFailed, Code: je.Code, Message: je.Message}
+		// A failed job may still report data: an attach job's per-number
+		// outcomes say which numbers were linked before one failed.
+		rec.State, rec.Result, rec.FinishedAt = jobs.StateFailed, raw, &rec.UpdatedAt
+		out := jobs.Outcome{State: jobs.StateFailed, Code: je.Code, Message: je.Message, Data: raw}
 		return w.finish(ctx, t, rec, out, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
 	}
 }

@@ -87,6 +87,8 @@ func (w *Worker) Handler() asynq.Handler {
 	mux := asynq.NewServeMux()
 	mux.Use(w.logging, w.recovery)
 	mux.Handle(jobs.TypeAddPhone, w.job(w.addPhone))
+	mux.Handle(jobs.TypeAttach, w.job(w.attach))
+	mux.Handle(jobs.TypeUnlink, w.job(w.unlink))
 	return mux
 }
 

@@ -39,3 +39,10 @@ func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (stor
 	c, err := scanConnection(row)
 	return c, translate("get connection", err)
 }
+
+func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Connection, error) {
+	rows, err := s.pool.Query(ctx,
+		`SELECT `+connectionColumns+` FROM connections WHERE org_id = $1 ORDER BY created_at, id`, orgID)
+	cs, err := collect(rows, err, scanConnection)
+	return cs, translate("list connections", err)
+}

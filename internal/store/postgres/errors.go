@@ -38,3 +38,15 @@ func translate(op string, err error) error {
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }
+
+// affected is translate for an UPDATE or DELETE run with Exec: a statement
+// that matched no row is ErrNotFound.
+func affected(op string, tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return translate(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return translate(op, pgx.ErrNoRows)
+	}
+	return nil
+}

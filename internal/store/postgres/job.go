@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/switchboardhq/switchboard/internal/store"
 )
 
@@ -37,19 +39,49 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	return translate("save job", err)
 }
 
-func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
+const jobColumns = `id, org_id, type, numbers, state, attempts, error_code, error_message,
+	result, changes, created_at, updated_at, finished_at`
+
+func scanJob(row pgx.Row) (store.JobRecord, error) {
 	var j store.JobRecord
-	err := s.pool.QueryRow(ctx,
-		`SELECT id, org_id, type, numbers, state, attempts, error_code, error_message,
-			result, changes, created_at, updated_at, finished_at
-		FROM jobs WHERE org_id = $1 AND id = $2`, orgID, id,
-	).Scan(&j.ID, &j.OrgID, &j.Type, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
+	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
 		&j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
 	if err != nil {
-		return store.JobRecord{}, translate("get job", err)
+		return store.JobRecord{}, err
 	}
 	if len(j.Numbers) == 0 {
 		j.Numbers = nil // what SaveJob stored as []
 	}
 	return j, nil
+}
+
+func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
+	row := s.pool.QueryRow(ctx,
+		`SELECT `+jobColumns+` FROM jobs WHERE org_id = $1 AND id = $2`, orgID, id)
+	j, err := scanJob(row)
+	return j, translate("get job", err)
+}
+
+// ListJobs pages backwards through (created_at, id), which the jobs_created
+// and jobs_org_created indexes hold in that order.
+func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRecord, error) {
+	var w where
+	if f.OrgID != 0 {
+		w.add("org_id = ?", f.OrgID)
+	}
+	if f.State != "" {
+		w.add("state = ?", string(f.State))
+	}
+	if f.Type != "" {
+		w.add("type = ?", f.Type)
+	}
+	if f.Before != nil {
+		w.add("(created_at, id) < (?, ?)", f.Before.CreatedAt, f.Before.ID)
+	}
+	n := w.arg(limit(f.Limit, 50))
+	rows, err := s.pool.Query(ctx,
+		`SELECT `+jobColumns+` FROM jobs`+w.String()+`
+		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
+	js, err := collect(rows, err, scanJob)
+	return js, translate("list jobs", err)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
 
@@ -44,4 +45,39 @@ func (s *Store) GetNumber(ctx context.Context, orgID int64, e164 string) (store.
 		`SELECT `+numberColumns+` FROM numbers WHERE org_id = $1 AND e164 = $2`, orgID, e164)
 	n, err := scanNumber(row)
 	return n, translate("get number", err)
+}
+
+// UpdateNumberVoice replaces the number's voice configuration (nil stores
+// NULL) and sets updated_at.
+func (s *Store) UpdateNumberVoice(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error {
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE numbers SET voice = $1, updated_at = now() WHERE org_id = $2 AND id = $3`,
+		voice, orgID, numberID)
+	return affected("update number voice", tag, err)
+}
+
+// ListNumbers pages through numbers by id; the primary key serves the
+// order and the AfterID bound.
+func (s *Store) ListNumbers(ctx context.Context, f store.NumberFilter) ([]store.Number, error) {
+	var w where
+	w.add("id > ?", f.AfterID)
+	if f.OrgID != 0 {
+		w.add("org_id = ?", f.OrgID)
+	}
+	n := w.arg(limit(f.Limit, 100))
+	rows, err := s.pool.Query(ctx,
+		`SELECT `+numberColumns+` FROM numbers`+w.String()+` ORDER BY id LIMIT `+n, w.args...)
+	ns, err := collect(rows, err, scanNumber)
+	return ns, translate("list numbers", err)
+}
+
+// ListAvailableNumbers lists the org's numbers that no link claims,
+// pending or active.
+func (s *Store) ListAvailableNumbers(ctx context.Context, orgID int64) ([]store.Number, error) {
+	rows, err := s.pool.Query(ctx,
+		`SELECT `+numberColumns+` FROM numbers
+		WHERE org_id = $1 AND NOT EXISTS (SELECT 1 FROM links WHERE links.number_id = numbers.id)
+		ORDER BY e164`, orgID)
+	ns, err := collect(rows, err, scanNumber)
+	return ns, translate("list available numbers", err)
 }

@@ -8,11 +8,12 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 )
 
-const targetColumns = `id, org_id, kind, name, answer_url, hangup_url, created_at`
+const targetColumns = `id, org_id, kind, name, answer_url, hangup_url, created_at, deleted_at`
 
 func scanTarget(row pgx.Row) (store.Target, error) {
 	var t store.Target
-	err := row.Scan(&t.ID, &t.OrgID, &t.Kind, &t.Name, &t.AnswerURL, &t.HangupURL, &t.CreatedAt)
+	err := row.Scan(&t.ID, &t.OrgID, &t.Kind, &t.Name, &t.AnswerURL, &t.HangupURL,
+		&t.CreatedAt, &t.DeletedAt)
 	return t, err
 }
 
@@ -20,17 +21,26 @@ func scanTarget(row pgx.Row) (store.Target, error) {
 // store.TargetAgent fails the table's CHECK constraint.
 func (s *Store) CreateTarget(ctx context.Context, t store.Target) (store.Target, error) {
 	row := s.pool.QueryRow(ctx,
-		`INSERT INTO targets (id, org_id, kind, name, answer_url, hangup_url, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+		`INSERT INTO targets (id, org_id, kind, name, answer_url, hangup_url, created_at, deleted_at)
+		VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()), $8)
 		RETURNING `+targetColumns,
-		t.ID, t.OrgID, t.Kind, t.Name, t.AnswerURL, t.HangupURL, timeArg(t.CreatedAt))
+		t.ID, t.OrgID, t.Kind, t.Name, t.AnswerURL, t.HangupURL, timeArg(t.CreatedAt), t.DeletedAt)
 	out, err := scanTarget(row)
 	return out, translate("create target", err)
 }
 
 func (s *Store) GetTarget(ctx context.Context, orgID int64, id string) (store.Target, error) {
 	row := s.pool.QueryRow(ctx,
-		`SELECT `+targetColumns+` FROM targets WHERE org_id = $1 AND id = $2`, orgID, id)
+		`SELECT `+targetColumns+` FROM targets
+		WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, orgID, id)
 	t, err := scanTarget(row)
 	return t, translate("get target", err)
+}
+
+// DeleteTarget sets deleted_at; the row stays, and so do its links.
+func (s *Store) DeleteTarget(ctx context.Context, orgID int64, id string) error {
+	tag, err := s.pool.Exec(ctx,
+		`UPDATE targets SET deleted_at = now()
+		WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL`, orgID, id)
+	return affected("delete target", tag, err)
 }

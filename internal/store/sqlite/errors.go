@@ -39,3 +39,19 @@ func translate(op string, err error) error {
 type scanner interface {
 	Scan(dest ...any) error
 }
+
+// affected is translate for an UPDATE or DELETE run with Exec: a statement
+// that matched no row is ErrNotFound.
+func affected(op string, res sql.Result, err error) error {
+	if err != nil {
+		return translate(op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return translate(op, err)
+	}
+	if n == 0 {
+		return translate(op, sql.ErrNoRows)
+	}
+	return nil
+}

@@ -42,28 +42,58 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	return translate("save job", err)
 }
 
-func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
+const jobColumns = `id, org_id, type, numbers, state, attempts, error_code, error_message,
+	result, changes, created_at, updated_at, finished_at`
+
+func scanJob(row scanner) (store.JobRecord, error) {
 	var (
 		j       store.JobRecord
 		numbers string
 	)
-	err := s.db.QueryRowContext(ctx,
-		`SELECT id, org_id, type, numbers, state, attempts, error_code, error_message,
-			result, changes, created_at, updated_at, finished_at
-		FROM jobs WHERE org_id = ? AND id = ?`, orgID, id,
-	).Scan(&j.ID, &j.OrgID, &j.Type, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
+	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
 		jsonColumn{&j.Result}, jsonColumn{&j.Changes},
 		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt})
 	if err != nil {
-		return store.JobRecord{}, translate("get job", err)
+		return store.JobRecord{}, err
 	}
 	if err := json.Unmarshal([]byte(numbers), &j.Numbers); err != nil {
-		return store.JobRecord{}, fmt.Errorf("sqlite: get job: numbers: %w", err)
+		return store.JobRecord{}, fmt.Errorf("numbers: %w", err)
 	}
 	if len(j.Numbers) == 0 {
 		j.Numbers = nil // what SaveJob stored as []
 	}
 	return j, nil
+}
+
+func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
+	row := s.db.QueryRowContext(ctx,
+		`SELECT `+jobColumns+` FROM jobs WHERE org_id = ? AND id = ?`, orgID, id)
+	j, err := scanJob(row)
+	return j, translate("get job", err)
+}
+
+// ListJobs pages backwards through (created_at, id), which the jobs_created
+// and jobs_org_created indexes hold in that order.
+func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRecord, error) {
+	var w where
+	if f.OrgID != 0 {
+		w.add("org_id = ?", f.OrgID)
+	}
+	if f.State != "" {
+		w.add("state = ?", f.State)
+	}
+	if f.Type != "" {
+		w.add("type = ?", f.Type)
+	}
+	if f.Before != nil {
+		w.add("(created_at, id) < (?, ?)", timeValue(f.Before.CreatedAt), f.Before.ID)
+	}
+	n := w.arg(limit(f.Limit, 50))
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT `+jobColumns+` FROM jobs`+w.String()+`
+		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
+	js, err := collect(rows, err, scanJob)
+	return js, translate("list jobs", err)
 }
 
 // numbersValue is the job's numbers as a JSON array; nil is stored as [].

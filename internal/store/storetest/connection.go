@@ -83,3 +83,47 @@ func testConnection(t *testing.T, s store.Store) {
 	_, err = s.UpsertConnection(ctx, taken)
 	wantErr(t, "UpsertConnection(id taken)", err, store.ErrConflict)
 }
+
+func testListConnections(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b, empty := newOrg(t, s), newOrg(t, s), newOrg(t, s)
+	// Stored newest first, with ids in storage order, so only created_at
+	// can put them in order.
+	start := now().Add(-time.Hour)
+	ids := ascendingIDs(3)
+	var want []store.Connection
+	for i, provider := range []string{"telnyx", "plivo", "twilio"} {
+		c, err := s.UpsertConnection(ctx, store.Connection{
+			ID:          ids[i],
+			OrgID:       a.ID,
+			Provider:    provider,
+			AccountID:   "acct-" + newID(),
+			Credentials: "v1:sealed",
+			CreatedAt:   start.Add(time.Duration(3-i) * time.Minute),
+		})
+		if err != nil {
+			t.Fatalf("UpsertConnection: %v", err)
+		}
+		want = append([]store.Connection{c}, want...)
+	}
+	inB := newConnection(t, s, b.ID)
+
+	got, err := s.ListConnections(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ListConnections: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ListConnections mismatch (-want +got):\n%s", diff)
+	}
+	got, err = s.ListConnections(ctx, b.ID)
+	if err != nil {
+		t.Fatalf("ListConnections (other org): %v", err)
+	}
+	if diff := cmp.Diff([]store.Connection{inB}, got); diff != "" {
+		t.Errorf("ListConnections (other org) mismatch (-want +got):\n%s", diff)
+	}
+	got, err = s.ListConnections(ctx, empty.ID)
+	if err != nil || len(got) != 0 {
+		t.Errorf("ListConnections (org without connections) = %v, %v; want none", got, err)
+	}
+}

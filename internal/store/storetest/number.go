@@ -2,7 +2,11 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -85,5 +89,173 @@ func testNumber(t *testing.T, s store.Store) {
 	if got.Voice != nil || got.Original != nil || got.ConnectionID != "" {
 		t.Errorf("GetNumber = Voice %q, Original %q, ConnectionID %q; want nil, nil, empty",
 			got.Voice, got.Original, got.ConnectionID)
+	}
+}
+
+func testUpdateNumberVoice(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	u := newUser(t, s, a.ID)
+	old := now().Add(-time.Hour)
+	in := number(u, "+14155550100")
+	in.Original = json.RawMessage(`{"voice_url":"https://old.example/"}`)
+	in.CreatedAt, in.UpdatedAt = old, old
+	n, err := s.CreateNumber(ctx, in)
+	if err != nil {
+		t.Fatalf("CreateNumber: %v", err)
+	}
+
+	voice := json.RawMessage(`{"voice_url":"https://sb.example/answer","voice_method":"POST"}`)
+	if err := s.UpdateNumberVoice(ctx, a.ID, n.ID, voice); err != nil {
+		t.Fatalf("UpdateNumberVoice: %v", err)
+	}
+	got, err := s.GetNumber(ctx, a.ID, n.E164)
+	if err != nil {
+		t.Fatalf("GetNumber: %v", err)
+	}
+	want := n
+	want.Voice = voice
+	if diff := cmp.Diff(want, got, jsonEqual(), cmpopts.IgnoreFields(store.Number{}, "UpdatedAt")); diff != "" {
+		t.Errorf("GetNumber after UpdateNumberVoice mismatch (-want +got):\n%s", diff)
+	}
+	checkCreated(t, "UpdatedAt", got.UpdatedAt) // moved from an hour ago to now
+
+	// Another org's id, or an unknown one, changes nothing.
+	err = s.UpdateNumberVoice(ctx, b.ID, n.ID, json.RawMessage(`{"voice_url":"https://evil.example/"}`))
+	wantErr(t, "UpdateNumberVoice(other org)", err, store.ErrNotFound)
+	err = s.UpdateNumberVoice(ctx, a.ID, newID(), voice)
+	wantErr(t, "UpdateNumberVoice(unknown)", err, store.ErrNotFound)
+	after, err := s.GetNumber(ctx, a.ID, n.E164)
+	if err != nil {
+		t.Fatalf("GetNumber: %v", err)
+	}
+	if diff := cmp.Diff(got, after, jsonEqual()); diff != "" {
+		t.Errorf("GetNumber after refused updates mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func testListNumbers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	ua, ub := newUser(t, s, a.ID), newUser(t, s, b.ID)
+	// Random ids, so id order mixes the orgs.
+	var all, inA []store.Number
+	for i := range 5 {
+		e164 := fmt.Sprintf("+1415555%04d", i)
+		na, nb := newNumber(t, s, ua, e164), newNumber(t, s, ub, e164)
+		all = append(all, na, nb)
+		inA = append(inA, na)
+	}
+	// With or without a link.
+	newLink(t, s, store.Link{OrgID: a.ID, NumberID: inA[0].ID, TargetID: newTarget(t, s, a.ID).ID, Status: store.LinkActive})
+	byID := func(x, y store.Number) int { return strings.Compare(x.ID, y.ID) }
+	slices.SortFunc(all, byID)
+	slices.SortFunc(inA, byID)
+
+	for _, tc := range []struct {
+		name  string
+		f     store.NumberFilter
+		want  []store.Number
+		pages int
+	}{
+		{"every org", store.NumberFilter{Limit: 3}, all, 4},
+		{"one org", store.NumberFilter{OrgID: a.ID, Limit: 2}, inA, 3},
+		{"one org, one page", store.NumberFilter{OrgID: a.ID}, inA, 1},
+		{"after the middle", store.NumberFilter{AfterID: all[4].ID, Limit: 4}, all[5:], 2},
+		{"unknown org", store.NumberFilter{OrgID: b.ID + 1000}, nil, 0},
+	} {
+		got, pages := listAllNumbers(t, s, tc.f)
+		if diff := cmp.Diff(tc.want, got, jsonEqual()); diff != "" {
+			t.Errorf("ListNumbers %s mismatch (-want +got):\n%s", tc.name, diff)
+		}
+		if pages != tc.pages {
+			t.Errorf("ListNumbers %s: %d pages, want %d", tc.name, pages, tc.pages)
+		}
+	}
+
+	// Without a limit, pages hold 100.
+	c := newOrg(t, s)
+	uc := newUser(t, s, c.ID)
+	for i := range 101 {
+		newNumber(t, s, uc, fmt.Sprintf("+1415556%04d", i))
+	}
+	page, err := s.ListNumbers(ctx, store.NumberFilter{OrgID: c.ID})
+	if err != nil {
+		t.Fatalf("ListNumbers: %v", err)
+	}
+	if len(page) != 100 {
+		t.Errorf("ListNumbers (no limit) returned %d numbers, want 100", len(page))
+	}
+}
+
+// listAllNumbers pages through ListNumbers from f until an empty page,
+// checking each page respects f.Limit.
+func listAllNumbers(t *testing.T, s store.Store, f store.NumberFilter) (all []store.Number, pages int) {
+	t.Helper()
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	for {
+		page, err := s.ListNumbers(t.Context(), f)
+		if err != nil {
+			t.Fatalf("ListNumbers(%+v): %v", f, err)
+		}
+		if len(page) > limit {
+			t.Fatalf("ListNumbers(%+v) returned %d numbers, over the limit", f, len(page))
+		}
+		if len(page) == 0 {
+			return all, pages // nil when there are none
+		}
+		if pages++; pages > 20 {
+			t.Fatalf("ListNumbers: paging does not end")
+		}
+		all = append(all, page...)
+		f.AfterID = page[len(page)-1].ID
+	}
+}
+
+func testListAvailableNumbers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b, empty := newOrg(t, s), newOrg(t, s), newOrg(t, s)
+	ua := newUser(t, s, a.ID)
+	// Stored out of E.164 order, with ids in storage order.
+	ids := ascendingIDs(5)
+	n3 := newNumberID(t, s, ua, "+14155550103", ids[0])
+	n1 := newNumberID(t, s, ua, "+14155550101", ids[1])
+	n4 := newNumberID(t, s, ua, "+14155550104", ids[2])
+	n0 := newNumberID(t, s, ua, "+14155550100", ids[3])
+	n2 := newNumberID(t, s, ua, "+14155550102", ids[4])
+	newNumber(t, s, newUser(t, s, b.ID), "+14155550099") // another org's, unlinked
+	tg := newTarget(t, s, a.ID)
+	// A pending link claims the number as much as an active one.
+	newLink(t, s, store.Link{OrgID: a.ID, NumberID: n1.ID, TargetID: tg.ID, Status: store.LinkPending})
+	newLink(t, s, store.Link{OrgID: a.ID, NumberID: n3.ID, TargetID: tg.ID, Status: store.LinkActive})
+
+	check := func(what string, want []store.Number) {
+		t.Helper()
+		got, err := s.ListAvailableNumbers(ctx, a.ID)
+		if err != nil {
+			t.Fatalf("ListAvailableNumbers: %v", err)
+		}
+		if diff := cmp.Diff(want, got, jsonEqual()); diff != "" {
+			t.Errorf("ListAvailableNumbers %s mismatch (-want +got):\n%s", what, diff)
+		}
+	}
+	check("", []store.Number{n0, n2, n4})
+
+	// Unlinking frees the number; a deleted target's links still hold
+	// theirs until they are removed.
+	if err := s.DeleteLink(ctx, a.ID, n1.ID, tg.ID); err != nil {
+		t.Fatalf("DeleteLink: %v", err)
+	}
+	if err := s.DeleteTarget(ctx, a.ID, tg.ID); err != nil {
+		t.Fatalf("DeleteTarget: %v", err)
+	}
+	check("after unlinking one and deleting the target", []store.Number{n0, n1, n2, n4})
+
+	got, err := s.ListAvailableNumbers(ctx, empty.ID)
+	if err != nil || len(got) != 0 {
+		t.Errorf("ListAvailableNumbers (org without numbers) = %v, %v; want none", got, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,10 +30,20 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APIKey", testAPIKey},
 		{"User", testUser},
 		{"Connection", testConnection},
+		{"ListConnections", testListConnections},
 		{"Number", testNumber},
+		{"UpdateNumberVoice", testUpdateNumberVoice},
+		{"ListNumbers", testListNumbers},
+		{"ListAvailableNumbers", testListAvailableNumbers},
 		{"Target", testTarget},
+		{"DeleteTarget", testDeleteTarget},
 		{"Link", testLink},
+		{"SetLinkStatus", testSetLinkStatus},
+		{"DeleteLink", testDeleteLink},
+		{"ListLinks", testListLinks},
+		{"Application", testApplication},
 		{"Job", testJob},
+		{"ListJobs", testListJobs},
 		{"LinkRace", testLinkRace},
 		{"NumberRace", testNumberRace},
 	}
@@ -48,6 +59,17 @@ func newID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// ascendingIDs is n new ids in ascending order, for tests that must tell
+// id order from the order under test.
+func ascendingIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = newID()
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // now is the current time at the precision every store keeps:
@@ -140,7 +162,15 @@ func number(u store.User, e164 string) store.Number {
 
 func newNumber(t *testing.T, s store.Store, u store.User, e164 string) store.Number {
 	t.Helper()
-	n, err := s.CreateNumber(t.Context(), number(u, e164))
+	return newNumberID(t, s, u, e164, newID())
+}
+
+// newNumberID is newNumber with the number's id chosen by the caller.
+func newNumberID(t *testing.T, s store.Store, u store.User, e164, id string) store.Number {
+	t.Helper()
+	in := number(u, e164)
+	in.ID = id
+	n, err := s.CreateNumber(t.Context(), in)
 	if err != nil {
 		t.Fatalf("CreateNumber: %v", err)
 	}
@@ -161,4 +191,13 @@ func newTarget(t *testing.T, s store.Store, orgID int64) store.Target {
 		t.Fatalf("CreateTarget: %v", err)
 	}
 	return tg
+}
+
+func newLink(t *testing.T, s store.Store, l store.Link) store.Link {
+	t.Helper()
+	out, err := s.CreateLink(t.Context(), l)
+	if err != nil {
+		t.Fatalf("CreateLink: %v", err)
+	}
+	return out
 }

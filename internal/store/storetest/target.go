@@ -49,3 +49,51 @@ func testTarget(t *testing.T, s store.Store) {
 		t.Errorf("CreateTarget(kind trunk): error = %v, want a constraint error", err)
 	}
 }
+
+func testDeleteTarget(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	n := newNumber(t, s, newUser(t, s, a.ID), "+14155550100")
+	tg, other := newTarget(t, s, a.ID), newTarget(t, s, a.ID)
+	l := newLink(t, s, store.Link{OrgID: a.ID, NumberID: n.ID, TargetID: tg.ID, Status: store.LinkActive, JobID: "job-1"})
+
+	err := s.DeleteTarget(ctx, b.ID, tg.ID)
+	wantErr(t, "DeleteTarget(other org)", err, store.ErrNotFound)
+	if _, err := s.GetTarget(ctx, a.ID, tg.ID); err != nil {
+		t.Fatalf("GetTarget after DeleteTarget(other org): %v", err)
+	}
+
+	if err := s.DeleteTarget(ctx, a.ID, tg.ID); err != nil {
+		t.Fatalf("DeleteTarget: %v", err)
+	}
+	_, err = s.GetTarget(ctx, a.ID, tg.ID)
+	wantErr(t, "GetTarget(deleted)", err, store.ErrNotFound)
+	err = s.DeleteTarget(ctx, a.ID, tg.ID)
+	wantErr(t, "DeleteTarget(already deleted)", err, store.ErrNotFound)
+	err = s.DeleteTarget(ctx, a.ID, newID())
+	wantErr(t, "DeleteTarget(unknown)", err, store.ErrNotFound)
+	if _, err := s.GetTarget(ctx, a.ID, other.ID); err != nil {
+		t.Errorf("GetTarget(the target not deleted): %v", err)
+	}
+
+	// The links stay, for the unlink jobs to find.
+	got, err := s.GetLink(ctx, a.ID, n.ID)
+	if err != nil {
+		t.Fatalf("GetLink: %v", err)
+	}
+	if diff := cmp.Diff(l, got); diff != "" {
+		t.Errorf("GetLink of a deleted target mismatch (-want +got):\n%s", diff)
+	}
+	links, err := s.ListLinks(ctx, a.ID, tg.ID, "")
+	if err != nil {
+		t.Fatalf("ListLinks: %v", err)
+	}
+	want := []store.LinkedNumber{{Link: l, E164: n.E164, Provider: n.Provider}}
+	if diff := cmp.Diff(want, links); diff != "" {
+		t.Errorf("ListLinks of a deleted target mismatch (-want +got):\n%s", diff)
+	}
+
+	// A deleted target's id stays taken.
+	_, err = s.CreateTarget(ctx, store.Target{ID: tg.ID, OrgID: a.ID, Kind: store.TargetApp})
+	wantErr(t, "CreateTarget(id of a deleted target)", err, store.ErrConflict)
+}

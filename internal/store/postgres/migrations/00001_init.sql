@@ -68,6 +68,7 @@ CREATE TABLE targets (
     answer_url text NOT NULL,
     hangup_url text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now(),
+    deleted_at timestamptz,
     UNIQUE (org_id, id)
 );
 
@@ -86,6 +87,17 @@ CREATE TABLE links (
 
 CREATE INDEX links_target ON links (org_id, target_id);
 
+-- The provider's id of each application switchboard created on a
+-- connection, by switchboard's name for it.
+CREATE TABLE applications (
+    connection_id text NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+    name          text NOT NULL,
+    app_id        text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (connection_id, name)
+);
+
 CREATE TABLE jobs (
     id            text PRIMARY KEY,
     org_id        bigint NOT NULL REFERENCES orgs (id),
@@ -102,8 +114,13 @@ CREATE TABLE jobs (
     finished_at   timestamptz
 );
 
+-- ListJobs: newest first, across orgs or in one.
+CREATE INDEX jobs_created ON jobs (created_at DESC, id DESC);
+CREATE INDEX jobs_org_created ON jobs (org_id, created_at DESC, id DESC);
+
 -- +goose Down
 DROP TABLE jobs;
+DROP TABLE applications;
 DROP TABLE links;
 DROP TABLE targets;
 DROP TABLE numbers;

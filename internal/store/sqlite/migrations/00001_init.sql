@@ -1,7 +1,7 @@
 -- The SQLite schema mirrors the PostgreSQL one. Tables are STRICT so a
 -- value of the wrong type is refused as PostgreSQL would refuse it.
 -- Timestamps are TEXT in a fixed-width RFC 3339 form, always UTC (see
--- timestamp.go), so they sort as text. JSON columns are TEXT checked with
+-- column.go), so they sort as text. JSON columns are TEXT checked with
 -- json_valid, the nearest thing to jsonb's validation.
 --
 -- Child tables reference their parent through (org_id, id), which is why
@@ -74,6 +74,7 @@ CREATE TABLE targets (
     answer_url TEXT NOT NULL,
     hangup_url TEXT NOT NULL,
     created_at TEXT NOT NULL,
+    deleted_at TEXT,
     UNIQUE (org_id, id)
 ) STRICT;
 
@@ -92,6 +93,17 @@ CREATE TABLE links (
 
 CREATE INDEX links_target ON links (org_id, target_id);
 
+-- The provider's id of each application switchboard created on a
+-- connection, by switchboard's name for it.
+CREATE TABLE applications (
+    connection_id TEXT NOT NULL REFERENCES connections (id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    app_id        TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL,
+    PRIMARY KEY (connection_id, name)
+) STRICT;
+
 CREATE TABLE jobs (
     id            TEXT PRIMARY KEY,
     org_id        INTEGER NOT NULL REFERENCES orgs (id),
@@ -108,8 +120,13 @@ CREATE TABLE jobs (
     finished_at   TEXT
 ) STRICT;
 
+-- ListJobs: newest first, across orgs or in one.
+CREATE INDEX jobs_created ON jobs (created_at DESC, id DESC);
+CREATE INDEX jobs_org_created ON jobs (org_id, created_at DESC, id DESC);
+
 -- +goose Down
 DROP TABLE jobs;
+DROP TABLE applications;
 DROP TABLE links;
 DROP TABLE targets;
 DROP TABLE numbers;

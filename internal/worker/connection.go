@@ -1,0 +1,67 @@
+package worker
+
+import (
+	"context"
+	"errors"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
+)
+
+// account is a number's provider with the credentials to act on it.
+type account struct {
+	provider providers.Provider
+	creds    providers.Credentials
+	connID   string
+}
+
+// accountFor opens the sealed credentials of the connection the number was
+// added with.
+func (w *Worker) accountFor(ctx context.Context, n store.Number) (account, error) {
+	prov, ok := w.providers[n.Provider]
+	if !ok {
+		return account{}, permanent(jobs.CodeUnsupportedProvider, "provider %q is not enabled", n.Provider)
+	}
+	conn, err := w.store.GetConnection(ctx, n.OrgID, n.ConnectionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return account{}, permanent(jobs.CodeProviderNotConfigured, "no %s connection for %s", n.Provider, n.E164)
+	}
+	if err != nil {
+		return account{}, internalError(err)
+	}
+	creds, err := w.keys.OpenCredentials(conn.Credentials)
+	if err != nil {
+		return account{}, permanent(jobs.CodeInternal, "credentials do not open with this worker's keys (key %q)", conn.Credentials.KeyID())
+	}
+	return account{provider: prov, creds: providers.Credentials{AccountID: creds.AccountID, Secret: creds.Secret}, connID: conn.ID}, nil
+}
+
+// route points the number at r on its provider: lookup, then read-diff-write,
+// recording the application used and the configuration set.
+func (w *Worker) route(ctx context.Context, a account, n store.Number, r providers.Route, reset bool) (providers.Change, error) {
+	r, err := w.withKnownApplication(ctx, a.connID, r)
+	if err != nil {
+		return providers.Change{}, err
+	}
+	num, err := a.provider.Lookup(ctx, a.creds, n.E164)
+	if err != nil {
+		return providers.Change{}, err
+	}
+	var ch providers.Change
+	if reset {
+		ch, err = a.provider.ResetVoiceRoute(ctx, a.creds, num, r)
+	} else {
+		ch, err = a.provider.EnsureVoiceRoute(ctx, a.creds, num, r)
+	}
+	if err != nil {
+		return providers.Change{}, err
+	}
+	if err := w.rememberApplication(ctx, a.connID, r, ch); err != nil {
+		return ch, err
+	}
+	if err := w.store.UpdateNumberVoice(ctx, n.OrgID, n.ID, mustJSON(ch.After)); err != nil {
+		return ch, internalError(err)
+	}
+	return ch, nil
+}
