@@ -34,7 +34,13 @@ func Vars() []Var {
 		{"SWITCHBOARD_API_WAIT", "20s", "how long an API request waits for its job before answering 202"},
 		{"SWITCHBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"SWITCHBOARD_LOG_FORMAT", "json", "json or text"},
+		{"SWITCHBOARD_DEFAULT_REGION", "IN", "region (ISO 3166 alpha-2) for numbers given without a country code in the apps API"},
+		{"SWITCHBOARD_CALLBACK_SECRET", "", "HMAC-SHA256 key signing job completion callbacks (callbacks are refused when unset)"},
+		{"SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", "false", "allow callback URLs on loopback and private networks"},
+		{"SWITCHBOARD_RECONCILE_INTERVAL", "1h", "how often provider configuration is re-checked for drift (0 turns it off)"},
 		{"SWITCHBOARD_TWILIO_BASE_URL", "", "replaces https://api.twilio.com (a proxy or a simulator)"},
+		{"SWITCHBOARD_PLIVO_BASE_URL", "", "replaces https://api.plivo.com (a proxy or a simulator)"},
+		{"SWITCHBOARD_TELNYX_BASE_URL", "", "replaces https://api.telnyx.com (a proxy or a simulator)"},
 		{"SWITCHBOARD_DEV_API_KEY", "", "dev only: the API key of the dev org (generated when unset)"},
 	}
 }
