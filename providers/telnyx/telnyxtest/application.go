@@ -1,0 +1,353 @@
+package telnyxtest
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// anchorsites are the values Telnyx accepts for anchorsite_override.
+func anchorsites() []string {
+	return []string{"Latency", "Chicago, IL", "Ashburn, VA", "San Jose, CA", "London, UK",
+		"Chennai, IN", "Amsterdam, Netherlands", "Toronto, Canada", "Sydney, Australia"}
+}
+
+// dtmfTypes are the values Telnyx accepts for dtmf_type.
+func dtmfTypes() []string { return []string{"RFC 2833", "Inband", "SIP INFO"} }
+
+// maxWebhookTimeoutSecs is Telnyx's upper bound for webhook_timeout_secs.
+const maxWebhookTimeoutSecs = 30
+
+// applicationJSON is Telnyx's Call Control application resource, in the
+// key order of its examples. inbound and outbound are rendered with
+// Telnyx's defaults.
+type applicationJSON struct {
+	Active                  bool         `json:"active"`
+	AnchorsiteOverride      string       `json:"anchorsite_override"`
+	ApplicationName         string       `json:"application_name"`
+	CreatedAt               string       `json:"created_at"`
+	DTMFType                string       `json:"dtmf_type"`
+	FirstCommandTimeout     bool         `json:"first_command_timeout"`
+	FirstCommandTimeoutSecs int          `json:"first_command_timeout_secs"`
+	ID                      string       `json:"id"`
+	Inbound                 inboundJSON  `json:"inbound"`
+	Outbound                outboundJSON `json:"outbound"`
+	RecordType              string       `json:"record_type"`
+	Tags                    []string     `json:"tags"`
+	UpdatedAt               string       `json:"updated_at"`
+	WebhookAPIVersion       string       `json:"webhook_api_version"`
+	WebhookEventFailoverURL string       `json:"webhook_event_failover_url"`
+	WebhookEventURL         string       `json:"webhook_event_url"`
+	WebhookTimeoutSecs      *int         `json:"webhook_timeout_secs"`
+	CallCostInWebhooks      bool         `json:"call_cost_in_webhooks"`
+	RedactDTMFDebugLogging  bool         `json:"redact_dtmf_debug_logging"`
+}
+
+type inboundJSON struct {
+	ChannelLimit                *int    `json:"channel_limit"`
+	ShakenStirEnabled           bool    `json:"shaken_stir_enabled"`
+	SIPSubdomain                *string `json:"sip_subdomain"`
+	SIPSubdomainReceiveSettings string  `json:"sip_subdomain_receive_settings"`
+}
+
+type outboundJSON struct {
+	ChannelLimit           *int    `json:"channel_limit"`
+	OutboundVoiceProfileID *string `json:"outbound_voice_profile_id"`
+}
+
+func (c *Connection) wire() applicationJSON {
+	var timeout *int
+	if c.WebhookTimeoutSecs > 0 {
+		t := c.WebhookTimeoutSecs
+		timeout = &t
+	}
+	return applicationJSON{
+		Active:                  c.Active,
+		AnchorsiteOverride:      c.AnchorsiteOverride,
+		ApplicationName:         c.Name,
+		CreatedAt:               telnyxTime(c.CreatedAt),
+		DTMFType:                c.DTMFType,
+		FirstCommandTimeout:     c.FirstCommandTimeout,
+		FirstCommandTimeoutSecs: c.FirstCommandTimeoutSecs,
+		ID:                      c.ID,
+		Inbound:                 inboundJSON{SIPSubdomainReceiveSettings: "from_anyone"},
+		RecordType:              string(CallControlApplication),
+		Tags:                    append([]string{}, c.Tags...),
+		UpdatedAt:               telnyxTime(c.UpdatedAt),
+		WebhookAPIVersion:       c.WebhookAPIVersion,
+		WebhookEventFailoverURL: c.WebhookEventFailoverURL,
+		WebhookEventURL:         c.WebhookEventURL,
+		WebhookTimeoutSecs:      timeout,
+		CallCostInWebhooks:      c.CallCostInWebhooks,
+		RedactDTMFDebugLogging:  c.RedactDTMFDebugLogging,
+	}
+}
+
+func writeApplication(w http.ResponseWriter, status int, a applicationJSON) {
+	writeJSON(w, status, struct {
+		Data applicationJSON `json:"data"`
+	}{a})
+}
+
+// application returns the account's Call Control application id, or nil:
+// other connection types are not applications to these endpoints.
+func (a *account) application(id string) *Connection {
+	c := a.connsByID[id]
+	if c == nil || c.Type != CallControlApplication {
+		return nil
+	}
+	return c
+}
+
+// applicationSort returns the comparison of a sort field Telnyx documents
+// for applications (a leading '-', reversing it, already cut off).
+func applicationSort(field string) (func(a, b *Connection) int, bool) {
+	switch field {
+	case "created_at":
+		return func(a, b *Connection) int { return a.CreatedAt.Compare(b.CreatedAt) }, true
+	case "connection_name":
+		return func(a, b *Connection) int { return strings.Compare(a.Name, b.Name) }, true
+	case "active":
+		return func(a, b *Connection) int { return cmp.Compare(btoi(a.Active), btoi(b.Active)) }, true
+	}
+	return nil, false
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, key string) {
+	q := r.URL.Query()
+	p, apiErr := parsePage(q)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	const nameFilter = "filter[application_name][contains]"
+	name := q.Get(nameFilter)
+	if name != "" && len([]rune(name)) < 3 {
+		writeError(w, errBadRequest(nameFilter+" requires at least three characters.").param(nameFilter))
+		return
+	}
+	// Unspecified, Telnyx lists newest first.
+	sortBy := cmpOr(q.Get("sort"), "-created_at")
+	field, desc := strings.CutPrefix(sortBy, "-")
+	compare, ok := applicationSort(field)
+	if !ok {
+		writeError(w, errBadRequest("sort must be one of created_at, connection_name, active, optionally prefixed with '-'.").param("sort"))
+		return
+	}
+
+	s.mu.Lock()
+	a := s.accounts[key]
+	var matching []*Connection
+	for _, c := range a.conns {
+		if c.Type == CallControlApplication && (name == "" || strings.Contains(strings.ToLower(c.Name), strings.ToLower(name))) {
+			matching = append(matching, c)
+		}
+	}
+	// Stable: ties keep creation order, whichever the direction.
+	slices.SortStableFunc(matching, func(x, y *Connection) int {
+		if desc {
+			return compare(y, x)
+		}
+		return compare(x, y)
+	})
+	start, end, meta := p.cut(len(matching))
+	data := make([]applicationJSON, 0, end-start)
+	for _, c := range matching[start:end] {
+		data = append(data, c.wire())
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, struct {
+		Data []applicationJSON `json:"data"`
+		Meta metaJSON          `json:"meta"`
+	}{data, meta})
+}
+
+func (s *Server) getApplication(w http.ResponseWriter, key, id string) {
+	s.mu.Lock()
+	c := s.accounts[key].application(id)
+	var out applicationJSON
+	if c != nil {
+		out = c.wire()
+	}
+	s.mu.Unlock()
+	if c == nil {
+		writeError(w, errNotFound())
+		return
+	}
+	writeApplication(w, http.StatusOK, out)
+}
+
+// createApplication creates an application; names are not unique, as at
+// Telnyx. With an ambiguous create pending it is created and answered 500.
+func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, key string) {
+	b, apiErr := readBody(w, r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	c := Connection{
+		Type:                    CallControlApplication,
+		Active:                  true,
+		WebhookAPIVersion:       defaultWebhookAPIVersion,
+		AnchorsiteOverride:      defaultAnchorsite,
+		DTMFType:                defaultDTMFType,
+		FirstCommandTimeoutSecs: defaultFirstCommandTimeout,
+		Tags:                    []string{},
+	}
+	if c, apiErr = applyApplication(c, b); apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	s.mu.Lock()
+	c.ID = s.newID()
+	c.CreatedAt = s.now().UTC()
+	c.UpdatedAt = c.CreatedAt
+	s.accounts[key].addConnection(&c)
+	s.applied++
+	ambiguous := s.takeAmbiguousCreate()
+	out := c.wire()
+	s.mu.Unlock()
+	if ambiguous {
+		writeError(w, errInternal())
+		return
+	}
+	writeApplication(w, http.StatusCreated, out)
+}
+
+// updateApplication applies the fields sent; like Telnyx's, it requires
+// application_name and webhook_event_url.
+func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, key, id string) {
+	b, apiErr := readBody(w, r)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.accounts[key].application(id)
+	if c == nil {
+		writeError(w, errNotFound())
+		return
+	}
+	n, apiErr := applyApplication(c.clone(), b)
+	if apiErr != nil {
+		writeError(w, apiErr)
+		return
+	}
+	if !n.equal(c) {
+		n.UpdatedAt = s.now().UTC()
+		*c = n
+		s.applied++
+	}
+	writeApplication(w, http.StatusOK, c.wire())
+}
+
+// applyApplication validates b's fields and applies them to c, or returns
+// the error for the first invalid one. application_name and
+// webhook_event_url are required, on creates and updates alike.
+func applyApplication(c Connection, b body) (Connection, *apiError) {
+	name, _, e := b.str("application_name")
+	if e != nil {
+		return c, e
+	}
+	if name == nil || *name == "" {
+		return c, errMissing("/application_name")
+	}
+	c.Name = *name
+	hook, _, e := b.str("webhook_event_url")
+	switch {
+	case e != nil:
+		return c, e
+	case hook == nil || *hook == "":
+		return c, errMissing("/webhook_event_url")
+	case !validWebhookURL(*hook):
+		return c, errInvalidURL("/webhook_event_url")
+	}
+	c.WebhookEventURL = *hook
+	if v, sent, e := b.str("webhook_event_failover_url"); e != nil {
+		return c, e
+	} else if sent {
+		switch {
+		case v == nil || *v == "":
+			c.WebhookEventFailoverURL = ""
+		case !validWebhookURL(*v):
+			return c, errInvalidURL("/webhook_event_failover_url")
+		default:
+			c.WebhookEventFailoverURL = *v
+		}
+	}
+	enums := []struct {
+		name    string
+		allowed []string
+		field   *string
+	}{
+		{"webhook_api_version", []string{"1", "2"}, &c.WebhookAPIVersion},
+		{"anchorsite_override", anchorsites(), &c.AnchorsiteOverride},
+		{"dtmf_type", dtmfTypes(), &c.DTMFType},
+	}
+	for _, f := range enums {
+		v, sent, e := b.str(f.name)
+		if e != nil {
+			return c, e
+		}
+		if !sent {
+			continue
+		}
+		if v == nil || !slices.Contains(f.allowed, *v) {
+			return c, errInvalid("/"+f.name, f.name+" must be one of: "+strings.Join(f.allowed, ", ")+".")
+		}
+		*f.field = *v
+	}
+	if v, sent, e := b.integer("webhook_timeout_secs"); e != nil {
+		return c, e
+	} else if sent {
+		switch {
+		case v == nil:
+			c.WebhookTimeoutSecs = 0
+		case *v < 0 || *v > maxWebhookTimeoutSecs:
+			return c, errInvalid("/webhook_timeout_secs", "webhook_timeout_secs must be from 0 to 30.")
+		default:
+			c.WebhookTimeoutSecs = *v
+		}
+	}
+	if v, sent, e := b.integer("first_command_timeout_secs"); e != nil {
+		return c, e
+	} else if sent {
+		if v == nil || *v < 1 {
+			return c, errInvalid("/first_command_timeout_secs", "first_command_timeout_secs must be a positive integer.")
+		}
+		c.FirstCommandTimeoutSecs = *v
+	}
+	bools := []struct {
+		name  string
+		field *bool
+	}{
+		{"active", &c.Active},
+		{"first_command_timeout", &c.FirstCommandTimeout},
+		{"call_cost_in_webhooks", &c.CallCostInWebhooks},
+		{"redact_dtmf_debug_logging", &c.RedactDTMFDebugLogging},
+	}
+	for _, f := range bools {
+		v, sent, e := b.boolean(f.name)
+		if e != nil {
+			return c, e
+		}
+		if sent {
+			*f.field = v
+		}
+	}
+	if tags, sent, e := b.strs("tags"); e != nil {
+		return c, e
+	} else if sent {
+		c.Tags = tags
+	}
+	return c, nil
+}

@@ -1,0 +1,130 @@
+package telnyx
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// The parts of Telnyx's v2 JSON the adapter reads. Fields it does not use
+// are left out; encoding/json skips them.
+
+type balanceResponse struct {
+	Data struct {
+		RecordType string `json:"record_type"`
+	} `json:"data"`
+}
+
+type pageMeta struct {
+	PageNumber   int `json:"page_number"`
+	PageSize     int `json:"page_size"`
+	TotalPages   int `json:"total_pages"`
+	TotalResults int `json:"total_results"`
+}
+
+// phoneNumber is a phone number resource. connection_id and
+// connection_name are null when the number is on no connection; null
+// decodes to "".
+type phoneNumber struct {
+	ID             string `json:"id"`
+	PhoneNumber    string `json:"phone_number"`
+	Status         string `json:"status"`
+	ConnectionID   string `json:"connection_id"`
+	ConnectionName string `json:"connection_name"`
+}
+
+type phoneNumberList struct {
+	Data []phoneNumber `json:"data"`
+	Meta pageMeta      `json:"meta"`
+}
+
+type phoneNumberResponse struct {
+	Data phoneNumber `json:"data"`
+}
+
+// numberUpdate is the body of PATCH /v2/phone_numbers/{id}: connection_id
+// only, so nothing else about the number changes.
+type numberUpdate struct {
+	ConnectionID string `json:"connection_id"`
+}
+
+// application is a Call Control application. Active is a pointer so that
+// an answer without the field is not mistaken for an inactive application.
+type application struct {
+	ID              string `json:"id"`
+	ApplicationName string `json:"application_name"`
+	WebhookEventURL string `json:"webhook_event_url"`
+	Active          *bool  `json:"active"`
+	CreatedAt       string `json:"created_at"`
+}
+
+type applicationList struct {
+	Data []application `json:"data"`
+	Meta pageMeta      `json:"meta"`
+}
+
+type applicationResponse struct {
+	Data application `json:"data"`
+}
+
+// applicationCreate is the body of POST /v2/call_control_applications.
+// Failover is sent empty so that events have a single destination;
+// API version 2 is the webhook format switchboard parses; 25 s is
+// Telnyx's documented example timeout, well under the 30 s maximum.
+type applicationCreate struct {
+	ApplicationName         string `json:"application_name"`
+	WebhookEventURL         string `json:"webhook_event_url"`
+	WebhookEventFailoverURL string `json:"webhook_event_failover_url"`
+	WebhookAPIVersion       string `json:"webhook_api_version"`
+	WebhookTimeoutSecs      int    `json:"webhook_timeout_secs"`
+	Active                  bool   `json:"active"`
+}
+
+// applicationUpdate is the body of PATCH /v2/call_control_applications/{id}.
+// Telnyx requires application_name and webhook_event_url on updates.
+type applicationUpdate struct {
+	ApplicationName string `json:"application_name"`
+	WebhookEventURL string `json:"webhook_event_url"`
+	Active          bool   `json:"active"`
+}
+
+// errorBody is Telnyx's error envelope.
+type errorBody struct {
+	Errors []apiError `json:"errors"`
+}
+
+type apiError struct {
+	Code   errorCode `json:"code"`
+	Title  string    `json:"title"`
+	Detail string    `json:"detail"`
+	Source struct {
+		Pointer   string `json:"pointer"`
+		Parameter string `json:"parameter"`
+	} `json:"source"`
+}
+
+// errorCode is Telnyx's error code. It is documented as a string
+// ("10009"), but some endpoints send a number: accept both.
+type errorCode string
+
+func (c *errorCode) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
+		*c = ""
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*c = errorCode(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	if _, err := strconv.ParseInt(n.String(), 10, 64); err != nil {
+		return err
+	}
+	*c = errorCode(n.String())
+	return nil
+}
