@@ -1,0 +1,33 @@
+package callback
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// Event is the body of a callback: a job reached a terminal state.
+type Event struct {
+	// ID identifies the event; receivers deduplicate on it (NewEventID).
+	ID    string `json:"id"`
+	JobID string `json:"job_id"`
+	// Type is the job's type, e.g. "number:add".
+	Type  string `json:"type"`
+	OrgID int64  `json:"org_id"`
+	// State is the job's terminal state: "succeeded" or "failed".
+	State string `json:"state"`
+	// Code and Message say why a job failed; both are safe to show.
+	Code    string `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Data is the job type's result, as the API reports it.
+	Data       json.RawMessage `json:"data,omitempty"`
+	OccurredAt time.Time       `json:"occurred_at"`
+}
+
+// NewEventID returns a random event id: "evt_" and 24 hex characters.
+func NewEventID() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return "evt_" + hex.EncodeToString(b)
+}

@@ -1,0 +1,189 @@
+package ratelimit
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboardhq/switchboard/internal/testenv"
+	"github.com/switchboardhq/switchboard/providers"
+)
+
+// machines returns n clients on one test Redis: each stands for a worker
+// process on its own machine.
+func machines(t testing.TB, n int) []*redis.Client {
+	t.Helper()
+	opt := testenv.Redis(t)
+	out := make([]*redis.Client, n)
+	for i := range out {
+		c := redis.NewClient(opt)
+		t.Cleanup(func() { c.Close() })
+		out[i] = c
+	}
+	return out
+}
+
+func TestAllowRateThenRefuse(t *testing.T) {
+	ctx := context.Background()
+	rdb := machines(t, 1)[0]
+	l := New(rdb, map[string]Limit{"plivo": {Rate: 3, Period: 10 * time.Second, Burst: 3}})
+	for i := range 3 {
+		ok, _, err := l.Allow(ctx, "plivo", "MA123")
+		if err != nil || !ok {
+			t.Fatalf("call %d: ok=%v err=%v, want allowed", i+1, ok, err)
+		}
+	}
+	ok, retry, err := l.Allow(ctx, "plivo", "MA123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One token comes back every Period/Rate = 3.33s.
+	if ok || retry <= 2*time.Second || retry > 4*time.Second {
+		t.Fatalf("4th call: ok=%v retryAfter=%v, want refused with ~3.3s", ok, retry)
+	}
+	// Another account has its own budget.
+	if ok, _, err := l.Allow(ctx, "plivo", "MA456"); err != nil || !ok {
+		t.Fatalf("other account: ok=%v err=%v", ok, err)
+	}
+	// A provider without a Limit is not rate limited.
+	for range 10 {
+		if ok, _, err := l.Allow(ctx, "unlimited", "x"); err != nil || !ok {
+			t.Fatalf("unlimited provider: ok=%v err=%v", ok, err)
+		}
+	}
+}
+
+func TestLimitersShareBudget(t *testing.T) {
+	ctx := context.Background()
+	m := machines(t, 2)
+	limits := map[string]Limit{"plivo": {Rate: 4, Period: 10 * time.Second, Burst: 4}}
+	a, b := New(m[0], limits), New(m[1], limits)
+	for i, l := range []*Limiter{a, b, a, b} {
+		if ok, _, err := l.Allow(ctx, "plivo", "MA1"); err != nil || !ok {
+			t.Fatalf("call %d: ok=%v err=%v", i+1, ok, err)
+		}
+	}
+	for name, l := range map[string]*Limiter{"a": a, "b": b} {
+		if ok, retry, err := l.Allow(ctx, "plivo", "MA1"); err != nil || ok || retry <= 0 {
+			t.Fatalf("machine %s after the shared budget is spent: ok=%v retry=%v err=%v", name, ok, retry, err)
+		}
+	}
+}
+
+func TestWaitSleepsShortWaits(t *testing.T) {
+	ctx := context.Background()
+	rdb := machines(t, 1)[0]
+	// One token every 50ms, no burst: the second call waits ~50ms.
+	l := New(rdb, map[string]Limit{"telnyx": {Rate: 20, Period: time.Second, Burst: 1}})
+	start := time.Now()
+	for i := range 3 {
+		release, err := l.Wait(ctx, "telnyx", "k", "lookup")
+		if err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+		release()
+	}
+	if el := time.Since(start); el < 80*time.Millisecond {
+		t.Fatalf("3 calls at 20/s took %v, want them paced (>= ~100ms)", el)
+	}
+}
+
+func TestWaitRefusesLongWaits(t *testing.T) {
+	ctx := context.Background()
+	rdb := machines(t, 1)[0]
+	l := New(rdb, map[string]Limit{"plivo": {Rate: 1, Period: 10 * time.Second, Burst: 1}}, WithMaxWait(100*time.Millisecond))
+	release, err := l.Wait(ctx, "plivo", "MA1", "lookup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	_, err = l.Wait(ctx, "plivo", "MA1", "lookup")
+	pe := limiterRefusal(t, err)
+	if pe.RetryAfter < 5*time.Second || pe.Provider != "plivo" || pe.Op != "lookup" {
+		t.Fatalf("refusal = %+v, want ~10s for plivo lookup", pe)
+	}
+}
+
+func TestWaitHonoursContext(t *testing.T) {
+	rdb := machines(t, 1)[0]
+	l := New(rdb, map[string]Limit{"telnyx": {Rate: 2, Period: time.Second, Burst: 1}})
+	release, err := l.Wait(context.Background(), "telnyx", "k", "lookup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	// The next token is 500ms away, within MaxWait, but past the deadline:
+	// refuse now rather than sleep into it.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = l.Wait(ctx, "telnyx", "k", "lookup")
+	limiterRefusal(t, err)
+
+	// Canceled while sleeping: ctx's error, not a rate-limit refusal.
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	_, err = l.Wait(ctx, "telnyx", "k", "lookup")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled wait: %v, want context.Canceled", err)
+	}
+}
+
+func TestRedisDownIsTransient(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
+	defer rdb.Close()
+	l := New(rdb, Defaults())
+	_, err := l.Wait(context.Background(), "plivo", "MA1", "lookup")
+	if k, ok := providers.KindOf(err); !ok || k != providers.KindTransient {
+		t.Fatalf("Wait without Redis: %v, want a transient *providers.Error", err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	d := Defaults()
+	for _, name := range []string{"plivo", "twilio", "telnyx"} {
+		lim, ok := d[name]
+		if !ok || lim.Rate <= 0 || lim.Period <= 0 || lim.Burst <= 0 {
+			t.Errorf("Defaults()[%q] = %+v", name, lim)
+		}
+	}
+	if p := d["plivo"]; p.Rate != 300 || p.Period != 5*time.Second {
+		t.Errorf("plivo = %+v, want Plivo's documented 300 per 5s", p)
+	}
+	if d["twilio"].MaxConcurrent <= 0 {
+		t.Errorf("twilio has no MaxConcurrent: Twilio's limit is on concurrency")
+	}
+	d["plivo"] = Limit{} // callers own the map they get
+	if Defaults()["plivo"].Rate != 300 {
+		t.Error("Defaults shares state between calls")
+	}
+}
+
+// limiterRefusal asserts err is the limiter's own KindRateLimited refusal.
+func limiterRefusal(t *testing.T, err error) *providers.Error {
+	t.Helper()
+	var pe *providers.Error
+	if !errors.As(err, &pe) || pe.Kind != providers.KindRateLimited || !errors.Is(err, ErrLimited) {
+		t.Fatalf("err = %v, want a KindRateLimited refusal wrapping ErrLimited", err)
+	}
+	if pe.RetryAfter <= 0 {
+		t.Fatalf("refusal without RetryAfter: %+v", pe)
+	}
+	return pe
+}
+
+func BenchmarkAllow(b *testing.B) {
+	ctx := context.Background()
+	rdb := machines(b, 1)[0]
+	l := New(rdb, map[string]Limit{"twilio": {Rate: 1 << 30, Period: time.Second, Burst: 1 << 30}})
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := l.Allow(ctx, "twilio", "AC1"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
