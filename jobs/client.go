@@ -86,6 +86,7 @@ type AddPhoneRequest struct {
 	Provider    string
 	Credentials Credentials
 	Override    bool
+	CallbackURL string
 }
 
 // AddPhone seals the request's credentials and enqueues a TypeAddPhone job.
@@ -99,12 +100,12 @@ func (c *Client) AddPhone(ctx context.Context, r AddPhoneRequest) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override, RequestID: newRequestID()}
+	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override, CallbackURL: r.CallbackURL, RequestID: newRequestID()}
 	if err := p.Validate(); err != nil {
 		return Job{}, err
 	}
 	id := "add-" + c.keys.Fingerprint(TypeAddPhone, fmt.Sprint(r.OrgID), r.UserID, digits(r.PhoneNumber), r.Provider,
-		r.Credentials.AccountID, r.Credentials.Secret, fmt.Sprint(r.Override))
+		r.Credentials.AccountID, r.Credentials.Secret, fmt.Sprint(r.Override), r.CallbackURL)
 	return c.enqueue(ctx, TypeAddPhone, p, id)
 }
 
@@ -115,7 +116,7 @@ func (c *Client) Attach(ctx context.Context, p Attach) (Job, error) {
 	}
 	// Each number is its own fingerprint part (parts are length-prefixed), so
 	// ["a,b"] and ["a", "b"] are different requests.
-	parts := append([]string{TypeAttach, fmt.Sprint(p.OrgID), p.TargetID, p.Provider, fmt.Sprint(p.Override)}, p.Numbers...)
+	parts := append([]string{TypeAttach, fmt.Sprint(p.OrgID), p.TargetID, p.Provider, fmt.Sprint(p.Override), p.CallbackURL}, p.Numbers...)
 	id := "attach-" + c.keys.Fingerprint(parts...)
 	return c.enqueue(ctx, TypeAttach, p, id)
 }
@@ -125,7 +126,7 @@ func (c *Client) Unlink(ctx context.Context, p Unlink) (Job, error) {
 	if err := p.Validate(); err != nil {
 		return Job{}, err
 	}
-	id := "unlink-" + c.keys.Fingerprint(TypeUnlink, fmt.Sprint(p.OrgID), p.TargetID, p.Number)
+	id := "unlink-" + c.keys.Fingerprint(TypeUnlink, fmt.Sprint(p.OrgID), p.TargetID, p.Number, p.CallbackURL)
 	return c.enqueue(ctx, TypeUnlink, p, id)
 }
 

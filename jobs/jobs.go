@@ -20,6 +20,15 @@ const (
 	// TypeUnlink removes a number's link to a target and restores its
 	// default route.
 	TypeUnlink = "number:unlink"
+	// TypeReconcile re-reads one number's provider configuration and
+	// repairs drift (someone changed the voice URL in the console).
+	TypeReconcile = "number:reconcile"
+	// TypeReconcileScan is the periodic task that enqueues a TypeReconcile
+	// for every number. Workers schedule it; apps need not.
+	TypeReconcileScan = "reconcile:scan"
+	// TypeCallback delivers one job's completion event to its callback URL.
+	// Workers enqueue it; apps need not.
+	TypeCallback = "job:callback"
 )
 
 // Queue names. Workers weigh them critical > default > bulk, so jobs a user

@@ -96,3 +96,11 @@ type UnlinkResult struct {
 	Number   string `json:"number"`
 	Deleted  bool   `json:"deleted"`
 }
+
+// ReconcileResult is the Data of a succeeded TypeReconcile job.
+type ReconcileResult struct {
+	Number   string `json:"number"`
+	Route    string `json:"route"`             // the route the number should have
+	Repaired bool   `json:"repaired"`          // the provider had drifted and was put back
+	Skipped  string `json:"skipped,omitempty"` // why nothing was checked, e.g. a link in progress
+}

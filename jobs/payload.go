@@ -21,6 +21,9 @@ type AddPhone struct {
 	// Override lets switchboard take over a number that is wired elsewhere
 	// (a Twilio SIP trunk, a foreign Telnyx connection). Off by default.
 	Override bool `json:"override,omitempty"`
+	// CallbackURL, when set, receives a signed JSON event when the job
+	// reaches a terminal state (see docs/callbacks.md).
+	CallbackURL string `json:"callback_url,omitempty"`
 	// RequestID is unique per enqueue and shared by the task's retries. The
 	// worker tags the number row with it, so a retry after a crash finds
 	// its own row and completes, while a later request for the same number
@@ -36,6 +39,9 @@ type Attach struct {
 	Provider string   `json:"provider,omitempty"`
 	Numbers  []string `json:"numbers"` // E.164
 	Override bool     `json:"override,omitempty"`
+	// CallbackURL, when set, receives a signed JSON event when the job
+	// reaches a terminal state (see docs/callbacks.md).
+	CallbackURL string `json:"callback_url,omitempty"`
 }
 
 // Unlink is the payload of TypeUnlink: remove Number's link to TargetID.
@@ -43,6 +49,26 @@ type Unlink struct {
 	OrgID    int64  `json:"org_id"`
 	TargetID string `json:"target_id"`
 	Number   string `json:"number"` // E.164
+	// CallbackURL, when set, receives a signed JSON event when the job
+	// reaches a terminal state (see docs/callbacks.md).
+	CallbackURL string `json:"callback_url,omitempty"`
+}
+
+// Reconcile is the payload of TypeReconcile.
+type Reconcile struct {
+	OrgID  int64  `json:"org_id"`
+	Number string `json:"number"` // E.164
+}
+
+// Validate reports the first missing field.
+func (p Reconcile) Validate() error {
+	switch {
+	case p.OrgID <= 0:
+		return invalid("org_id is required")
+	case blank(p.Number):
+		return invalid("number is required")
+	}
+	return nil
 }
 
 // ErrInvalid is wrapped by every Validate error.

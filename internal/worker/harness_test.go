@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -69,4 +70,24 @@ func mustOK(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// enqueueReconcile enqueues a reconcile check of one number, as the scan does.
+func (h *harness) enqueueReconcile(ctx context.Context, number string) (jobs.Job, error) {
+	id := "reconcile-test-" + number + "-" + time.Now().Format("150405.000000000")
+	p, _ := json.Marshal(jobs.Reconcile{OrgID: h.OrgID, Number: number})
+	_, err := asynq.NewClientFromRedisClient(h.Redis).EnqueueContext(ctx, asynq.NewTask(jobs.TypeReconcile, p),
+		asynq.TaskID(id), asynq.Queue(jobs.QueueBulk), asynq.Retention(time.Hour))
+	return jobs.Job{ID: id, Queue: jobs.QueueBulk}, err
+}
+
+// waitFor polls cond for up to 20 seconds.
+func (h *harness) waitFor(t *testing.T, cond func() bool) bool {
+	t.Helper()
+	for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return false
 }

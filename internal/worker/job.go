@@ -29,7 +29,8 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		retried, _ := asynq.GetRetryCount(ctx)
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		var head struct {
-			OrgID int64 `json:"org_id"`
+			OrgID       int64  `json:"org_id"`
+			CallbackURL string `json:"callback_url"`
 		}
 		_ = json.Unmarshal(t.Payload(), &head) // a bad payload is reported by fn
 		now := time.Now().UTC()
@@ -38,10 +39,10 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		// does not count against MaxRetry (rate-limit waits) and those cut off
 		// by a crash. A terminal record belongs to an earlier run of a
 		// replaced task, and is started afresh.
-		if old, err := w.store.GetJob(ctx, head.OrgID, id); err == nil && !old.State.Terminal() {
+		if old, err := w.store.GetJob(ctx, head.OrgID, id); head.OrgID != 0 && err == nil && !old.State.Terminal() {
 			rec.CreatedAt, rec.Attempts = old.CreatedAt, old.Attempts+1
 		}
-		if err := w.store.SaveJob(ctx, *rec); err != nil {
+		if err := w.save(ctx, rec); err != nil {
 			return internalError(fmt.Errorf("save job record: %w", err))
 		}
 
@@ -57,14 +58,14 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		}
 		if err == nil {
 			rec.State, rec.Result, rec.FinishedAt = jobs.StateSucceeded, raw, &rec.UpdatedAt
-			return w.finish(ctx, t, rec, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, nil)
+			return w.finish(ctx, t, rec, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, head.CallbackURL, nil)
 		}
 
 		je := categorize(err)
 		rec.ErrorCode, rec.ErrorMessage = je.Code, je.Message
 		if !je.Permanent && retried < maxRetry {
 			rec.State = jobs.StateRetrying
-			if serr := w.store.SaveJob(context.WithoutCancel(ctx), *rec); serr != nil {
+			if serr := w.save(context.WithoutCancel(ctx), rec); serr != nil {
 				w.log.Error("save job record", "task_id", id, "error", serr)
 			}
 			return je
@@ -76,16 +77,17 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		// outcomes say which numbers were linked before one failed.
 		rec.State, rec.Result, rec.FinishedAt = jobs.StateFailed, raw, &rec.UpdatedAt
 		out := jobs.Outcome{State: jobs.StateFailed, Code: je.Code, Message: je.Message, Data: raw}
-		return w.finish(ctx, t, rec, out, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
+		return w.finish(ctx, t, rec, out, head.CallbackURL, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
 	}
 }
 
-// finish records a terminal state in the database and as the task result.
+// finish records a terminal state in the database and as the task result,
+// and schedules the job's callback.
 // If either write fails the attempt fails and is retried, so the outcome is
 // never lost; handlers are idempotent, so the retry lands in the same state.
-func (w *Worker) finish(ctx context.Context, t *asynq.Task, rec *store.JobRecord, out jobs.Outcome, err error) error {
+func (w *Worker) finish(ctx context.Context, t *asynq.Task, rec *store.JobRecord, out jobs.Outcome, callbackURL string, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	if serr := w.store.SaveJob(ctx, *rec); serr != nil {
+	if serr := w.save(ctx, rec); serr != nil {
 		return internalError(fmt.Errorf("save job record: %w", serr))
 	}
 	raw, merr := json.Marshal(out)
@@ -94,6 +96,9 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, rec *store.JobRecord
 	}
 	if _, werr := t.ResultWriter().Write(raw); werr != nil {
 		return internalError(fmt.Errorf("write job outcome: %w", werr))
+	}
+	if cerr := w.enqueueCallback(ctx, callbackURL, rec, out); cerr != nil {
+		return internalError(fmt.Errorf("enqueue callback: %w", cerr))
 	}
 	return err
 }
@@ -107,4 +112,13 @@ func callSafely(ctx context.Context, fn jobFunc, t *asynq.Task, rec *store.JobRe
 		}
 	}()
 	return fn(ctx, t, rec)
+}
+
+// save writes the job record. System tasks (the reconcile scan) belong to
+// no org and keep no record: asynq's own history covers them.
+func (w *Worker) save(ctx context.Context, rec *store.JobRecord) error {
+	if rec.OrgID == 0 {
+		return nil
+	}
+	return w.store.SaveJob(ctx, *rec)
 }

@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 // Retry policy bounds.
@@ -17,7 +20,10 @@ const (
 // retryDelay is exponential backoff with full jitter (a uniform draw in
 // [0, min(cap, base*2^n)]), never under a second, and never before a
 // provider's Retry-After.
-func retryDelay(n int, err error, _ *asynq.Task) time.Duration {
+func retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	if t.Type() == jobs.TypeCallback {
+		return callback.RetryDelay(n, err)
+	}
 	ceiling := retryCap
 	if n < 20 && retryBase<<n < retryCap {
 		ceiling = retryBase << n

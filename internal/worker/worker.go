@@ -15,6 +15,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/internal/ratelimit"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
@@ -22,7 +24,9 @@ import (
 
 // Params are what a Worker needs. Every field is required unless marked.
 type Params struct {
-	Store     store.Store
+	Store store.Store
+	// Redis is where the reconcile scan enqueues its per-number tasks.
+	Redis     redis.UniversalClient
 	Keys      *jobs.KeyRing
 	Providers []providers.Provider
 	// WebhookBaseURL is where numbers' voice webhooks point by default: the
@@ -34,6 +38,14 @@ type Params struct {
 	// ShutdownTimeout bounds how long in-flight tasks may finish after a
 	// shutdown starts; the rest are re-queued by asynq. Default 25s.
 	ShutdownTimeout time.Duration
+	// Limits are the providers' rate limits, shared by every worker on the
+	// same Redis; nil means ratelimit.Defaults().
+	Limits map[string]ratelimit.Limit
+	// CallbackSecret signs completion callbacks; without it jobs with a
+	// callback URL are processed but their callbacks are not sent.
+	CallbackSecret []byte
+	// Callbacks decides which callback URLs may be called.
+	Callbacks callback.Policy
 	// PollInterval is how often an idle worker checks for new tasks. It is
 	// the worst-case pickup latency of a job an API request waits on.
 	// Default 200ms (asynq's own default is 1s).
@@ -43,6 +55,8 @@ type Params struct {
 // Worker processes switchboard jobs from Redis.
 type Worker struct {
 	store     store.Store
+	rdb       redis.UniversalClient
+	queue     *asynq.Client // for tasks a job enqueues (callbacks, reconcile checks)
 	keys      *jobs.KeyRing
 	providers map[string]providers.Provider
 	webhooks  *url.URL
@@ -50,21 +64,25 @@ type Worker struct {
 	conc      int
 	shutdown  time.Duration
 	poll      time.Duration
+
+	callbackSecret []byte
+	callbacks      callback.Policy
 }
 
 // New checks p and returns a Worker.
 func New(p Params) (*Worker, error) {
-	if p.Store == nil || p.Keys == nil || p.Logger == nil {
-		return nil, fmt.Errorf("worker: Store, Keys and Logger are required")
+	if p.Store == nil || p.Redis == nil || p.Keys == nil || p.Logger == nil {
+		return nil, fmt.Errorf("worker: Store, Redis, Keys and Logger are required")
 	}
 	u, err := url.Parse(strings.TrimSuffix(p.WebhookBaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("worker: webhook base URL %q: want an absolute http(s) URL", p.WebhookBaseURL)
 	}
 	w := &Worker{
-		store: p.Store, keys: p.Keys, webhooks: u, log: p.Logger,
+		store: p.Store, rdb: p.Redis, queue: asynq.NewClientFromRedisClient(p.Redis), keys: p.Keys, webhooks: u, log: p.Logger,
 		providers: map[string]providers.Provider{},
 		conc:      p.Concurrency, shutdown: p.ShutdownTimeout, poll: p.PollInterval,
+		callbackSecret: p.CallbackSecret, callbacks: p.Callbacks,
 	}
 	if w.conc <= 0 {
 		w.conc = 10
@@ -75,8 +93,13 @@ func New(p Params) (*Worker, error) {
 	if w.poll <= 0 {
 		w.poll = 200 * time.Millisecond
 	}
+	limits := p.Limits
+	if limits == nil {
+		limits = ratelimit.Defaults()
+	}
+	limiter := ratelimit.New(p.Redis, limits)
 	for _, pr := range p.Providers {
-		w.providers[pr.Name()] = pr
+		w.providers[pr.Name()] = ratelimit.Wrap(pr, limiter)
 	}
 	return w, nil
 }
@@ -89,13 +112,17 @@ func (w *Worker) Handler() asynq.Handler {
 	mux.Handle(jobs.TypeAddPhone, w.job(w.addPhone))
 	mux.Handle(jobs.TypeAttach, w.job(w.attach))
 	mux.Handle(jobs.TypeUnlink, w.job(w.unlink))
+	mux.Handle(jobs.TypeReconcile, w.job(w.reconcile))
+	mux.Handle(jobs.TypeReconcileScan, w.job(w.reconcileScan))
+	mux.HandleFunc(jobs.TypeCallback, w.deliverCallback)
 	return mux
 }
 
-// Server returns an asynq server on rdb configured with the worker's retry
-// policy. Run it with srv.Start(w.Handler()) and stop it with Shutdown.
-func (w *Worker) Server(rdb redis.UniversalClient) *asynq.Server {
-	return asynq.NewServerFromRedisClient(rdb, asynq.Config{
+// Server returns an asynq server on the worker's Redis configured with its
+// retry policy. Run it with srv.Start(w.Handler()) and stop it with
+// Shutdown.
+func (w *Worker) Server() *asynq.Server {
+	return asynq.NewServerFromRedisClient(w.rdb, asynq.Config{
 		Concurrency:       w.conc,
 		Queues:            jobs.Queues(),
 		RetryDelayFunc:    retryDelay,

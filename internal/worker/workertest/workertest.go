@@ -16,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/store/postgres"
 	"github.com/switchboardhq/switchboard/internal/store/sqlite"
@@ -31,6 +32,9 @@ import (
 const (
 	WebhookBase = "https://platform.example.com/hooks"
 	UserID      = "64e5f12345abcdef12345678"
+	// CallbackSecret signs the Env's completion callbacks; loopback
+	// callback URLs are allowed, for httptest receivers.
+	CallbackSecret = "test-callback-secret"
 )
 
 // Env is a running back end.
@@ -94,12 +98,13 @@ func Start(t *testing.T, st store.Store) *Env {
 	t.Cleanup(func() { rdb.Close() })
 
 	w, err := worker.New(worker.Params{
-		Store: st, Keys: keys, Providers: []providers.Provider{tw}, WebhookBaseURL: WebhookBase,
+		Store: st, Redis: rdb, Keys: keys, Providers: []providers.Provider{tw}, WebhookBaseURL: WebhookBase,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Concurrency: 4, ShutdownTimeout: time.Second, PollInterval: 20 * time.Millisecond,
+		CallbackSecret: []byte(CallbackSecret), Callbacks: callback.Policy{AllowPrivate: true},
 	})
 	must(t, err)
-	asrv := w.Server(rdb)
+	asrv := w.Server()
 	must(t, asrv.Start(w.Handler()))
 	t.Cleanup(asrv.Shutdown)
 

@@ -1,0 +1,107 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
+)
+
+// reconcileScan handles jobs.TypeReconcileScan: it pages through every
+// number and enqueues one TypeReconcile per number on the bulk queue. The
+// per-number task id carries the scan's task id, so a scan that is retried
+// after a crash does not enqueue the same check twice.
+func (w *Worker) reconcileScan(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+	scanID, _ := asynq.GetTaskID(ctx)
+	enqueued, after := 0, ""
+	for {
+		page, err := w.store.ListNumbers(ctx, store.NumberFilter{AfterID: after, Limit: 500})
+		if err != nil {
+			return nil, internalError(err)
+		}
+		for _, n := range page {
+			payload := mustJSON(jobs.Reconcile{OrgID: n.OrgID, Number: n.E164})
+			_, err := w.queue.EnqueueContext(ctx, asynq.NewTask(jobs.TypeReconcile, payload),
+				asynq.TaskID(fmt.Sprintf("reconcile-%s-%s", n.ID, scanID)), asynq.Queue(jobs.QueueBulk),
+				asynq.MaxRetry(3), asynq.Timeout(jobs.DefaultTimeout), asynq.Retention(time.Hour))
+			if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+				return nil, internalError(err)
+			}
+			enqueued++
+		}
+		if len(page) < 500 {
+			return map[string]int{"enqueued": enqueued}, nil
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// reconcile handles jobs.TypeReconcile: it computes the route the number
+// should have (its active link's target, or the org's default), reads the
+// provider and writes only if the configuration drifted. A link still
+// being made or removed is left to the job doing it.
+func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+	var p jobs.Reconcile
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	rec.Numbers = []string{p.Number}
+	res := jobs.ReconcileResult{Number: p.Number}
+	n, err := w.store.GetNumber(ctx, p.OrgID, p.Number)
+	if errors.Is(err, store.ErrNotFound) {
+		res.Skipped = "number no longer in the inventory"
+		return res, nil
+	} else if err != nil {
+		return nil, internalError(err)
+	}
+	route, skip, err := w.expectedRoute(ctx, n)
+	if err != nil || skip != "" {
+		res.Skipped = skip
+		return res, err
+	}
+	res.Route = route.Name
+	acct, err := w.accountFor(ctx, n)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := w.route(ctx, acct, n, route, false)
+	if err != nil {
+		return nil, err
+	}
+	if ch.Changed {
+		res.Repaired = true
+		rec.Changes = mustJSON([]numberChange{{Number: n.E164, Change: ch}})
+		w.log.Warn("repaired provider drift", "number_id", n.ID, "provider", n.Provider, "route", route.Name)
+	}
+	return res, nil
+}
+
+// expectedRoute is the route n should have now, or why not to check it.
+func (w *Worker) expectedRoute(ctx context.Context, n store.Number) (providers.Route, string, error) {
+	l, err := w.store.GetLink(ctx, n.OrgID, n.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return w.defaultRoute(n.OrgID, false), "", nil
+	case err != nil:
+		return providers.Route{}, "", internalError(err)
+	case l.Status != store.LinkActive:
+		return providers.Route{}, "link in progress", nil
+	}
+	target, err := w.store.GetTarget(ctx, n.OrgID, l.TargetID)
+	if errors.Is(err, store.ErrNotFound) {
+		return providers.Route{}, "target deleted; its unlink job restores the number", nil
+	} else if err != nil {
+		return providers.Route{}, "", internalError(err)
+	}
+	return w.targetRoute(target, false), "", nil
+}

@@ -1,0 +1,71 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
+)
+
+// TestReconcileRepairsDrift: someone changes the voice URL in the
+// provider's console; the reconcile job puts it back and says so.
+func TestReconcileRepairsDrift(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		h.mustAdd(t, "+12125551234", "+12025551234")
+		h.target(t, "agent_1", "https://agents.example.com/answer/1")
+		if _, out, _ := h.attach(t, "agent_1", "+12025551234"); out.State != jobs.StateSucceeded {
+			t.Fatalf("attach: %+v", out)
+		}
+		for _, n := range []string{"+12125551234", "+12025551234"} {
+			mustOK(t, h.Twilio.UpdateNumber(twiliotest.SandboxAccountSID, n, func(n *twiliotest.Number) {
+				n.VoiceURL = "https://someone-else.example.com/voice"
+			}))
+		}
+		want := map[string]string{"+12125551234": webhookBase + "/voice/inbound", "+12025551234": "https://agents.example.com/answer/1"}
+		for num, url := range want {
+			job, out := h.run(t, func(ctx context.Context) (jobs.Job, error) {
+				return h.enqueueReconcile(ctx, num)
+			})
+			var res jobs.ReconcileResult
+			mustOK(t, json.Unmarshal(out.Data, &res))
+			if out.State != jobs.StateSucceeded || !res.Repaired {
+				t.Errorf("reconcile %s: %+v %+v, want a repair", num, out, res)
+			}
+			if got := h.voiceURL(num); got != url {
+				t.Errorf("%s routes to %q after reconcile, want %q", num, got, url)
+			}
+			rec, err := h.Store.GetJob(context.Background(), h.OrgID, job.ID)
+			mustOK(t, err)
+			if len(rec.Changes) == 0 {
+				t.Errorf("reconcile %s recorded no change", num)
+			}
+		}
+		// No drift: nothing written.
+		h.Twilio.ResetCalls()
+		_, out := h.run(t, func(ctx context.Context) (jobs.Job, error) { return h.enqueueReconcile(ctx, "+12125551234") })
+		var res jobs.ReconcileResult
+		mustOK(t, json.Unmarshal(out.Data, &res))
+		if res.Repaired || h.Twilio.Writes() != 0 {
+			t.Errorf("reconcile without drift: %+v, %d writes", res, h.Twilio.Writes())
+		}
+	})
+}
+
+// TestReconcileScanCoversEveryNumber: the periodic scan enqueues a check
+// per number; drifted ones get repaired.
+func TestReconcileScanCoversEveryNumber(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		h.mustAdd(t, "+12125551234", "+12025551234")
+		mustOK(t, h.Twilio.UpdateNumber(twiliotest.SandboxAccountSID, "+12025551234", func(n *twiliotest.Number) { n.VoiceURL = "https://x.example.com/" }))
+		out := h.enqueueRaw(t, jobs.TypeReconcileScan, nil, "scan-1")
+		if out.State != jobs.StateSucceeded || string(out.Data) != `{"enqueued":2}` {
+			t.Fatalf("scan: %+v (%s)", out, out.Data)
+		}
+		deadline := h.waitFor(t, func() bool { return h.voiceURL("+12025551234") == webhookBase+"/voice/inbound" })
+		if !deadline {
+			t.Errorf("drifted number not repaired by the scan")
+		}
+	})
+}
