@@ -63,6 +63,9 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 	if err != nil {
 		return nil, err
 	}
+	if change.Changed {
+		w.metrics.Reconfigured(p.Provider)
+	}
 	if rec.Changes, err = json.Marshal([]numberChange{{Number: e164, Change: change}}); err != nil {
 		return nil, internalError(err)
 	}

@@ -57,6 +57,9 @@ func (w *Worker) route(ctx context.Context, a account, n store.Number, r provide
 	if err != nil {
 		return providers.Change{}, err
 	}
+	if ch.Changed {
+		w.metrics.Reconfigured(n.Provider)
+	}
 	if err := w.rememberApplication(ctx, a.connID, r, ch); err != nil {
 		return ch, err
 	}

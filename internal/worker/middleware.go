@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -19,9 +20,15 @@ func (w *Worker) logging(next asynq.Handler) asynq.Handler {
 		err := next.ProcessTask(ctx, t)
 		attrs := []any{"type", t.Type(), "task_id", id, "attempt", retried + 1, "duration", time.Since(start).Round(time.Millisecond)}
 		if err != nil {
+			outcome := "retried"
+			if errors.Is(err, asynq.SkipRetry) {
+				outcome = "failed"
+			}
+			w.metrics.Job(t.Type(), outcome, time.Since(start))
 			w.log.Warn("job attempt failed", append(attrs, "error", err.Error())...)
 			return err
 		}
+		w.metrics.Job(t.Type(), "succeeded", time.Since(start))
 		w.log.Info("job attempt done", attrs...)
 		return nil
 	})

@@ -80,6 +80,7 @@ func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, rec *store.JobRec
 	}
 	if ch.Changed {
 		res.Repaired = true
+		w.metrics.DriftRepaired(n.Provider)
 		rec.Changes = mustJSON([]numberChange{{Number: n.E164, Change: ch}})
 		w.log.Warn("repaired provider drift", "number_id", n.ID, "provider", n.Provider, "route", route.Name)
 	}

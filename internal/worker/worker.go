@@ -18,6 +18,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/ratelimit"
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
 )
@@ -46,6 +47,8 @@ type Params struct {
 	CallbackSecret []byte
 	// Callbacks decides which callback URLs may be called.
 	Callbacks callback.Policy
+	// Metrics records job and provider metrics; nil records nothing.
+	Metrics *telemetry.Metrics
 	// PollInterval is how often an idle worker checks for new tasks. It is
 	// the worst-case pickup latency of a job an API request waits on.
 	// Default 200ms (asynq's own default is 1s).
@@ -67,6 +70,7 @@ type Worker struct {
 
 	callbackSecret []byte
 	callbacks      callback.Policy
+	metrics        *telemetry.Metrics
 }
 
 // New checks p and returns a Worker.
@@ -82,7 +86,7 @@ func New(p Params) (*Worker, error) {
 		store: p.Store, rdb: p.Redis, queue: asynq.NewClientFromRedisClient(p.Redis), keys: p.Keys, webhooks: u, log: p.Logger,
 		providers: map[string]providers.Provider{},
 		conc:      p.Concurrency, shutdown: p.ShutdownTimeout, poll: p.PollInterval,
-		callbackSecret: p.CallbackSecret, callbacks: p.Callbacks,
+		callbackSecret: p.CallbackSecret, callbacks: p.Callbacks, metrics: p.Metrics,
 	}
 	if w.conc <= 0 {
 		w.conc = 10
@@ -99,7 +103,7 @@ func New(p Params) (*Worker, error) {
 	}
 	limiter := ratelimit.New(p.Redis, limits)
 	for _, pr := range p.Providers {
-		w.providers[pr.Name()] = ratelimit.Wrap(pr, limiter)
+		w.providers[pr.Name()] = p.Metrics.WrapProvider(ratelimit.Wrap(pr, limiter))
 	}
 	return w, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/store/postgres"
 	"github.com/switchboardhq/switchboard/internal/store/sqlite"
+	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/internal/testenv"
 	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -39,12 +40,13 @@ const (
 
 // Env is a running back end.
 type Env struct {
-	Store  store.Store
-	Twilio *twiliotest.Server
-	Redis  redis.UniversalClient
-	Jobs   *jobs.Client
-	Keys   *jobs.KeyRing
-	OrgID  int64
+	Store   store.Store
+	Twilio  *twiliotest.Server
+	Redis   redis.UniversalClient
+	Jobs    *jobs.Client
+	Keys    *jobs.KeyRing
+	Metrics *telemetry.Metrics
+	OrgID   int64
 }
 
 // Backend is a store to run an Env on.
@@ -96,12 +98,14 @@ func Start(t *testing.T, st store.Store) *Env {
 	must(t, err)
 	rdb := redis.NewClient(testenv.Redis(t))
 	t.Cleanup(func() { rdb.Close() })
+	metrics := telemetry.New()
 
 	w, err := worker.New(worker.Params{
 		Store: st, Redis: rdb, Keys: keys, Providers: []providers.Provider{tw}, WebhookBaseURL: WebhookBase,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Concurrency: 4, ShutdownTimeout: time.Second, PollInterval: 20 * time.Millisecond,
 		CallbackSecret: []byte(CallbackSecret), Callbacks: callback.Policy{AllowPrivate: true},
+		Metrics: metrics,
 	})
 	must(t, err)
 	asrv := w.Server()
@@ -112,7 +116,7 @@ func Start(t *testing.T, st store.Store) *Env {
 	must(t, err)
 	_, err = st.CreateUser(ctx, store.User{ID: UserID, OrgID: org.ID, Name: "Ada"})
 	must(t, err)
-	return &Env{Store: st, Twilio: sim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, OrgID: org.ID}
+	return &Env{Store: st, Twilio: sim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, Metrics: metrics, OrgID: org.ID}
 }
 
 // TwilioCreds are the sandbox account's credentials.
