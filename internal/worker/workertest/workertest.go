@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/callback"
@@ -47,6 +48,10 @@ type Env struct {
 	Keys    *jobs.KeyRing
 	Metrics *telemetry.Metrics
 	OrgID   int64
+	// Server is the Env's first worker.
+	Server *asynq.Server
+
+	providers []providers.Provider
 }
 
 // Backend is a store to run an Env on.
@@ -99,24 +104,34 @@ func Start(t *testing.T, st store.Store) *Env {
 	rdb := redis.NewClient(testenv.Redis(t))
 	t.Cleanup(func() { rdb.Close() })
 	metrics := telemetry.New()
-
-	w, err := worker.New(worker.Params{
-		Store: st, Redis: rdb, Keys: keys, Providers: []providers.Provider{tw}, WebhookBaseURL: WebhookBase,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Concurrency: 4, ShutdownTimeout: time.Second, PollInterval: 20 * time.Millisecond,
-		CallbackSecret: []byte(CallbackSecret), Callbacks: callback.Policy{AllowPrivate: true},
-		Metrics: metrics,
-	})
-	must(t, err)
-	asrv := w.Server()
-	must(t, asrv.Start(w.Handler()))
-	t.Cleanup(asrv.Shutdown)
+	env := &Env{Store: st, Twilio: sim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, Metrics: metrics,
+		providers: []providers.Provider{tw}}
+	env.Server = env.StartWorker(t, time.Second)
 
 	org, err := st.CreateOrg(ctx, "acme")
 	must(t, err)
 	_, err = st.CreateUser(ctx, store.User{ID: UserID, OrgID: org.ID, Name: "Ada"})
 	must(t, err)
-	return &Env{Store: st, Twilio: sim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, Metrics: metrics, OrgID: org.ID}
+	env.OrgID = org.ID
+	return env
+}
+
+// StartWorker starts one more worker process on the Env's store and Redis,
+// with the given shutdown timeout; it is shut down when the test ends.
+func (e *Env) StartWorker(t *testing.T, shutdownTimeout time.Duration) *asynq.Server {
+	t.Helper()
+	w, err := worker.New(worker.Params{
+		Store: e.Store, Redis: e.Redis, Keys: e.Keys, Providers: e.providers, WebhookBaseURL: WebhookBase,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Concurrency: 4, ShutdownTimeout: shutdownTimeout, PollInterval: 20 * time.Millisecond,
+		CallbackSecret: []byte(CallbackSecret), Callbacks: callback.Policy{AllowPrivate: true},
+		Metrics: e.Metrics,
+	})
+	must(t, err)
+	srv := w.Server()
+	must(t, srv.Start(w.Handler()))
+	t.Cleanup(srv.Shutdown)
+	return srv
 }
 
 // TwilioCreds are the sandbox account's credentials.
