@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/internal/api"
@@ -36,21 +37,30 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			d.log.Info("api listening", "addr", ln.Addr().String())
-			return serveHTTP(ctx, ln, d.apiHandler(), d.log)
+			return serveHTTP(ctx, ln, d.apiHandler(s), d.log)
 		},
 	}
-	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format")
+	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region")
 	return cmd
 }
 
-// apiHandler is the API on the deps' store and queue.
-func (d *deps) apiHandler() http.Handler {
+// apiHandler is the API on the deps' store and queue, with /metrics.
+func (d *deps) apiHandler(s *settings) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", d.metrics.Handler())
+	mux.Handle("/", d.apiServer(s))
+	return mux
+}
+
+func (d *deps) apiServer(s *settings) http.Handler {
 	return api.NewServer(api.Params{
-		Store:  d.store,
-		Jobs:   jobs.NewClient(d.rdb, d.keys, jobs.Options{}),
-		Ping:   func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
-		Logger: d.log,
-		Wait:   d.tune.apiWait,
+		Store:         d.store,
+		Jobs:          jobs.NewClient(d.rdb, d.keys, jobs.Options{}),
+		Ping:          func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
+		Logger:        d.log,
+		Wait:          d.tune.apiWait,
+		DefaultRegion: d.tune.defaultRegion,
+		Queue:         asynq.NewInspectorFromRedisClient(d.rdb),
 	})
 }
 

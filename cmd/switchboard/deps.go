@@ -5,8 +5,11 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
@@ -21,6 +24,7 @@ type deps struct {
 	keys      *jobs.KeyRing
 	providers []providers.Provider
 	rdb       redis.UniversalClient
+	metrics   *telemetry.Metrics
 	closers   []func() error
 }
 
@@ -54,14 +58,20 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 			return nil, err
 		}
 		d.closers = append(d.closers, d.rdb.Close)
+		d.metrics = telemetry.New()
+		if err := d.metrics.Register(telemetry.NewQueueCollector(asynq.NewInspectorFromRedisClient(d.rdb))); err != nil {
+			return nil, err
+		}
 	}
 	return d, nil
 }
 
-func (d *deps) worker(webhookBaseURL string) (*worker.Worker, error) {
+func (d *deps) worker(s *settings) (*worker.Worker, error) {
 	return worker.New(worker.Params{
-		Store: d.store, Keys: d.keys, Providers: d.providers, WebhookBaseURL: webhookBaseURL,
+		Store: d.store, Redis: d.rdb, Keys: d.keys, Providers: d.providers, WebhookBaseURL: s.webhookBaseURL,
 		Logger: d.log, Concurrency: d.tune.concurrency, ShutdownTimeout: d.tune.shutdownTimeout,
+		CallbackSecret: []byte(s.callbackSecret), Callbacks: callback.Policy{AllowPrivate: d.tune.allowPrivate},
+		Metrics: d.metrics,
 	})
 }
 

@@ -45,7 +45,10 @@ under /sandbox. --redis and --database switch to real services.`,
 	fs.StringVar(&s.addr, "addr", devAddr, "HTTP listen address")
 	fs.StringVar(&s.redisURL, "redis", getenv("SWITCHBOARD_REDIS_URL"), "Redis URL (default: embedded miniredis)")
 	fs.StringVar(&s.databaseURL, "database", or(getenv("SWITCHBOARD_DATABASE_URL"), devDatabase), "database URL")
-	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "shutdown-timeout", "api-wait")
+	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "shutdown-timeout", "api-wait",
+		"default-region", "callback-secret", "reconcile-interval")
+	fs.StringVar(&s.callbackPrivate, "callback-allow-private", or(getenv("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE"), "true"),
+		"allow callback URLs on loopback and private networks (dev default: true)")
 	fs.StringVar(&s.logLevel, "log-level", or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"), "log level")
 	fs.StringVar(&s.logFormat, "log-format", or(getenv("SWITCHBOARD_LOG_FORMAT"), "text"), "log format")
 	return cmd
@@ -77,7 +80,13 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 		s.webhookBaseURL = serverURL + "/dev/webhooks"
 	}
 	sb := sandbox.New()
+	defer sb.Close()
 	s.twilioBaseURL = sandbox.BaseURL(serverURL, "twilio")
+	s.plivoBaseURL = sandbox.BaseURL(serverURL, "plivo")
+	s.telnyxBaseURL = sandbox.BaseURL(serverURL, "telnyx")
+	if s.callbackSecret == "" {
+		s.callbackSecret = "dev-callback-secret"
+	}
 
 	d, err := s.deps(ctx, stderr)
 	if err != nil {
@@ -91,18 +100,18 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	if err != nil {
 		return fmt.Errorf("seed dev org: %w", err)
 	}
-	w, err := d.worker(s.webhookBaseURL)
+	w, err := d.worker(s)
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.Prefix+"/", sb.Handler())
-	mux.Handle("/", d.apiHandler())
+	mux.Handle("/", d.apiHandler(s))
 
 	workerErr := make(chan error, 1)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
-	go func() { workerErr <- runWorker(workerCtx, w, d.rdb, d.log) }()
+	go func() { workerErr <- runWorker(workerCtx, w, d.rdb, d.tune.reconcileInterval, d.log) }()
 
 	printBanner(stdout, serverURL, key, s.databaseURL, redisNote)
 	err = serveHTTP(ctx, ln, mux, d.log)
@@ -162,7 +171,7 @@ func printBanner(w io.Writer, serverURL, key, database, redisNote string) {
   API key:  %s
   database: %s
   redis:    %s
-  sandbox:  %s/{twilio}
+  sandbox:  %s/{twilio,plivo,telnyx}
 
 Add the sandbox Twilio number +12125551234 to the dev user:
 curl -sS -X POST %s/api/call/add-phone -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'

@@ -64,7 +64,10 @@ func visibleEnviron(getenv func(string) string) []string {
 type settings struct {
 	redisURL, databaseURL, secretKey, webhookBaseURL string
 	addr, concurrency, shutdownTimeout, apiWait      string
-	logLevel, logFormat, twilioBaseURL               string
+	logLevel, logFormat                              string
+	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
+	defaultRegion, callbackSecret, callbackPrivate   string
+	reconcileInterval, metricsAddr                   string
 }
 
 // flagVars names the flag of each variable, and where its value lands.
@@ -81,12 +84,19 @@ func (s *settings) flagVars() []struct {
 		{"secret-key", "SWITCHBOARD_SECRET_KEY", &s.secretKey},
 		{"webhook-base-url", "SWITCHBOARD_WEBHOOK_BASE_URL", &s.webhookBaseURL},
 		{"addr", "SWITCHBOARD_ADDR", &s.addr},
+		{"metrics-addr", "SWITCHBOARD_METRICS_ADDR", &s.metricsAddr},
 		{"concurrency", "SWITCHBOARD_CONCURRENCY", &s.concurrency},
 		{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", &s.shutdownTimeout},
 		{"api-wait", "SWITCHBOARD_API_WAIT", &s.apiWait},
 		{"log-level", "SWITCHBOARD_LOG_LEVEL", &s.logLevel},
 		{"log-format", "SWITCHBOARD_LOG_FORMAT", &s.logFormat},
 		{"twilio-base-url", "SWITCHBOARD_TWILIO_BASE_URL", &s.twilioBaseURL},
+		{"plivo-base-url", "SWITCHBOARD_PLIVO_BASE_URL", &s.plivoBaseURL},
+		{"telnyx-base-url", "SWITCHBOARD_TELNYX_BASE_URL", &s.telnyxBaseURL},
+		{"default-region", "SWITCHBOARD_DEFAULT_REGION", &s.defaultRegion},
+		{"callback-secret", "SWITCHBOARD_CALLBACK_SECRET", &s.callbackSecret},
+		{"callback-allow-private", "SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", &s.callbackPrivate},
+		{"reconcile-interval", "SWITCHBOARD_RECONCILE_INTERVAL", &s.reconcileInterval},
 	}
 }
 
@@ -103,7 +113,7 @@ func (s *settings) bind(fs *pflag.FlagSet, getenv func(string) string, flags ...
 		}
 		def := config.Default(getenv, fv.env)
 		fs.StringVar(fv.dst, fv.flag, def, config.Usage(fv.env))
-		if fv.flag == "secret-key" {
+		if fv.flag == "secret-key" || fv.flag == "callback-secret" {
 			fs.Lookup(fv.flag).DefValue = ""
 		}
 	}

@@ -63,6 +63,8 @@ func TestMissingConfigurationNamesTheVariable(t *testing.T) {
 		{[]string{"migrate"}, map[string]string{"SWITCHBOARD_DATABASE_URL": "mysql://x"}, "SWITCHBOARD_DATABASE_URL: want postgres://... or sqlite:<path>"},
 		{[]string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db"), "--secret-key", "k1:short"}, nil, "SWITCHBOARD_SECRET_KEY: "},
 		{[]string{"api"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_API_WAIT": "soon"}, "SWITCHBOARD_API_WAIT"},
+		{[]string{"api"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_DEFAULT_REGION": "XX"}, "SWITCHBOARD_DEFAULT_REGION"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_WEBHOOK_BASE_URL": "https://x", "SWITCHBOARD_RECONCILE_INTERVAL": "5s"}, "SWITCHBOARD_RECONCILE_INTERVAL"},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), c.args, env(c.env), io.Discard, io.Discard)
@@ -169,6 +171,33 @@ func TestDev(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 201 || got.Data.PhoneNumber != "12125551234" {
 		t.Errorf("add-phone from the banner: %d %+v", resp.StatusCode, got)
+	}
+
+	// Plivo and Telnyx sandbox numbers too.
+	for _, body := range []string{
+		`{"userId":"64e5f12345abcdef12345678","phoneNumber":"918000000001","integration":"plivo","authToken":"sandboxplivotoken","accSId":"MA00000000000000SBX1"}`,
+		`{"userId":"64e5f12345abcdef12345678","phoneNumber":"+442012345678","integration":"telnyx","authToken":"KEYSANDBOX0000000000000000000001"}`,
+	} {
+		req, _ := http.NewRequest("POST", base+"/api/call/add-phone", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer devkey123")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 201 {
+			t.Errorf("add-phone %s: %d %s", body, resp.StatusCode, raw)
+		}
+	}
+	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /metrics: %v %v", resp, err)
+	} else {
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(raw), `switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`) {
+			t.Errorf("metrics do not count the three adds:\n%s", raw)
+		}
 	}
 
 	// The sandbox shows the simulated number, now routed to the webhooks.

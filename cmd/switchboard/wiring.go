@@ -12,12 +12,15 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/store/postgres"
 	"github.com/switchboardhq/switchboard/internal/store/sqlite"
 	"github.com/switchboardhq/switchboard/internal/version"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/plivo"
+	"github.com/switchboardhq/switchboard/providers/telnyx"
 	"github.com/switchboardhq/switchboard/providers/twilio"
 )
 
@@ -88,18 +91,30 @@ func parseKeys(s string) (*jobs.KeyRing, error) {
 
 // newProviders builds one adapter per provider.
 func newProviders(s *settings) ([]providers.Provider, error) {
-	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: version.UserAgent()})
+	ua := version.UserAgent()
+	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TWILIO_BASE_URL: %w", err)
 	}
-	return []providers.Provider{tw}, nil
+	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua})
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_PLIVO_BASE_URL: %w", err)
+	}
+	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua})
+	if err != nil {
+		return nil, fmt.Errorf("SWITCHBOARD_TELNYX_BASE_URL: %w", err)
+	}
+	return []providers.Provider{tw, pl, tx}, nil
 }
 
 // tuning holds the parsed numeric settings.
 type tuning struct {
-	concurrency     int
-	shutdownTimeout time.Duration
-	apiWait         time.Duration
+	concurrency       int
+	shutdownTimeout   time.Duration
+	apiWait           time.Duration
+	reconcileInterval time.Duration
+	allowPrivate      bool
+	defaultRegion     string
 }
 
 func (s *settings) tuning() (t tuning, err error) {
@@ -112,6 +127,19 @@ func (s *settings) tuning() (t tuning, err error) {
 		return t, err
 	}
 	if t.apiWait, err = config.Duration("SWITCHBOARD_API_WAIT", val(s.apiWait, "SWITCHBOARD_API_WAIT")); err != nil {
+		return t, err
+	}
+	if t.reconcileInterval, err = config.Duration("SWITCHBOARD_RECONCILE_INTERVAL", val(s.reconcileInterval, "SWITCHBOARD_RECONCILE_INTERVAL")); err != nil {
+		return t, err
+	}
+	if t.reconcileInterval != 0 && t.reconcileInterval < time.Minute {
+		return t, fmt.Errorf("SWITCHBOARD_RECONCILE_INTERVAL: %v is under a minute (0 turns reconciling off)", t.reconcileInterval)
+	}
+	t.defaultRegion = strings.ToUpper(val(s.defaultRegion, "SWITCHBOARD_DEFAULT_REGION"))
+	if _, err := phone.Lenient(t.defaultRegion); err != nil {
+		return t, fmt.Errorf("SWITCHBOARD_DEFAULT_REGION: %q is not a region phone numbers can be read in (ISO 3166 alpha-2, e.g. IN, US)", t.defaultRegion)
+	}
+	if t.allowPrivate, err = config.Bool("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", val(s.callbackPrivate, "SWITCHBOARD_CALLBACK_ALLOW_PRIVATE")); err != nil {
 		return t, err
 	}
 	return t, nil

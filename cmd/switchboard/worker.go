@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
@@ -26,29 +30,71 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 				return err
 			}
 			defer d.close()
-			w, err := d.worker(s.webhookBaseURL)
+			w, err := d.worker(s)
 			if err != nil {
 				return err
 			}
-			return runWorker(cmd.Context(), w, d.rdb, d.log)
+			if s.metricsAddr != "" {
+				ln, err := net.Listen("tcp", s.metricsAddr)
+				if err != nil {
+					return fmt.Errorf("SWITCHBOARD_METRICS_ADDR: %w", err)
+				}
+				go serveHTTP(cmd.Context(), ln, d.workerHTTP(), d.log)
+			}
+			return runWorker(cmd.Context(), w, d.rdb, d.tune.reconcileInterval, d.log)
 		},
 	}
 	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "webhook-base-url",
-		"concurrency", "shutdown-timeout", "log-level", "log-format", "twilio-base-url")
+		"concurrency", "shutdown-timeout", "log-level", "log-format", "twilio-base-url", "plivo-base-url", "telnyx-base-url",
+		"callback-secret", "callback-allow-private", "reconcile-interval", "metrics-addr")
 	return cmd
 }
 
-// runWorker processes jobs until ctx ends, then stops taking new tasks and
+// runWorker processes jobs (and schedules the reconcile scan every
+// reconcile, unless 0) until ctx ends, then stops taking new tasks and
 // gives in-flight ones the shutdown timeout to finish; asynq re-queues the
 // rest.
-func runWorker(ctx context.Context, w *worker.Worker, rdb redis.UniversalClient, log *slog.Logger) error {
-	srv := w.Server(rdb)
+func runWorker(ctx context.Context, w *worker.Worker, rdb redis.UniversalClient, reconcile time.Duration, log *slog.Logger) error {
+	srv := w.Server()
 	if err := srv.Start(w.Handler()); err != nil {
 		return err
 	}
-	log.Info("worker started")
+	defer srv.Shutdown()
+	if reconcile > 0 {
+		sched, err := worker.Scheduler(rdb, reconcile)
+		if err != nil {
+			return err
+		}
+		if err := sched.Start(); err != nil {
+			return err
+		}
+		defer sched.Shutdown()
+	}
+	log.Info("worker started", "reconcile_interval", reconcile.String())
 	<-ctx.Done()
 	log.Info("worker shutting down")
-	srv.Shutdown()
 	return nil
+}
+
+// workerHTTP is the worker's small HTTP surface: metrics for Prometheus and
+// health for the orchestrator (live while the process runs; ready while
+// Redis and the database answer).
+func (d *deps) workerHTTP() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", d.metrics.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.rdb.Ping(ctx).Err(); err != nil {
+			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		if err := d.store.Ping(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	return mux
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -100,11 +99,9 @@ func (s *server) addPhone() http.Handler {
 			s.internalError(w, err)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.Wait)
-		defer cancel()
-		out, err := s.Jobs.Wait(ctx, job)
-		if errors.Is(err, jobs.ErrNotFinished) {
-			w.Header().Set("Location", "/v1/jobs/"+job.ID)
+		out, done, err := s.await(r.Context(), job)
+		if err == nil && !done {
+			accepted(w, job)
 			encode(w, http.StatusAccepted, callEnvelope{Message: "Phone number is being added", Status: true, Code: http.StatusAccepted,
 				Data: pendingData{JobID: job.ID, State: string(jobs.StatePending)}})
 			return
@@ -125,12 +122,9 @@ func (s *server) addPhone() http.Handler {
 		}
 		encode(w, http.StatusCreated, callEnvelope{Message: "Phone number added successfully", Status: true, Code: http.StatusCreated,
 			Data: addPhoneData{ID: res.NumberID, UserID: res.UserID, PhoneNumber: phone.Digits(res.PhoneNumber),
-				Integration: res.Provider, CreatedAt: res.CreatedAt.UTC().Format(timeFormat)}})
+				Integration: res.Provider, CreatedAt: formatTime(res.CreatedAt)}})
 	})
 }
-
-// timeFormat is the seeds' ISO 8601 with milliseconds: 2025-05-15T10:30:00.000Z.
-const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // addPhoneFailure is the one table from a failed job's code to seed 004's
 // status and message.

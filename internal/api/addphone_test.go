@@ -19,6 +19,7 @@ func addPhoneBody(phone, token string) map[string]any {
 }
 
 func TestAddPhoneCreated(t *testing.T) {
+	t.Parallel()
 	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
 		e := startAPI(t, env, 20*time.Second, nil)
 		code, body := e.do(t, "POST", "/api/call/add-phone", map[string]string{"Authorization": "Bearer " + e.key},
@@ -54,6 +55,7 @@ func TestAddPhoneCreated(t *testing.T) {
 }
 
 func TestAddPhoneErrors(t *testing.T) {
+	t.Parallel()
 	env := workertest.Start(t, workertest.Backends()[0].Open(t))
 	e := startAPI(t, env, 20*time.Second, nil)
 	auth := map[string]string{"Authorization": "Bearer " + e.key}
@@ -93,6 +95,7 @@ func TestAddPhoneErrors(t *testing.T) {
 }
 
 func TestAddPhoneAnswers202WhenTheProviderIsSlow(t *testing.T) {
+	t.Parallel()
 	env := workertest.Start(t, workertest.Backends()[0].Open(t))
 	f := env.Twilio.Faults()
 	f.Latency = 500 * time.Millisecond

@@ -1,19 +1,26 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 // apiEnv is the API served over HTTP on a running back end.
@@ -25,22 +32,56 @@ type apiEnv struct {
 
 func startAPI(t *testing.T, env *workertest.Env, wait time.Duration, ping func(context.Context) error) *apiEnv {
 	t.Helper()
-	if ping == nil {
-		ping = func(ctx context.Context) error { return env.Redis.Ping(ctx).Err() }
+	return startAPIWith(t, env, api.Params{Wait: wait, Ping: ping})
+}
+
+// startAPIWith serves the API on env with p's settings; p's Store, Jobs,
+// Logger and (when nil) Ping are env's.
+func startAPIWith(t *testing.T, env *workertest.Env, p api.Params) *apiEnv {
+	t.Helper()
+	if p.Ping == nil {
+		p.Ping = func(ctx context.Context) error { return env.Redis.Ping(ctx).Err() }
 	}
-	h := api.NewServer(api.Params{Store: env.Store, Jobs: env.Jobs, Ping: ping,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Wait: wait})
-	srv := httptest.NewServer(h)
+	p.Store, p.Jobs = env.Store, env.Jobs
+	p.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(api.NewServer(p))
 	t.Cleanup(srv.Close)
-	plain, k := api.NewAPIKey(env.OrgID)
+	return &apiEnv{Env: env, url: srv.URL, key: newKey(t, env, env.OrgID)}
+}
+
+func apiParams(wait time.Duration, region string) api.Params {
+	return api.Params{Wait: wait, DefaultRegion: region}
+}
+
+// newKey stores a new API key of orgID and returns it.
+func newKey(t *testing.T, env *workertest.Env, orgID int64) string {
+	t.Helper()
+	plain, k := api.NewAPIKey(orgID)
 	if err := env.Store.CreateAPIKey(context.Background(), k); err != nil {
 		t.Fatal(err)
 	}
-	return &apiEnv{Env: env, url: srv.URL, key: plain}
+	return plain
+}
+
+// newOrg creates another org in the env's store and returns its id and key.
+func (e *apiEnv) newOrg(t *testing.T, name string) (int64, string) {
+	t.Helper()
+	org, err := e.Store.CreateOrg(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return org.ID, newKey(t, e.Env, org.ID)
 }
 
 // do sends a request and decodes the JSON answer into a generic map.
 func (e *apiEnv) do(t *testing.T, method, path string, headers map[string]string, body any) (int, map[string]any) {
+	t.Helper()
+	code, _, out := e.call(t, method, path, headers, body)
+	return code, out
+}
+
+// call is do with the response headers.
+func (e *apiEnv) call(t *testing.T, method, path string, headers map[string]string, body any) (int, http.Header, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -64,14 +105,110 @@ func (e *apiEnv) do(t *testing.T, method, path string, headers map[string]string
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDocumented(t, req, resp.StatusCode, resp.Header, b)
 	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%s %s: body is not a JSON object: %v", method, path, err)
+	}
+	return resp.StatusCode, resp.Header, out
+}
+
+// raw sends target exactly as written on the request line, bypassing
+// net/url's escaping, and decodes the JSON answer.
+func (e *apiEnv) raw(t *testing.T, method, target string, headers map[string]string) (int, map[string]any) {
+	t.Helper()
+	u, _ := url.Parse(e.url)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, u.Host)
+	for k, v := range headers {
+		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
+	}
+	b.WriteString("\r\n")
+	if _, err := io.WriteString(conn, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, e.url+target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDocumented(t, req, resp.StatusCode, resp.Header, raw)
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s %s: body is not a JSON object: %v", method, target, err)
 	}
 	return resp.StatusCode, out
 }
 
+// mustAddNumbers adds sandbox numbers to the env's org through the worker.
+func (e *apiEnv) mustAddNumbers(t *testing.T, numbers ...string) {
+	t.Helper()
+	for _, n := range numbers {
+		job, err := e.Jobs.AddPhone(context.Background(), jobs.AddPhoneRequest{OrgID: e.OrgID, UserID: workertest.UserID,
+			PhoneNumber: n, Provider: jobs.ProviderTwilio, Credentials: workertest.TwilioCreds})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := e.Jobs.Wait(ctx, job)
+		cancel()
+		if err != nil || out.State != jobs.StateSucceeded {
+			t.Fatalf("add %s: %+v %v", n, out, err)
+		}
+	}
+}
+
+// eventually polls cond until it holds or ten seconds pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Header sets for each way of presenting a key.
+func xAPIKey(k string) map[string]string { return map[string]string{"X-API-Key": k} }
+func bearer(k string) map[string]string  { return map[string]string{"Authorization": "Bearer " + k} }
+func token(k string) map[string]string   { return map[string]string{"token": k} }
+
+// isoMillis matches the seeds' timestamps.
+var isoMillis = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
+
+// str returns m[k] as a string ("" if it is not one).
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+// dataOf returns body["data"] as an object.
+func dataOf(body map[string]any) map[string]any {
+	d, _ := body["data"].(map[string]any)
+	return d
+}
+
 func TestHealthz(t *testing.T) {
+	t.Parallel()
 	e := startAPI(t, workertest.Start(t, workertest.Backends()[0].Open(t)), time.Second, nil)
 	if code, body := e.do(t, "GET", "/healthz", nil, nil); code != 200 || body["status"] != "ok" {
 		t.Errorf("healthz = %d %v", code, body)
@@ -82,6 +219,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestReadyzReportsUnreachableRedis(t *testing.T) {
+	t.Parallel()
 	env := workertest.Start(t, workertest.Backends()[0].Open(t))
 	e := startAPI(t, env, time.Second, func(context.Context) error { return errors.New("connection refused") })
 	if code, body := e.do(t, "GET", "/readyz", nil, nil); code != 503 || body["redis"] != "unreachable" || body["database"] != "ok" {

@@ -2,11 +2,58 @@ package api
 
 import "net/http"
 
-// routes lists every endpoint of the API.
-func (s *server) routes(mux *http.ServeMux) {
-	mux.Handle("GET /healthz", s.healthz())
-	mux.Handle("GET /readyz", s.readyz())
+// endpoint is one route: a ServeMux method and path pattern, and its handler.
+type endpoint struct {
+	Method  string
+	Path    string
+	Handler http.Handler
+}
 
-	// Seed 004: numbers added by credentials.
-	mux.Handle("POST /api/call/add-phone", s.addPhone())
+// endpoints lists every endpoint of the API. NewServer registers exactly
+// these, and openapi.json describes exactly these (a test checks both ways).
+func (s *server) endpoints() []endpoint {
+	return []endpoint{
+		{"GET", "/healthz", s.healthz()},
+		{"GET", "/readyz", s.readyz()},
+		{"GET", "/openapi.json", s.openAPI()},
+
+		// Seeds 000-002: SFVoPI apps and their numbers (apps.go, links.go).
+		{"POST", "/sfvopi/apps", s.createApp()},
+		{"GET", "/sfvopi/apps/{app_id}", s.getApp()},
+		{"DELETE", "/sfvopi/apps/{app_id}", s.deleteApp()},
+		{"POST", "/sfvopi/apps/{app_id}/numbers", s.linkNumber()},
+		{"GET", "/sfvopi/apps/{app_id}/numbers", s.listAppNumbers()},
+		{"DELETE", "/sfvopi/apps/{app_id}/numbers/{voip_number}", s.unlinkNumber()},
+		{"GET", "/sfvopi/numbers/available", s.listAvailableNumbers()},
+
+		// Seed 003: voice agents (agents.go).
+		{"POST", "/api/agent", s.createAgent()},
+		{"GET", "/api/agent/{agent_id}", s.getAgent()},
+		{"POST", "/api/agent/attach-phone-number", s.attachPhoneNumbers()},
+
+		// Seed 004: numbers added by credentials, and their users
+		// (addphone.go, users.go).
+		{"POST", "/api/call/add-phone", s.addPhone()},
+		{"POST", "/api/users", s.createUser()},
+		{"GET", "/api/users/{id}", s.getUser()},
+
+		// Durable job records, the Location of every 202 (jobs.go).
+		{"GET", "/v1/jobs/{id}", s.getJob()},
+	}
+}
+
+// Route is one endpoint of the API: an HTTP method and a path in
+// net/http.ServeMux pattern syntax (which is also OpenAPI's).
+type Route struct {
+	Method string
+	Path   string
+}
+
+// Routes lists every endpoint NewServer serves, in registration order.
+func Routes() []Route {
+	var rs []Route
+	for _, e := range (&server{}).endpoints() {
+		rs = append(rs, Route{Method: e.Method, Path: e.Path})
+	}
+	return rs
 }

@@ -1,20 +1,31 @@
 // Package api is switchboard's HTTP API for web apps: the seed endpoints,
-// backed by jobs, plus health checks. routes.go lists the whole surface;
-// each resource family has its own file.
+// backed by jobs, plus health checks, the job record and the OpenAPI
+// description. routes.go lists the whole surface; each resource family has
+// its own file and its own response envelope, because the seed documents
+// differ: apps.go and links.go (SFVoPI apps, seeds 000-002), agents.go
+// (voice agents, seed 003), addphone.go and users.go (seed 004), jobs.go
+// (/v1/jobs). docs/api.md is the user-facing reference.
 package api
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
-// Params are the API's dependencies.
+// Params are the API's dependencies. Zero values of the optional fields
+// take the documented defaults.
 type Params struct {
 	Store store.Store
 	Jobs  *jobs.Client
@@ -24,10 +35,19 @@ type Params struct {
 	// Wait is how long a request that enqueues a job waits for its outcome
 	// before answering 202 with the job id. Default 20s.
 	Wait time.Duration
+	// DefaultRegion (ISO 3166-1 alpha-2) reads numbers given without a
+	// country code in the SFVoPI apps endpoints. Default "IN". NewServer
+	// panics on a region phone.Lenient does not know; validate it first.
+	DefaultRegion string
+	// Queue, when set, lets GET /v1/jobs/{id} report jobs that wait in the
+	// queue and have no record yet (no worker has picked them up). Without
+	// it such jobs answer 404 until a worker starts them.
+	Queue *asynq.Inspector
 }
 
 type server struct {
 	Params
+	lenient phone.Policy
 }
 
 // NewServer returns the API's handler.
@@ -35,16 +55,42 @@ func NewServer(p Params) http.Handler {
 	if p.Wait <= 0 {
 		p.Wait = 20 * time.Second
 	}
-	s := &server{Params: p}
+	if p.DefaultRegion == "" {
+		p.DefaultRegion = "IN"
+	}
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	lenient, err := phone.Lenient(p.DefaultRegion)
+	if err != nil {
+		panic(fmt.Sprintf("api: Params.DefaultRegion: %v", err))
+	}
+	s := &server{Params: p, lenient: lenient}
 	mux := http.NewServeMux()
-	s.routes(mux)
+	for _, e := range s.endpoints() {
+		mux.Handle(e.Method+" "+e.Path, e.Handler)
+	}
 	return mux
 }
 
-// decode reads a JSON body of at most 1 MiB into v.
+// maxBody bounds every request body. The largest legitimate body, an
+// attach of jobs.MaxNumbersPerAttach numbers, is a few kilobytes.
+const maxBody = 1 << 20
+
+// errBody is any body decode refuses; handlers answer their family's 400.
+var errBody = errors.New("invalid request body")
+
+// decode reads a JSON body of at most maxBody bytes into v. Unknown fields
+// are ignored; trailing data after the JSON value is an error.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
-	return dec.Decode(v)
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", errBody, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("%w: data after the JSON value", errBody)
+	}
+	return nil
 }
 
 // encode writes v as JSON with status.
@@ -52,4 +98,39 @@ func encode(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// timeFormat is the seeds' ISO 8601 with milliseconds: 2025-05-15T10:30:00.000Z.
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// formatTimePtr is formatTime for optional times: nil stays nil (JSON null).
+func formatTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+// await waits up to s.Wait for job's outcome. done is false when the job
+// has not finished in time: the caller answers 202 with jobLocation(job).
+func (s *server) await(ctx context.Context, job jobs.Job) (out jobs.Outcome, done bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.Wait)
+	defer cancel()
+	out, err = s.Jobs.Wait(ctx, job)
+	if errors.Is(err, jobs.ErrNotFinished) {
+		return jobs.Outcome{}, false, nil
+	}
+	if err != nil {
+		return jobs.Outcome{}, false, err
+	}
+	return out, true, nil
+}
+
+// accepted sets the Location of a job that has not finished: its durable
+// record, GET /v1/jobs/{id}.
+func accepted(w http.ResponseWriter, job jobs.Job) {
+	w.Header().Set("Location", "/v1/jobs/"+job.ID)
 }

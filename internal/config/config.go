@@ -28,7 +28,8 @@ func Vars() []Var {
 		{"SWITCHBOARD_DATABASE_URL", "", "postgres://... or sqlite:<path> (required for worker, api and migrate)"},
 		{"SWITCHBOARD_SECRET_KEY", "", "key ring sealing provider credentials: <id>:<base64 32 bytes>[,<old id>:<old key>...] (required for worker and api)"},
 		{"SWITCHBOARD_WEBHOOK_BASE_URL", "", "base URL numbers' voice webhooks point at: <base>/voice/inbound, /voice/status, /voice/hangup (required for worker)"},
-		{"SWITCHBOARD_ADDR", ":8080", "HTTP listen address of the api"},
+		{"SWITCHBOARD_ADDR", ":8080", "HTTP listen address of the api (also serves /metrics)"},
+		{"SWITCHBOARD_METRICS_ADDR", ":9090", "listen address of the worker's /metrics, /healthz and /readyz (empty turns it off)"},
 		{"SWITCHBOARD_CONCURRENCY", "10", "jobs a worker runs at once"},
 		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", "25s", "how long in-flight jobs may finish after SIGTERM"},
 		{"SWITCHBOARD_API_WAIT", "20s", "how long an API request waits for its job before answering 202"},
@@ -116,4 +117,13 @@ func Int(name, value string) (int, error) {
 		return 0, fmt.Errorf("%s: %q is not a positive integer", name, value)
 	}
 	return n, nil
+}
+
+// Bool parses a true/false variable, naming it in the error.
+func Bool(name, value string) (bool, error) {
+	b, err := strconv.ParseBool(value)
+	if err != nil {
+		return false, fmt.Errorf("%s: %q is not true or false", name, value)
+	}
+	return b, nil
 }

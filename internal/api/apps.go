@@ -1,0 +1,189 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+// The SFVoPI family (seeds 000-002): apps, the numbers linked to them and
+// the org's available numbers. Successes are {"data": ..., "message":
+// "success"}; errors are {"message": ...}.
+
+type sfvopiEnvelope struct {
+	Data    any    `json:"data"`
+	Message string `json:"message"`
+}
+
+type sfvopiErrorBody struct {
+	Message string `json:"message"`
+}
+
+const (
+	msgSFVoPIUnauthorized = "UnAuthorized, Please Provide Valid API Key"
+	msgInvalidBody        = "Invalid request body"
+	msgAppNotFound        = "App not found"
+)
+
+func sfvopiOK(w http.ResponseWriter, status int, data any) {
+	encode(w, status, sfvopiEnvelope{Data: data, Message: "success"})
+}
+
+func sfvopiError(w http.ResponseWriter, status int, message string) {
+	encode(w, status, sfvopiErrorBody{Message: message})
+}
+
+// sfvopiAuth authenticates r, answering the family's 401 (or 500) itself
+// when it fails.
+func (s *server) sfvopiAuth(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	orgID, err := authenticate(r.Context(), s.Store, r)
+	if errors.Is(err, errUnauthorized) {
+		sfvopiError(w, http.StatusUnauthorized, msgSFVoPIUnauthorized)
+		return 0, false
+	}
+	if err != nil {
+		s.sfvopiInternal(w, "Failed to authenticate", err)
+		return 0, false
+	}
+	return orgID, true
+}
+
+// sfvopiInternal logs err and answers 500 "<what>: internal error": the
+// seeds' "Failed to ...: <error>" without the database's details.
+func (s *server) sfvopiInternal(w http.ResponseWriter, what string, err error) {
+	s.Logger.Error("request failed", "operation", what, "error", err)
+	sfvopiError(w, http.StatusInternalServerError, what+": internal error")
+}
+
+// appData is an app as the API shows it.
+type appData struct {
+	AppID     string  `json:"app_id"`
+	Name      string  `json:"name"`
+	AnswerURL string  `json:"answer_url"`
+	HangupURL *string `json:"hangup_url"`
+	OrgID     int64   `json:"org_id"`
+	CreatedAt string  `json:"created_at"`
+}
+
+func newAppData(t store.Target) appData {
+	d := appData{AppID: t.ID, Name: t.Name, AnswerURL: t.AnswerURL, OrgID: t.OrgID, CreatedAt: formatTime(t.CreatedAt)}
+	if t.HangupURL != "" {
+		d.HangupURL = &t.HangupURL
+	}
+	return d
+}
+
+type createAppRequest struct {
+	Name      string `json:"name"`
+	AnswerURL string `json:"answer_url"`
+	HangupURL string `json:"hangup_url"`
+}
+
+// createApp is POST /sfvopi/apps: 201 with the new app.
+func (s *server) createApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, ok := s.sfvopiAuth(w, r)
+		if !ok {
+			return
+		}
+		var req createAppRequest
+		if err := decode(r, &req); err != nil {
+			sfvopiError(w, http.StatusBadRequest, msgInvalidBody)
+			return
+		}
+		if err := checkTarget(req.Name, req.AnswerURL, req.HangupURL); err != nil {
+			sfvopiError(w, http.StatusBadRequest, msgInvalidBody+": "+err.Error())
+			return
+		}
+		t, err := s.createTarget(r.Context(), orgID, store.TargetApp, req.Name, req.AnswerURL, req.HangupURL)
+		if err != nil {
+			s.sfvopiInternal(w, "Failed to create app", err)
+			return
+		}
+		sfvopiOK(w, http.StatusCreated, newAppData(t))
+	})
+}
+
+// getApp is GET /sfvopi/apps/{app_id}.
+func (s *server) getApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, ok := s.sfvopiAuth(w, r)
+		if !ok {
+			return
+		}
+		t, err := s.getTarget(r.Context(), orgID, r.PathValue("app_id"), store.TargetApp)
+		if errors.Is(err, store.ErrNotFound) {
+			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
+			return
+		} else if err != nil {
+			s.sfvopiInternal(w, "Failed to get app", err)
+			return
+		}
+		sfvopiOK(w, http.StatusOK, newAppData(t))
+	})
+}
+
+// deleteApp is DELETE /sfvopi/apps/{app_id}: it enqueues an unlink job for
+// each of the app's links, then marks the app deleted, and answers without
+// waiting for the jobs. Unlinks go first so that a failure to enqueue them
+// leaves the app in place and the request can simply be repeated (unlink
+// job ids are deterministic); links made while the app was being deleted
+// are swept up afterwards.
+func (s *server) deleteApp() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, ok := s.sfvopiAuth(w, r)
+		if !ok {
+			return
+		}
+		ctx := r.Context()
+		const what = "Failed to delete app"
+		app, err := s.getTarget(ctx, orgID, r.PathValue("app_id"), store.TargetApp)
+		if errors.Is(err, store.ErrNotFound) {
+			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
+			return
+		} else if err != nil {
+			s.sfvopiInternal(w, what, err)
+			return
+		}
+		enqueued := map[string]bool{}
+		unlinkAll := func() error {
+			links, err := s.Store.ListLinks(ctx, orgID, app.ID, "")
+			if err != nil {
+				return err
+			}
+			for _, l := range links {
+				if enqueued[l.NumberID] {
+					continue
+				}
+				if _, err := s.Jobs.Unlink(ctx, jobs.Unlink{OrgID: orgID, TargetID: app.ID, Number: l.E164}); err != nil {
+					return err
+				}
+				enqueued[l.NumberID] = true
+			}
+			return nil
+		}
+		if err := unlinkAll(); err != nil {
+			s.sfvopiInternal(w, what, err)
+			return
+		}
+		if err := s.Store.DeleteTarget(ctx, orgID, app.ID); errors.Is(err, store.ErrNotFound) {
+			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
+			return
+		} else if err != nil {
+			s.sfvopiInternal(w, what, err)
+			return
+		}
+		if err := unlinkAll(); err != nil {
+			// The app is deleted, so the request cannot be repeated: a
+			// link made during the delete needs the operator.
+			s.Logger.Error("unlink after deleting app", "app_id", app.ID, "error", err)
+		}
+		sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
+	})
+}
+
+type deletedData struct {
+	Deleted bool `json:"deleted"`
+}

@@ -1,0 +1,165 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+// The /v1 family is switchboard's own: successes are {"data": ...},
+// errors {"error": {"code": ..., "message": ...}}.
+
+type v1Envelope struct {
+	Data any `json:"data"`
+}
+
+type v1Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func v1Fail(w http.ResponseWriter, status int, code, message string) {
+	encode(w, status, struct {
+		Error v1Error `json:"error"`
+	}{v1Error{Code: code, Message: message}})
+}
+
+// jobData is a job record as GET /v1/jobs/{id} shows it. Records never
+// hold credentials, so nothing is redacted.
+type jobData struct {
+	ID       string          `json:"id"`
+	Type     string          `json:"type"`
+	State    jobs.State      `json:"state"`
+	OrgID    int64           `json:"org_id"`
+	Numbers  []string        `json:"numbers"`
+	Attempts int             `json:"attempts"`
+	Error    *v1Error        `json:"error"`
+	Result   json.RawMessage `json:"result"`
+	Changes  json.RawMessage `json:"changes"`
+	// CreatedAt and UpdatedAt are null while the job waits in the queue
+	// and no worker has recorded it yet.
+	CreatedAt  *string `json:"created_at"`
+	UpdatedAt  *string `json:"updated_at"`
+	FinishedAt *string `json:"finished_at"`
+}
+
+func newJobData(j store.JobRecord) jobData {
+	d := jobData{ID: j.ID, Type: j.Type, State: j.State, OrgID: j.OrgID, Numbers: j.Numbers, Attempts: j.Attempts,
+		Result: nullIfEmpty(j.Result), Changes: nullIfEmpty(j.Changes),
+		CreatedAt: formatTimePtr(&j.CreatedAt), UpdatedAt: formatTimePtr(&j.UpdatedAt), FinishedAt: formatTimePtr(j.FinishedAt)}
+	if d.Numbers == nil {
+		d.Numbers = []string{}
+	}
+	if j.ErrorCode != "" {
+		d.Error = &v1Error{Code: string(j.ErrorCode), Message: j.ErrorMessage}
+	}
+	return d
+}
+
+func nullIfEmpty(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
+
+// getJob is GET /v1/jobs/{id}: the durable record of one of the org's
+// jobs. A job no worker has started yet has no record; with Params.Queue
+// it is found in the queue instead and reported as pending.
+func (s *server) getJob() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, err := authenticate(r.Context(), s.Store, r)
+		if errors.Is(err, errUnauthorized) {
+			v1Fail(w, http.StatusUnauthorized, "unauthorized", "Missing or invalid API key")
+			return
+		} else if err != nil {
+			s.v1Internal(w, err)
+			return
+		}
+		id := r.PathValue("id")
+		rec, err := s.Store.GetJob(r.Context(), orgID, id)
+		if err == nil {
+			encode(w, http.StatusOK, v1Envelope{Data: newJobData(rec)})
+			return
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			s.v1Internal(w, err)
+			return
+		}
+		d, ok, err := s.queuedJob(orgID, id)
+		if err != nil {
+			s.v1Internal(w, err)
+			return
+		}
+		if !ok {
+			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+			return
+		}
+		encode(w, http.StatusOK, v1Envelope{Data: d})
+	})
+}
+
+// queuedJob finds a task of the org that waits in a queue without a
+// record. It reads only the payload's org and numbers, never its
+// (sealed) credentials.
+func (s *server) queuedJob(orgID int64, id string) (jobData, bool, error) {
+	if s.Queue == nil {
+		return jobData{}, false, nil
+	}
+	for _, q := range []string{jobs.QueueCritical, jobs.QueueDefault, jobs.QueueBulk} {
+		info, err := s.Queue.GetTaskInfo(q, id)
+		if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+			continue
+		}
+		if err != nil {
+			return jobData{}, false, err
+		}
+		var p struct {
+			OrgID       int64    `json:"org_id"`
+			Numbers     []string `json:"numbers"`
+			Number      string   `json:"number"`
+			PhoneNumber string   `json:"phone_number"`
+		}
+		if json.Unmarshal(info.Payload, &p) != nil || p.OrgID != orgID {
+			return jobData{}, false, nil
+		}
+		d := jobData{ID: info.ID, Type: info.Type, State: queuedState(info.State), OrgID: orgID, Numbers: p.Numbers,
+			Attempts: info.Retried, Result: json.RawMessage("null"), Changes: json.RawMessage("null")}
+		for _, n := range []string{p.Number, p.PhoneNumber} {
+			if n != "" {
+				d.Numbers = append(d.Numbers, n)
+			}
+		}
+		if d.Numbers == nil {
+			d.Numbers = []string{}
+		}
+		return d, true, nil
+	}
+	return jobData{}, false, nil
+}
+
+// queuedState maps a task without a record to a job state. Workers record
+// a job before running it, so this is nearly always pending.
+func queuedState(st asynq.TaskState) jobs.State {
+	switch st {
+	case asynq.TaskStateActive:
+		return jobs.StateActive
+	case asynq.TaskStateRetry:
+		return jobs.StateRetrying
+	case asynq.TaskStateArchived:
+		return jobs.StateFailed
+	case asynq.TaskStateCompleted:
+		return jobs.StateSucceeded
+	}
+	return jobs.StatePending
+}
+
+func (s *server) v1Internal(w http.ResponseWriter, err error) {
+	s.Logger.Error("request failed", "error", err)
+	v1Fail(w, http.StatusInternalServerError, "internal", "Internal server error")
+}

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+// Apps (seeds 000-002) and agents (seed 003) are both link targets: a
+// number links to at most one of them, across both families. This file
+// holds what the two families share.
+
+// Limits on a target's fields.
+const (
+	maxNameLen = 200
+	maxURLLen  = 2048
+)
+
+// Ids: a kind prefix and 96 random bits, e.g. "app_3f2a…" and "agent_9c1e…".
+const (
+	appIDPrefix   = "app_"
+	agentIDPrefix = "agent_"
+)
+
+// errTargetField is a target field that fails validation; its message
+// names the field.
+type errTargetField struct{ msg string }
+
+func (e errTargetField) Error() string { return e.msg }
+
+// checkTarget validates a new target's fields. hangupURL may be empty.
+func checkTarget(name, answerURL, hangupURL string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errTargetField{"name is required"}
+	case utf8.RuneCountInString(name) > maxNameLen:
+		return errTargetField{fmt.Sprintf("name must be at most %d characters", maxNameLen)}
+	case !webURL(answerURL):
+		return errTargetField{"answer_url must be an absolute http or https URL"}
+	case hangupURL != "" && !webURL(hangupURL):
+		return errTargetField{"hangup_url must be an absolute http or https URL"}
+	}
+	return nil
+}
+
+// webURL reports whether s is an absolute http(s) URL with a host.
+func webURL(s string) bool {
+	if len(s) > maxURLLen {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != ""
+}
+
+// createTarget stores a new target of kind with a fresh id.
+func (s *server) createTarget(ctx context.Context, orgID int64, kind, name, answerURL, hangupURL string) (store.Target, error) {
+	prefix := appIDPrefix
+	if kind == store.TargetAgent {
+		prefix = agentIDPrefix
+	}
+	return s.Store.CreateTarget(ctx, store.Target{
+		ID: prefix + store.NewID(), OrgID: orgID, Kind: kind,
+		Name: strings.TrimSpace(name), AnswerURL: answerURL, HangupURL: hangupURL,
+	})
+}
+
+// getTarget finds a live target of kind in the org: another kind, another
+// org's target and a deleted one are all store.ErrNotFound.
+func (s *server) getTarget(ctx context.Context, orgID int64, id, kind string) (store.Target, error) {
+	t, err := s.Store.GetTarget(ctx, orgID, id)
+	if err != nil {
+		return store.Target{}, err
+	}
+	if t.Kind != kind {
+		return store.Target{}, store.ErrNotFound
+	}
+	return t, nil
+}
+
+// numberState is what the store says about a number a request names.
+type numberState struct {
+	Number store.Number
+	Link   *store.Link // nil when the number is not linked
+}
+
+// errNumberNotFound is a number that is not in the org's inventory.
+var errNumberNotFound = errors.New("number not found")
+
+// lookupNumber finds e164 in the org's inventory and its link, if any.
+func (s *server) lookupNumber(ctx context.Context, orgID int64, e164 string) (numberState, error) {
+	n, err := s.Store.GetNumber(ctx, orgID, e164)
+	if errors.Is(err, store.ErrNotFound) {
+		return numberState{}, errNumberNotFound
+	} else if err != nil {
+		return numberState{}, err
+	}
+	l, err := s.Store.GetLink(ctx, orgID, n.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return numberState{Number: n}, nil
+	} else if err != nil {
+		return numberState{}, err
+	}
+	return numberState{Number: n, Link: &l}, nil
+}
