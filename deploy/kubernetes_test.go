@@ -754,36 +754,9 @@ func manifestProblems(objs []*object, port string) problems {
 		}
 		switch w.sub {
 		case "api":
-			var http *corev1.ContainerPort
-			for i, p := range c.Ports {
-				if p.Name == "http" {
-					http = &c.Ports[i]
-				}
-			}
-			if http == nil || strconv.Itoa(int(http.ContainerPort)) != port {
-				ps.addf("%s: want a container port named http on %s (SWITCHBOARD_ADDR's default)", where, port)
-			}
-			for _, pr := range []struct {
-				name  string
-				probe *corev1.Probe
-				path  string
-			}{{"livenessProbe", c.LivenessProbe, "/healthz"}, {"readinessProbe", c.ReadinessProbe, "/readyz"}} {
-				switch {
-				case pr.probe == nil || pr.probe.HTTPGet == nil:
-					ps.addf("%s: no httpGet %s on %s", where, pr.name, pr.path)
-				case pr.probe.HTTPGet.Path != pr.path:
-					ps.addf("%s: %s on %q, want %s", where, pr.name, pr.probe.HTTPGet.Path, pr.path)
-				case !resolvesPort(c, pr.probe.HTTPGet.Port):
-					ps.addf("%s: %s port %s is not a port of the container", where, pr.name, pr.probe.HTTPGet.Port.String())
-				}
-			}
+			probeProblems(&ps, where, c, "http", port)
 		case "worker":
-			if len(c.Ports) > 0 {
-				ps.addf("%s: the worker listens on no port yet", where)
-			}
-			if c.LivenessProbe != nil || c.ReadinessProbe != nil || c.StartupProbe != nil {
-				ps.addf("%s: the worker has no health port or shell to probe yet: liveness is by process exit", where)
-			}
+			probeProblems(&ps, where, c, "metrics", "9090")
 			limit, err := shutdownTimeout(cm)
 			if err != nil {
 				ps.addf("%s: %v", where, err)
@@ -1196,7 +1169,7 @@ func TestKubernetesCatchesBreakage(t *testing.T) {
 		{"longer shutdown", "base/configmap.yaml", "SWITCHBOARD_SHUTDOWN_TIMEOUT: 25s", "SWITCHBOARD_SHUTDOWN_TIMEOUT: 60s", "terminationGracePeriodSeconds"},
 		{"worker args", "base/worker-deployment.yaml", `args: ["worker"]`, `args: ["api"]`, "args"},
 		{"one worker", "base/worker-deployment.yaml", "replicas: 2", "replicas: 1", "replicas"},
-		{"worker probe", "base/worker-deployment.yaml", "          resources:", "          livenessProbe:\n            httpGet:\n              path: /healthz\n              port: 8080\n          resources:", "no health port"},
+		{"worker probe", "base/worker-deployment.yaml", "              path: /readyz\n              port: metrics", "              path: /readyz\n              port: 8080", "not a port"},
 		// The migration Job.
 		{"job retries forever", "base/migrate-job.yaml", "  backoffLimit: 4\n", "", "backoffLimit"},
 		{"job kept", "base/migrate-job.yaml", "  ttlSecondsAfterFinished: 3600\n", "", "ttlSecondsAfterFinished"},
@@ -1546,4 +1519,32 @@ func TestGrafanaDashboardCatchesBreakage(t *testing.T) {
 		{"old schema", `"schemaVersion": 39`, `"schemaVersion": 16`, "schemaVersion"},
 		{"duplicate id", `"id": 2,`, `"id": 1,`, "not unique"},
 	}, dashboardProblems)
+}
+
+// probeProblems checks a container serves /healthz and /readyz on a port
+// named portName, numbered as its listen address's default.
+func probeProblems(ps *problems, where string, c corev1.Container, portName, port string) {
+	var named *corev1.ContainerPort
+	for i, p := range c.Ports {
+		if p.Name == portName {
+			named = &c.Ports[i]
+		}
+	}
+	if named == nil || strconv.Itoa(int(named.ContainerPort)) != port {
+		ps.addf("%s: want a container port named %s on %s (the listen address's default)", where, portName, port)
+	}
+	for _, pr := range []struct {
+		name  string
+		probe *corev1.Probe
+		path  string
+	}{{"livenessProbe", c.LivenessProbe, "/healthz"}, {"readinessProbe", c.ReadinessProbe, "/readyz"}} {
+		switch {
+		case pr.probe == nil || pr.probe.HTTPGet == nil:
+			ps.addf("%s: no httpGet %s on %s", where, pr.name, pr.path)
+		case pr.probe.HTTPGet.Path != pr.path:
+			ps.addf("%s: %s on %q, want %s", where, pr.name, pr.probe.HTTPGet.Path, pr.path)
+		case !resolvesPort(c, pr.probe.HTTPGet.Port):
+			ps.addf("%s: %s port %s is not a port of the container", where, pr.name, pr.probe.HTTPGet.Port.String())
+		}
+	}
 }
