@@ -59,7 +59,11 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 		return nil, err
 	}
 	route := w.defaultRoute(p.OrgID, p.Override)
-	change, err := prov.EnsureVoiceRoute(ctx, pc, num, route)
+	var change providers.Change
+	err = w.withRouteLock(ctx, p.Provider, pc, route.Name, func() (err error) {
+		change, err = prov.EnsureVoiceRoute(ctx, pc, num, route)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

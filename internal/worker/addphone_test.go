@@ -125,7 +125,7 @@ func TestAddPhonePermanentFailures(t *testing.T) {
 			{"trunked number", jobs.AddPhoneRequest{PhoneNumber: twiliotest.SandboxNumberTrunked}, jobs.CodeConflict},
 			{"unknown user", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", UserID: "ffffffffffffffffffffffff"}, jobs.CodeUserNotFound},
 			{"malformed number", jobs.AddPhoneRequest{PhoneNumber: "12"}, jobs.CodeInvalidInput},
-			{"provider not enabled", jobs.AddPhoneRequest{PhoneNumber: "+918000000001", Provider: jobs.ProviderPlivo}, jobs.CodeUnsupportedProvider},
+			{"another provider's credentials", jobs.AddPhoneRequest{PhoneNumber: "+918000000001", Provider: jobs.ProviderPlivo}, jobs.CodeInvalidCredentials},
 		}
 		for _, c := range cases {
 			job, out := h.addPhone(t, c.req)

@@ -44,16 +44,19 @@ func (w *Worker) route(ctx context.Context, a account, n store.Number, r provide
 	if err != nil {
 		return providers.Change{}, err
 	}
-	num, err := a.provider.Lookup(ctx, a.creds, n.E164)
-	if err != nil {
-		return providers.Change{}, err
-	}
 	var ch providers.Change
-	if reset {
-		ch, err = a.provider.ResetVoiceRoute(ctx, a.creds, num, r)
-	} else {
-		ch, err = a.provider.EnsureVoiceRoute(ctx, a.creds, num, r)
-	}
+	err = w.withRouteLock(ctx, n.Provider, a.creds, r.Name, func() error {
+		num, err := a.provider.Lookup(ctx, a.creds, n.E164)
+		if err != nil {
+			return err
+		}
+		if reset {
+			ch, err = a.provider.ResetVoiceRoute(ctx, a.creds, num, r)
+		} else {
+			ch, err = a.provider.EnsureVoiceRoute(ctx, a.creds, num, r)
+		}
+		return err
+	})
 	if err != nil {
 		return providers.Change{}, err
 	}

@@ -26,6 +26,10 @@ import (
 	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/plivo"
+	"github.com/switchboardhq/switchboard/providers/plivo/plivotest"
+	"github.com/switchboardhq/switchboard/providers/telnyx"
+	"github.com/switchboardhq/switchboard/providers/telnyx/telnyxtest"
 	"github.com/switchboardhq/switchboard/providers/twilio"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
@@ -39,10 +43,12 @@ const (
 	CallbackSecret = "test-callback-secret"
 )
 
-// Env is a running back end.
+// Env is a running back end, with a simulator per provider.
 type Env struct {
 	Store   store.Store
 	Twilio  *twiliotest.Server
+	Plivo   *plivotest.Server
+	Telnyx  *telnyxtest.Server
 	Redis   redis.UniversalClient
 	Jobs    *jobs.Client
 	Keys    *jobs.KeyRing
@@ -99,13 +105,25 @@ func Start(t *testing.T, st store.Store) *Env {
 	t.Cleanup(sim.Close) // runs first: releases requests held by a hang fault
 	tw, err := twilio.New(twilio.Options{BaseURL: srv.URL, Timeout: 2 * time.Second})
 	must(t, err)
+	plSim := plivotest.NewSandbox()
+	plSrv := httptest.NewServer(plSim)
+	t.Cleanup(plSrv.Close)
+	t.Cleanup(plSim.Close)
+	pl, err := plivo.New(plivo.Options{BaseURL: plSrv.URL, Timeout: 2 * time.Second})
+	must(t, err)
+	txSim := telnyxtest.NewSandbox()
+	txSrv := httptest.NewServer(txSim)
+	t.Cleanup(txSrv.Close)
+	t.Cleanup(txSim.Close)
+	tx, err := telnyx.New(telnyx.Options{BaseURL: txSrv.URL, Timeout: 2 * time.Second})
+	must(t, err)
 	keys, err := jobs.ParseKeyRing(jobs.GenerateKey())
 	must(t, err)
 	rdb := redis.NewClient(testenv.Redis(t))
 	t.Cleanup(func() { rdb.Close() })
 	metrics := telemetry.New()
-	env := &Env{Store: st, Twilio: sim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, Metrics: metrics,
-		providers: []providers.Provider{tw}}
+	env := &Env{Store: st, Twilio: sim, Plivo: plSim, Telnyx: txSim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, Metrics: metrics,
+		providers: []providers.Provider{tw, pl, tx}}
 	env.Server = env.StartWorker(t, time.Second)
 
 	org, err := st.CreateOrg(ctx, "acme")
@@ -134,8 +152,12 @@ func (e *Env) StartWorker(t *testing.T, shutdownTimeout time.Duration) *asynq.Se
 	return srv
 }
 
-// TwilioCreds are the sandbox account's credentials.
-var TwilioCreds = jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken}
+// Sandbox accounts' credentials.
+var (
+	TwilioCreds = jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken}
+	PlivoCreds  = jobs.Credentials{AccountID: plivotest.SandboxAuthID, Secret: plivotest.SandboxAuthToken}
+	TelnyxCreds = jobs.Credentials{Secret: telnyxtest.SandboxAPIKey}
+)
 
 func must(t testing.TB, err error) {
 	t.Helper()

@@ -1,0 +1,59 @@
+package worker_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/internal/worker/workertest"
+	"github.com/switchboardhq/switchboard/jobs"
+)
+
+// TestCallbackDeliveredSigned: a finished job's callback URL receives one
+// signed event per terminal state, retried while the receiver fails.
+func TestCallbackDeliveredSigned(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		got := make(chan callback.Event, 4)
+		var fails atomic.Int32
+		fails.Store(1) // the receiver is down for the first delivery
+		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if err := callback.Verify([]byte(workertest.CallbackSecret), r.Header.Get(callback.SignatureHeader), body, time.Now(), callback.DefaultTolerance); err != nil {
+				t.Errorf("signature: %v", err)
+				http.Error(w, "bad signature", http.StatusBadRequest)
+				return
+			}
+			if fails.Add(-1) >= 0 {
+				http.Error(w, "down", http.StatusServiceUnavailable)
+				return
+			}
+			var ev callback.Event
+			mustOK(t, json.Unmarshal(body, &ev))
+			got <- ev
+		}))
+		defer recv.Close()
+
+		job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12125551234", CallbackURL: recv.URL + "/hooks/switchboard?token=abc"})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("add: %+v", out)
+		}
+		select {
+		case ev := <-got:
+			if ev.JobID != job.ID || ev.Type != jobs.TypeAddPhone || ev.State != "succeeded" || ev.OrgID != h.OrgID || len(ev.Data) == 0 || ev.ID == "" {
+				t.Errorf("event %+v", ev)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("no callback delivered within 30s")
+		}
+		select {
+		case ev := <-got:
+			t.Errorf("a second delivery: %+v", ev)
+		case <-time.After(300 * time.Millisecond):
+		}
+	})
+}
