@@ -50,7 +50,8 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 	if d.keys, err = parseKeys(s.secretKey); err != nil {
 		return nil, err
 	}
-	if d.providers, err = newProviders(s); err != nil {
+	d.metrics = telemetry.New()
+	if d.providers, err = newProviders(s, d.metrics); err != nil {
 		return nil, err
 	}
 	if s.redisURL != "" {
@@ -58,7 +59,6 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 			return nil, err
 		}
 		d.closers = append(d.closers, d.rdb.Close)
-		d.metrics = telemetry.New()
 		if err := d.metrics.Register(telemetry.NewQueueCollector(asynq.NewInspectorFromRedisClient(d.rdb))); err != nil {
 			return nil, err
 		}

@@ -195,7 +195,8 @@ func TestDev(t *testing.T) {
 	} else {
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(raw), `switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`) {
+		if !strings.Contains(string(raw), `switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`) ||
+			!strings.Contains(string(raw), `switchboard_provider_http_requests_total{endpoint="/sandbox/telnyx/v2/phone_numbers/{id}",method="PATCH",provider="telnyx",status="200"} 1`) {
 			t.Errorf("metrics do not count the three adds:\n%s", raw)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/store/postgres"
 	"github.com/switchboardhq/switchboard/internal/store/sqlite"
+	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/internal/version"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
@@ -89,18 +90,19 @@ func parseKeys(s string) (*jobs.KeyRing, error) {
 	return kr, nil
 }
 
-// newProviders builds one adapter per provider.
-func newProviders(s *settings) ([]providers.Provider, error) {
+// newProviders builds one adapter per provider, their HTTP requests
+// counted by m.
+func newProviders(s *settings, m *telemetry.Metrics) ([]providers.Provider, error) {
 	ua := version.UserAgent()
-	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua})
+	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua, Transport: m.Transport("twilio", nil)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TWILIO_BASE_URL: %w", err)
 	}
-	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua})
+	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua, Transport: m.Transport("plivo", nil)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_PLIVO_BASE_URL: %w", err)
 	}
-	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua})
+	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua, Transport: m.Transport("telnyx", nil)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TELNYX_BASE_URL: %w", err)
 	}

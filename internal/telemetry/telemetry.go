@@ -25,6 +25,8 @@ type Metrics struct {
 	rateLimited     *prometheus.CounterVec
 	reconfigured    *prometheus.CounterVec
 	driftRepairs    *prometheus.CounterVec
+	httpCalls       *prometheus.CounterVec
+	httpLatency     *prometheus.HistogramVec
 }
 
 // New registers switchboard's metrics, and the Go runtime and process
@@ -56,7 +58,8 @@ func New() *Metrics {
 			Name: "switchboard_drift_repairs_total", Help: "Numbers put back after their configuration drifted at the provider.",
 		}, []string{"provider"}),
 	}
-	m.registry.MustRegister(m.jobs, m.jobDuration, m.providerCalls, m.providerLatency, m.rateLimited, m.reconfigured, m.driftRepairs,
+	m.httpCalls, m.httpLatency = newHTTPMetrics()
+	m.registry.MustRegister(m.httpCalls, m.httpLatency, m.jobs, m.jobDuration, m.providerCalls, m.providerLatency, m.rateLimited, m.reconfigured, m.driftRepairs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
