@@ -19,6 +19,7 @@
 package plivo
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -61,21 +62,16 @@ var _ providers.Provider = (*Adapter)(nil)
 
 // New returns an Adapter. It fails only on a malformed BaseURL.
 func New(o Options) (*Adapter, error) {
-	a := &Adapter{transport: o.Transport, timeout: o.Timeout, userAgent: o.UserAgent}
-	if a.timeout == 0 {
-		a.timeout = 15 * time.Second
+	base, err := providers.ParseBaseURL(Name, o.BaseURL)
+	if err != nil {
+		return nil, err
 	}
-	if a.userAgent == "" {
-		a.userAgent = "switchboard"
-	}
-	if o.BaseURL != "" {
-		u, err := url.Parse(o.BaseURL)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, fmt.Errorf("plivo: base URL %q: want scheme://host[/prefix]", o.BaseURL)
-		}
-		a.base = u
-	}
-	return a, nil
+	return &Adapter{
+		base:      base,
+		transport: o.Transport,
+		timeout:   cmp.Or(o.Timeout, providers.DefaultTimeout),
+		userAgent: cmp.Or(o.UserAgent, providers.DefaultUserAgent),
+	}, nil
 }
 
 // Name implements providers.Provider.

@@ -19,6 +19,7 @@
 package telnyx
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -65,32 +66,26 @@ var _ providers.Provider = (*Adapter)(nil)
 
 // New returns an Adapter. It fails only on a malformed BaseURL.
 func New(o Options) (*Adapter, error) {
-	raw := o.BaseURL
-	if raw == "" {
-		raw = DefaultBaseURL
+	base, err := providers.ParseBaseURL(Name, cmp.Or(o.BaseURL, DefaultBaseURL))
+	if err != nil {
+		return nil, err
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.RawQuery != "" {
+	if base.RawQuery != "" {
+		// The adapter appends /v2/... to the base: a query would end up in
+		// the middle of every URL.
 		return nil, fmt.Errorf("telnyx: base URL %q: want scheme://host[/prefix]", o.BaseURL)
 	}
-	a := &Adapter{
-		base:      u,
-		userAgent: o.UserAgent,
+	return &Adapter{
+		base:      base,
+		userAgent: cmp.Or(o.UserAgent, providers.DefaultUserAgent),
 		client: &http.Client{
 			Transport: o.Transport,
-			Timeout:   o.Timeout,
+			Timeout:   cmp.Or(o.Timeout, providers.DefaultTimeout),
 			// A redirect is an answer, not a hop: following it could
 			// replay a PATCH, or send the API key to another host.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-	}
-	if a.client.Timeout == 0 {
-		a.client.Timeout = 15 * time.Second
-	}
-	if a.userAgent == "" {
-		a.userAgent = "switchboard"
-	}
-	return a, nil
+	}, nil
 }
 
 // Name implements providers.Provider.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // Application is a snapshot of one Plivo application: where calls to the
@@ -318,8 +320,8 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, t tar
 
 	s.mu.Lock()
 	id := s.addApp(s.accounts[t.account], app)
-	s.applied++
-	ambiguous := s.takeAmbiguousCreate()
+	s.counter.CountApplied()
+	ambiguous := sim.Take(&s.faults.AmbiguousCreates)
 	empty := s.faults.EmptyErrorBody
 	apiID := s.apiID()
 	s.mu.Unlock()
@@ -363,7 +365,7 @@ func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, t tar
 	}
 	if c != *app {
 		*app = c
-		s.applied++
+		s.counter.CountApplied()
 	}
 	if c.DefaultNumberApp {
 		a.setDefault(app)

@@ -1,10 +1,9 @@
 package plivotest
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"strconv"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // unauthorizedBody is what Plivo answers to missing or wrong credentials,
@@ -35,20 +34,9 @@ func writeEmpty(w http.ResponseWriter, status int) {
 // writeJSON writes v compactly, without HTML escaping (URIs hold '&') and
 // without a trailing newline.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Only a programming error can get here: every value is a plain struct.
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	writeRaw(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	sim.WriteJSON(w, status, "application/json", v)
 }
 
 func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	sim.Write(w, status, "application/json", body)
 }

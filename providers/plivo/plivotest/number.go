@@ -284,7 +284,7 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) 
 	}
 	if c != *n {
 		*n = c
-		s.applied++
+		s.counter.CountApplied()
 	}
 	writeJSON(w, http.StatusAccepted, messageJSON{APIID: s.apiID(), Message: "changed"})
 }

@@ -1,14 +1,14 @@
 package plivotest
 
 import (
-	"context"
 	"crypto/subtle"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // apiRoot is the path every simulated resource lives under.
@@ -22,21 +22,16 @@ const maxBodyBytes = 1 << 20
 // AddApplication, and inspect it with Number, Application, Applications,
 // VoiceURL and Calls.
 type Server struct {
-	now  func() time.Time
-	done chan struct{} // closed by Close: releases hung requests
-	once sync.Once
+	now     func() time.Time
+	decider *sim.Decider
+	counter *sim.Counter
 
 	mu       sync.Mutex
-	rng      *rand.Rand // faults' fractions and jitter; guarded by mu
-	ids      *rand.Rand // api_ids, a stream of its own so ids never shift faults; guarded by mu
+	ids      *rand.Rand // api_ids, a stream of its own so ids never shift faults
 	nextApp  uint64     // the next application's id
 	accounts map[string]*account
 	faults   Faults
 	window   map[string][]time.Time // accepted requests per account, for RateLimit
-	calls    map[string]int
-	reads    int
-	writes   int
-	applied  int
 }
 
 // Option configures a Server.
@@ -47,7 +42,7 @@ type Option func(*Server)
 // sequence of requests inject the same faults. Without it the seed is 1.
 func WithSeed(seed uint64) Option {
 	return func(s *Server) {
-		s.rng = rand.New(rand.NewPCG(seed, seed))
+		s.decider.Seed(seed)
 		s.ids = rand.New(rand.NewPCG(seed, ^seed))
 	}
 }
@@ -62,12 +57,12 @@ func WithClock(now func() time.Time) Option {
 func New(opts ...Option) *Server {
 	s := &Server{
 		now:      time.Now,
-		done:     make(chan struct{}),
+		decider:  sim.NewDecider(),
+		counter:  sim.NewCounter(http.MethodGet),
 		nextApp:  firstAppID,
 		accounts: map[string]*account{},
 		faults:   Faults{RateLimit: DefaultRateLimit, RateWindow: DefaultRateWindow},
 		window:   map[string][]time.Time{},
-		calls:    map[string]int{},
 	}
 	WithSeed(1)(s)
 	for _, opt := range opts {
@@ -80,9 +75,7 @@ func New(opts ...Option) *Server {
 // short; requests that would hang later fail at once with a 500. Call it
 // before closing the http server the Server is mounted on, whose Close
 // waits for every handler to return.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.done) })
-}
+func (s *Server) Close() { s.decider.Close() }
 
 // target is what a request path names.
 type target struct {
@@ -136,34 +129,23 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		limitKey = t.account
 	}
 
+	// The verdict is drawn before the call is counted, so a test that sees
+	// a call counted knows its faults are decided.
 	s.mu.Lock()
-	s.count(r.Method, t.endpoint)
 	v := s.decide(limitKey)
+	empty := s.faults.EmptyErrorBody
 	s.mu.Unlock()
+	s.counter.Count(r.Method, t.endpoint)
 
-	if v.rateLimit {
-		if v.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(v.retryAfter))
-		}
-		writeError(w, s.newAPIID(), http.StatusTooManyRequests, "too many requests")
-		return
+	answers := sim.Answers{
+		TooManyRequests: func(w http.ResponseWriter) {
+			writeError(w, s.newAPIID(), http.StatusTooManyRequests, "too many requests")
+		},
+		InternalError: func(w http.ResponseWriter) { s.writeInternal(w, empty) },
 	}
-	if !s.sleep(r.Context(), v.delay) {
-		return // the client gave up; nobody reads an answer
+	if s.decider.Apply(w, r, v, answers) {
+		s.serve(w, r, t)
 	}
-	if v.hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-			s.writeInternal(w, v.emptyBody)
-		}
-		return
-	}
-	if v.fail {
-		s.writeInternal(w, v.emptyBody)
-		return
-	}
-	s.serve(w, r, t)
 }
 
 // writeInternal answers 500, with Plivo's error body or, when empty is
@@ -174,23 +156,6 @@ func (s *Server) writeInternal(w http.ResponseWriter, empty bool) {
 		return
 	}
 	writeError(w, s.newAPIID(), http.StatusInternalServerError, "internal server error")
-}
-
-// sleep waits d, and reports false when ctx ended first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-s.done:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // serve authenticates the request and dispatches it.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // anchorsites are the values Telnyx accepts for anchorsite_override.
@@ -211,8 +213,8 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, key s
 	c.CreatedAt = s.now().UTC()
 	c.UpdatedAt = c.CreatedAt
 	s.accounts[key].addConnection(&c)
-	s.applied++
-	ambiguous := s.takeAmbiguousCreate()
+	s.counter.CountApplied()
+	ambiguous := sim.Take(&s.faults.AmbiguousCreates)
 	out := c.wire()
 	s.mu.Unlock()
 	if ambiguous {
@@ -245,7 +247,7 @@ func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, key, 
 	if !n.equal(c) {
 		n.UpdatedAt = s.now().UTC()
 		*c = n
-		s.applied++
+		s.counter.CountApplied()
 	}
 	writeApplication(w, http.StatusOK, c.wire())
 }

@@ -1,10 +1,9 @@
 package telnyxtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
-	"strconv"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // Telnyx error codes the simulator answers with.
@@ -119,21 +118,14 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	}{[]*apiError{e}})
 }
 
+// writeTooManyRequests and writeInternal answer the faults the decider
+// answers.
+func writeTooManyRequests(w http.ResponseWriter) { writeError(w, errTooManyRequests()) }
+func writeInternal(w http.ResponseWriter)        { writeError(w, errInternal()) }
+
 // writeJSON writes v compact, without HTML escaping (URLs hold '&') and
 // without a trailing newline, so bodies compare byte for byte with
 // Telnyx's documented ones.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Only a programming error can get here: every value is a plain struct.
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	sim.WriteJSON(w, status, "application/json", v)
 }

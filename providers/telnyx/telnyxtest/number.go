@@ -380,7 +380,7 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, key, id st
 	if !c.equal(n) {
 		c.UpdatedAt = s.now().UTC()
 		*n = c
-		s.applied++
+		s.counter.CountApplied()
 	}
 	writeNumber(w, n.wire(a))
 }

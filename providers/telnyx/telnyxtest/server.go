@@ -1,13 +1,12 @@
 package telnyxtest
 
 import (
-	"context"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // Paths of the simulated collections, relative to the API host.
@@ -25,20 +24,15 @@ const maxBodyBytes = 1 << 20
 // AddApplication (or AddConnection), and inspect it with Number,
 // Connection, VoiceURL, Applications and the call counters.
 type Server struct {
-	now  func() time.Time
-	done chan struct{} // closed by Close: releases hung requests
-	once sync.Once
+	now     func() time.Time
+	decider *sim.Decider
+	counter *sim.Counter
 
 	mu       sync.Mutex
-	rng      *rand.Rand // guarded by mu: *rand.Rand is not safe for concurrent use
 	accounts map[string]*account
 	lastID   uint64 // the last connection id handed out, less idBase
 	faults   Faults
 	windows  map[string]*window // rate-limit windows per presented API key
-	calls    map[string]int
-	reads    int
-	writes   int
-	applied  int
 }
 
 // Option configures a Server.
@@ -48,7 +42,7 @@ type Option func(*Server)
 // Servers with the same seed and the same sequence of requests inject the
 // same faults. Without it the seed is 1.
 func WithSeed(seed uint64) Option {
-	return func(s *Server) { s.rng = rand.New(rand.NewPCG(seed, seed)) }
+	return func(s *Server) { s.decider.Seed(seed) }
 }
 
 // WithClock sets the clock behind created_at, updated_at and the
@@ -61,12 +55,11 @@ func WithClock(now func() time.Time) Option {
 func New(opts ...Option) *Server {
 	s := &Server{
 		now:      time.Now,
-		done:     make(chan struct{}),
+		decider:  sim.NewDecider(),
+		counter:  sim.NewCounter(http.MethodGet, http.MethodHead),
 		accounts: map[string]*account{},
 		windows:  map[string]*window{},
-		calls:    map[string]int{},
 	}
-	WithSeed(1)(s)
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -77,9 +70,7 @@ func New(opts ...Option) *Server {
 // short; requests that would hang later fail at once with a 500. Call it
 // before closing the http server the Server is mounted on, whose Close
 // waits for every handler to return.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.done) })
-}
+func (s *Server) Close() { s.decider.Close() }
 
 // target is what a request names: an endpoint and, for the instance
 // paths, the resource id.
@@ -146,54 +137,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t := route(r.Method, r.URL.Path)
 	key := bearer(r)
 
-	// Counting, the rate-limit window and the verdict are taken under one
-	// lock, so the random sequence does not depend on timing.
+	// The rate-limit window and the verdict are taken under one lock, so
+	// the random sequence does not depend on timing, and before the call
+	// is counted, so a test that sees a call counted knows its faults are
+	// decided.
 	s.mu.Lock()
-	s.count(r.Method, t.endpoint)
 	rl := s.take(key)
 	v := s.decide(rl.exceeded)
 	s.mu.Unlock()
+	s.counter.Count(r.Method, t.endpoint)
 	rl.setHeaders(w.Header())
 
-	if v.rateLimit {
-		if v.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(v.retryAfter))
-		}
-		writeError(w, errTooManyRequests())
-		return
-	}
-	if !s.sleep(r.Context(), v.delay) {
-		return // the client gave up; nobody reads an answer
-	}
-	if v.hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-			writeError(w, errInternal())
-		}
-		return
-	}
-	if v.fail {
-		writeError(w, errInternal())
-		return
-	}
-	s.serve(w, r, t, key)
-}
-
-// sleep waits d, and reports false when ctx ended first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-s.done:
-		return true
-	case <-ctx.Done():
-		return false
+	if s.decider.Apply(w, r, v, sim.Answers{TooManyRequests: writeTooManyRequests, InternalError: writeInternal}) {
+		s.serve(w, r, t, key)
 	}
 }
 

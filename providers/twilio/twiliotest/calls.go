@@ -1,10 +1,5 @@
 package twiliotest
 
-import (
-	"maps"
-	"net/http"
-)
-
 // The endpoints Calls counts by. Keys name the resource, not the account,
 // so tests can assert "one list, no update" without building paths.
 const (
@@ -15,52 +10,21 @@ const (
 	EndpointOther        = "other" // anything the simulator answers 404
 )
 
-// count records a request that reached the handler; s.mu must be held.
-func (s *Server) count(method, endpoint string) {
-	s.calls[endpoint]++
-	if method == http.MethodGet {
-		s.reads++
-	} else {
-		s.writes++
-	}
-}
-
 // Calls returns how many requests reached each endpoint since the last
 // ResetCalls, faulted and refused ones included.
-func (s *Server) Calls() map[string]int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return maps.Clone(s.calls)
-}
+func (s *Server) Calls() map[string]int { return s.counter.Calls() }
 
 // Reads returns how many GET requests reached the Server.
-func (s *Server) Reads() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reads
-}
+func (s *Server) Reads() int { return s.counter.Reads() }
 
 // Writes returns how many non-GET requests reached the Server, whatever
 // their outcome.
-func (s *Server) Writes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.writes
-}
+func (s *Server) Writes() int { return s.counter.Writes() }
 
 // AppliedWrites returns how many updates changed a number's state,
 // ambiguous writes included; an update that sent the values already set
 // does not count.
-func (s *Server) AppliedWrites() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.applied
-}
+func (s *Server) AppliedWrites() int { return s.counter.AppliedWrites() }
 
 // ResetCalls zeroes every counter.
-func (s *Server) ResetCalls() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.calls)
-	s.reads, s.writes, s.applied = 0, 0, 0
-}
+func (s *Server) ResetCalls() { s.counter.Reset() }

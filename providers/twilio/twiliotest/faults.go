@@ -1,18 +1,18 @@
 package twiliotest
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // Faults are the failures a Server injects. The zero value injects none.
 // They can be changed at any time, including while requests are in flight;
 // random choices come from the Server's seeded source (see WithSeed), so a
-// sequential test sees the same faults on every run.
+// sequential test sees the same faults on every run. Their JSON form (see
+// FaultsHandler) names each field as its tag does, with durations as
+// strings such as "150ms".
 //
 // Faults are applied in this order to every request that reaches the
 // handler: the concurrency limit, the 429 burst, latency, hangs, 500s; a
@@ -21,118 +21,56 @@ import (
 type Faults struct {
 	// Latency delays every response but injected 429s (limits answer at
 	// once); Jitter adds a uniformly random extra delay in [0, Jitter).
-	Latency time.Duration
-	Jitter  time.Duration
+	Latency time.Duration `json:"latency"`
+	Jitter  time.Duration `json:"jitter"`
 
 	// ErrorRate is the fraction (0..1) of requests answered 500 with code
 	// 20500, without being processed.
-	ErrorRate float64
+	ErrorRate float64 `json:"error_rate"`
 
 	// TimeoutRate is the fraction (0..1) of requests that hang, unanswered,
 	// until the client gives up (its context or timeout ends) or the
 	// Server is closed.
-	TimeoutRate float64
+	TimeoutRate float64 `json:"timeout_rate"`
 
 	// RateLimitNext answers the next N requests 429 with code 20429. It
 	// counts down as they are answered.
-	RateLimitNext int
+	RateLimitNext int `json:"rate_limit_next"`
 
 	// RetryAfter, in whole seconds, is sent as a Retry-After header with
 	// every injected 429. Zero sends none, for clients that must back off
 	// without one.
-	RetryAfter int
+	RetryAfter int `json:"retry_after"`
 
 	// MaxConcurrent is Twilio's concurrency limit: a request that arrives
 	// while an account already has MaxConcurrent requests in flight is
 	// answered 429 with code 20429. Zero is unlimited.
-	MaxConcurrent int
+	MaxConcurrent int `json:"max_concurrent"`
 
 	// AmbiguousWrites makes the next N successful number updates apply
 	// their change and then answer 500, as when Twilio times out after
 	// committing. It counts down as they happen.
-	AmbiguousWrites int
+	AmbiguousWrites int `json:"ambiguous_writes"`
 }
 
 // validate refuses settings that cannot mean anything.
 func (f Faults) validate() error {
-	var errs []error
-	if f.Latency < 0 || f.Jitter < 0 {
-		errs = append(errs, errors.New("latency and jitter must not be negative"))
-	}
-	if f.ErrorRate < 0 || f.ErrorRate > 1 || f.TimeoutRate < 0 || f.TimeoutRate > 1 {
-		errs = append(errs, errors.New("error_rate and timeout_rate must be within 0..1"))
-	}
-	if f.RateLimitNext < 0 || f.RetryAfter < 0 || f.MaxConcurrent < 0 || f.AmbiguousWrites < 0 {
-		errs = append(errs, errors.New("counts must not be negative"))
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("twiliotest: invalid faults: %w", err)
-	}
-	return nil
-}
-
-// faultsJSON is the wire form of Faults: durations as Go duration strings
-// ("150ms") so people can type them.
-type faultsJSON struct {
-	Latency         string  `json:"latency"`
-	Jitter          string  `json:"jitter"`
-	ErrorRate       float64 `json:"error_rate"`
-	TimeoutRate     float64 `json:"timeout_rate"`
-	RateLimitNext   int     `json:"rate_limit_next"`
-	RetryAfter      int     `json:"retry_after"`
-	MaxConcurrent   int     `json:"max_concurrent"`
-	AmbiguousWrites int     `json:"ambiguous_writes"`
+	return sim.Invalid("twiliotest",
+		sim.Problem(min(f.Latency, f.Jitter) < 0, "latency and jitter must not be negative"),
+		sim.Problem(f.ErrorRate < 0 || f.ErrorRate > 1 || f.TimeoutRate < 0 || f.TimeoutRate > 1,
+			"error_rate and timeout_rate must be within 0..1"),
+		sim.Problem(min(f.RateLimitNext, f.RetryAfter, f.MaxConcurrent, f.AmbiguousWrites) < 0,
+			"counts must not be negative"),
+	)
 }
 
 // MarshalJSON encodes durations as strings such as "150ms".
-func (f Faults) MarshalJSON() ([]byte, error) {
-	return json.Marshal(faultsJSON{
-		Latency:         f.Latency.String(),
-		Jitter:          f.Jitter.String(),
-		ErrorRate:       f.ErrorRate,
-		TimeoutRate:     f.TimeoutRate,
-		RateLimitNext:   f.RateLimitNext,
-		RetryAfter:      f.RetryAfter,
-		MaxConcurrent:   f.MaxConcurrent,
-		AmbiguousWrites: f.AmbiguousWrites,
-	})
-}
+func (f Faults) MarshalJSON() ([]byte, error) { return sim.MarshalFaults(f) }
 
 // UnmarshalJSON decodes what MarshalJSON encodes; absent fields are zero
 // and unknown fields are refused, so a typo does not silently inject
 // nothing.
-func (f *Faults) UnmarshalJSON(b []byte) error {
-	var w faultsJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&w); err != nil {
-		return err
-	}
-	out := Faults{
-		ErrorRate:       w.ErrorRate,
-		TimeoutRate:     w.TimeoutRate,
-		RateLimitNext:   w.RateLimitNext,
-		RetryAfter:      w.RetryAfter,
-		MaxConcurrent:   w.MaxConcurrent,
-		AmbiguousWrites: w.AmbiguousWrites,
-	}
-	for _, d := range []struct {
-		name string
-		in   string
-		out  *time.Duration
-	}{{"latency", w.Latency, &out.Latency}, {"jitter", w.Jitter, &out.Jitter}} {
-		if d.in == "" {
-			continue
-		}
-		v, err := time.ParseDuration(d.in)
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.name, err)
-		}
-		*d.out = v
-	}
-	*f = out
-	return nil
-}
+func (f *Faults) UnmarshalJSON(b []byte) error { return sim.UnmarshalFaults(b, f) }
 
 // SetFaults replaces the injected faults, counters included.
 func (s *Server) SetFaults(f Faults) error {
@@ -157,73 +95,16 @@ func (s *Server) Faults() Faults {
 // zero, so PUT {} clears every fault). It does no authentication; mount it
 // only where the sandbox's own access control applies.
 func (s *Server) FaultsHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet:
-		case http.MethodPut:
-			var f Faults
-			if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&f); err != nil {
-				http.Error(w, "invalid faults: "+err.Error(), http.StatusBadRequest)
-				return
-			}
-			if err := s.SetFaults(f); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-		default:
-			w.Header().Set("Allow", "GET, PUT")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		writeJSON(w, http.StatusOK, s.Faults())
-	})
+	return sim.FaultsHandler(s.Faults, s.SetFaults, writeJSON)
 }
 
-// verdict is what the faults decided for one request, drawn when it
-// arrived so that the random sequence does not depend on timing.
-type verdict struct {
-	delay      time.Duration
-	rateLimit  bool // answer 429
-	retryAfter int
-	hang       bool
-	fail       bool // answer 500
-}
-
-// decide draws the verdict for a request; s.mu must be held. Random
-// numbers are drawn only for faults that are on, in a fixed order, so
-// turning one fault on does not reshuffle another's sequence.
-func (s *Server) decide(limitKey string) verdict {
+// decide draws the verdict for a request, holding an in-flight slot of
+// limitKey's unless it is to be answered 429; s.mu must be held.
+func (s *Server) decide(limitKey string) sim.Verdict {
 	f := &s.faults
-	v := verdict{retryAfter: f.RetryAfter}
-	if f.MaxConcurrent > 0 && s.inflight[limitKey] >= f.MaxConcurrent {
-		v.rateLimit = true
-		return v
+	if s.decider.Busy(limitKey, f.MaxConcurrent) || sim.Take(&f.RateLimitNext) {
+		return sim.Verdict{RateLimit: true, RetryAfter: f.RetryAfter}
 	}
-	if f.RateLimitNext > 0 {
-		f.RateLimitNext--
-		v.rateLimit = true
-		return v
-	}
-	v.delay = f.Latency
-	if f.Jitter > 0 {
-		v.delay += time.Duration(s.rng.Int64N(int64(f.Jitter)))
-	}
-	if f.TimeoutRate > 0 && s.rng.Float64() < f.TimeoutRate {
-		v.hang = true
-		return v
-	}
-	if f.ErrorRate > 0 && s.rng.Float64() < f.ErrorRate {
-		v.fail = true
-	}
-	return v
-}
-
-// takeAmbiguousWrite reports whether a successful write must be answered
-// 500; s.mu must be held.
-func (s *Server) takeAmbiguousWrite() bool {
-	if s.faults.AmbiguousWrites > 0 {
-		s.faults.AmbiguousWrites--
-		return true
-	}
-	return false
+	s.decider.Hold(limitKey)
+	return s.decider.Draw(sim.Odds{Latency: f.Latency, Jitter: f.Jitter, TimeoutRate: f.TimeoutRate, ErrorRate: f.ErrorRate})
 }

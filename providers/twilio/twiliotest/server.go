@@ -1,14 +1,13 @@
 package twiliotest
 
 import (
-	"context"
 	"crypto/subtle"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // apiRoot is the path every simulated resource lives under.
@@ -21,19 +20,13 @@ const maxFormBytes = 1 << 20
 // concurrent use; set its state up with AddAccount and AddNumber, and
 // inspect it with Number and Calls.
 type Server struct {
-	now  func() time.Time
-	done chan struct{} // closed by Close: releases hung requests
-	once sync.Once
+	now     func() time.Time
+	decider *sim.Decider
+	counter *sim.Counter
 
 	mu       sync.Mutex
-	rng      *rand.Rand // guarded by mu: *rand.Rand is not safe for concurrent use
 	accounts map[string]*account
 	faults   Faults
-	inflight map[string]int // requests in flight per account, for MaxConcurrent
-	calls    map[string]int
-	reads    int
-	writes   int
-	applied  int
 }
 
 // Option configures a Server.
@@ -43,7 +36,7 @@ type Option func(*Server)
 // Servers with the same seed and the same sequence of requests inject the
 // same faults. Without it the seed is 1.
 func WithSeed(seed uint64) Option {
-	return func(s *Server) { s.rng = rand.New(rand.NewPCG(seed, seed)) }
+	return func(s *Server) { s.decider.Seed(seed) }
 }
 
 // WithClock sets the clock behind date_created and date_updated.
@@ -55,12 +48,10 @@ func WithClock(now func() time.Time) Option {
 func New(opts ...Option) *Server {
 	s := &Server{
 		now:      time.Now,
-		done:     make(chan struct{}),
+		decider:  sim.NewDecider(),
+		counter:  sim.NewCounter(http.MethodGet),
 		accounts: map[string]*account{},
-		inflight: map[string]int{},
-		calls:    map[string]int{},
 	}
-	WithSeed(1)(s)
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -68,11 +59,10 @@ func New(opts ...Option) *Server {
 }
 
 // Close releases requests hung by TimeoutRate and cuts injected latency
-// short; requests that would hang later fail at once with a 500. Call it before closing the http server the Server is mounted
-// on, whose Close waits for every handler to return.
-func (s *Server) Close() {
-	s.once.Do(func() { close(s.done) })
-}
+// short; requests that would hang later fail at once with a 500. Call it
+// before closing the http server the Server is mounted on, whose Close
+// waits for every handler to return.
+func (s *Server) Close() { s.decider.Close() }
 
 // target is what a request path names.
 type target struct {
@@ -123,65 +113,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		limitKey = t.account
 	}
 
-	// Counting, deciding and taking the in-flight slot happen under one
-	// lock, so a test that sees a call counted knows its slot is held.
+	// The verdict, and with it the in-flight slot, is taken before the
+	// call is counted, so a test that sees a call counted knows its slot
+	// is held and its faults decided.
 	s.mu.Lock()
-	s.count(r.Method, t.endpoint)
 	v := s.decide(limitKey)
-	if !v.rateLimit {
-		s.inflight[limitKey]++
-	}
 	s.mu.Unlock()
+	s.counter.Count(r.Method, t.endpoint)
 
-	if v.rateLimit {
-		if v.retryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(v.retryAfter))
-		}
-		writeError(w, errTooManyRequests())
-		return
+	if !v.RateLimit {
+		defer s.decider.Release(limitKey)
 	}
-	defer s.release(limitKey)
-
-	if !s.sleep(r.Context(), v.delay) {
-		return // the client gave up; nobody reads an answer
-	}
-	if v.hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-			writeError(w, errInternal())
-		}
-		return
-	}
-	if v.fail {
-		writeError(w, errInternal())
-		return
-	}
-	s.serve(w, r, t)
-}
-
-func (s *Server) release(limitKey string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.inflight[limitKey]--; s.inflight[limitKey] <= 0 {
-		delete(s.inflight, limitKey)
-	}
-}
-
-// sleep waits d, and reports false when ctx ended first.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-s.done:
-		return true
-	case <-ctx.Done():
-		return false
+	if s.decider.Apply(w, r, v, sim.Answers{TooManyRequests: writeTooManyRequests, InternalError: writeInternal}) {
+		s.serve(w, r, t)
 	}
 }
 
@@ -279,9 +223,9 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) 
 	}
 	if changed {
 		n.DateUpdated = s.now().UTC()
-		s.applied++
+		s.counter.CountApplied()
 	}
-	ambiguous := s.takeAmbiguousWrite()
+	ambiguous := sim.Take(&s.faults.AmbiguousWrites)
 	body := n.wire()
 	s.mu.Unlock()
 	if ambiguous {
