@@ -63,21 +63,21 @@ type Env struct {
 // Backend is a store to run an Env on.
 type Backend struct {
 	Name string
-	Open func(t *testing.T) store.Store
+	Open func(t testing.TB) store.Store
 }
 
 // Backends are SQLite, always, and PostgreSQL, which skips (or fails when
 // services are required) without SWITCHBOARD_TEST_DATABASE_URL.
 func Backends() []Backend {
 	return []Backend{
-		{"sqlite", func(t *testing.T) store.Store {
+		{"sqlite", func(t testing.TB) store.Store {
 			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "test.db"))
 			must(t, err)
 			t.Cleanup(func() { st.Close() })
 			must(t, st.Migrate(context.Background()))
 			return st
 		}},
-		{"postgres", func(t *testing.T) store.Store {
+		{"postgres", func(t testing.TB) store.Store {
 			st, err := postgres.Open(context.Background(), testenv.PostgresURL(t))
 			must(t, err)
 			t.Cleanup(func() { st.Close() })
@@ -96,7 +96,7 @@ func Each(t *testing.T, test func(t *testing.T, env *Env)) {
 
 // Start runs a worker on st and returns the Env. Everything stops when the
 // test ends.
-func Start(t *testing.T, st store.Store) *Env {
+func Start(t testing.TB, st store.Store) *Env {
 	t.Helper()
 	ctx := context.Background()
 	sim := twiliotest.NewSandbox()
@@ -136,7 +136,7 @@ func Start(t *testing.T, st store.Store) *Env {
 
 // StartWorker starts one more worker process on the Env's store and Redis,
 // with the given shutdown timeout; it is shut down when the test ends.
-func (e *Env) StartWorker(t *testing.T, shutdownTimeout time.Duration) *asynq.Server {
+func (e *Env) StartWorker(t testing.TB, shutdownTimeout time.Duration) *asynq.Server {
 	t.Helper()
 	w, err := worker.New(worker.Params{
 		Store: e.Store, Redis: e.Redis, Keys: e.Keys, Providers: e.providers, WebhookBaseURL: WebhookBase,
