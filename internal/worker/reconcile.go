@@ -96,7 +96,7 @@ func (w *Worker) expectedRoute(ctx context.Context, n store.Number) (providers.R
 	case err != nil:
 		return providers.Route{}, "", internalError(err)
 	case l.Status != store.LinkActive:
-		return providers.Route{}, "link in progress", nil
+		return w.staleClaim(ctx, n, l)
 	}
 	target, err := w.store.GetTarget(ctx, n.OrgID, l.TargetID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -105,4 +105,26 @@ func (w *Worker) expectedRoute(ctx context.Context, n store.Number) (providers.R
 		return providers.Route{}, "", internalError(err)
 	}
 	return w.targetRoute(target, false), "", nil
+}
+
+// staleClaim decides about a PENDING link. While the attach job that made
+// it may still run, the number is left alone. Once that job has failed for
+// good (retries exhausted on an outage, say) the claim would block the
+// number forever: it is released, and the number goes back to the default
+// route.
+func (w *Worker) staleClaim(ctx context.Context, n store.Number, l store.Link) (providers.Route, string, error) {
+	rec, err := w.store.GetJob(ctx, n.OrgID, l.JobID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return providers.Route{}, "link in progress", nil
+	case err != nil:
+		return providers.Route{}, "", internalError(err)
+	case rec.State != jobs.StateFailed:
+		return providers.Route{}, "link in progress", nil
+	}
+	if err := w.store.DeleteLink(ctx, n.OrgID, n.ID, l.TargetID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return providers.Route{}, "", internalError(err)
+	}
+	w.log.Warn("released a link claim left by a failed job", "number_id", n.ID, "job_id", l.JobID)
+	return w.defaultRoute(n.OrgID, false), "", nil
 }

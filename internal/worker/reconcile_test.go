@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
@@ -66,6 +68,40 @@ func TestReconcileScanCoversEveryNumber(t *testing.T) {
 		deadline := h.waitFor(t, func() bool { return h.voiceURL("+12025551234") == webhookBase+"/voice/inbound" })
 		if !deadline {
 			t.Errorf("drifted number not repaired by the scan")
+		}
+	})
+}
+
+// TestReconcileReleasesClaimsOfFailedJobs: a PENDING link whose attach job
+// failed for good is released, so the number can be linked again; one whose
+// job may still run is left alone.
+func TestReconcileReleasesClaimsOfFailedJobs(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.mustAdd(t, "+12125551234", "+12025551234")
+		h.target(t, "agent_1", "https://agents.example.com/answer/1")
+		for num, job := range map[string]string{"+12125551234": "attach-dead", "+12025551234": "attach-running"} {
+			row, err := h.Store.GetNumber(ctx, h.OrgID, num)
+			mustOK(t, err)
+			_, err = h.Store.CreateLink(ctx, store.Link{OrgID: h.OrgID, NumberID: row.ID, TargetID: "agent_1", Status: store.LinkPending, JobID: job})
+			mustOK(t, err)
+		}
+		now := time.Now().UTC()
+		mustOK(t, h.Store.SaveJob(ctx, store.JobRecord{ID: "attach-dead", OrgID: h.OrgID, Type: jobs.TypeAttach, State: jobs.StateFailed, Attempts: 11, ErrorCode: jobs.CodeProviderUnavailable, CreatedAt: now, UpdatedAt: now, FinishedAt: &now}))
+		mustOK(t, h.Store.SaveJob(ctx, store.JobRecord{ID: "attach-running", OrgID: h.OrgID, Type: jobs.TypeAttach, State: jobs.StateRetrying, Attempts: 3, CreatedAt: now, UpdatedAt: now}))
+
+		for _, num := range []string{"+12125551234", "+12025551234"} {
+			if _, out := h.run(t, func(ctx context.Context) (jobs.Job, error) { return h.enqueueReconcile(ctx, num) }); out.State != jobs.StateSucceeded {
+				t.Fatalf("reconcile %s: %+v", num, out)
+			}
+		}
+		avail, err := h.Store.ListAvailableNumbers(ctx, h.OrgID)
+		mustOK(t, err)
+		if len(avail) != 1 || avail[0].E164 != "+12125551234" {
+			t.Errorf("available after reconcile: %+v, want only the failed job's number released", avail)
+		}
+		if _, out, _ := h.attach(t, "agent_1", "+12125551234"); out.State != jobs.StateSucceeded {
+			t.Errorf("linking the released number: %+v", out)
 		}
 	})
 }
