@@ -36,6 +36,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		apiCommand(getenv, stderr),
 		migrateCommand(getenv, stdout, stderr),
 		apikeyCommand(getenv, stdout, stderr),
+		rekeyCommand(getenv, stdout, stderr),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -25,8 +25,8 @@ type Var struct {
 func Vars() []Var {
 	return []Var{
 		{"SWITCHBOARD_REDIS_URL", "", "Redis for the job queues: redis://, rediss:// (TLS) or redis-sentinel:// (required for worker and api)"},
-		{"SWITCHBOARD_DATABASE_URL", "", "postgres://... or sqlite:<path> (required for worker, api and migrate)"},
-		{"SWITCHBOARD_SECRET_KEY", "", "key ring sealing provider credentials: <id>:<base64 32 bytes>[,<old id>:<old key>...] (required for worker and api)"},
+		{"SWITCHBOARD_DATABASE_URL", "", "postgres://... or sqlite:<path> (required for worker, api, migrate, apikey and rekey)"},
+		{"SWITCHBOARD_SECRET_KEY", "", "key ring sealing provider credentials: <id>:<base64 32 bytes>[,<old id>:<old key>...] (required for worker, api and rekey)"},
 		{"SWITCHBOARD_WEBHOOK_BASE_URL", "", "base URL numbers' voice webhooks point at: <base>/voice/inbound, /voice/status, /voice/hangup (required for worker)"},
 		{"SWITCHBOARD_ADDR", ":8080", "HTTP listen address of the api (also serves /metrics)"},
 		{"SWITCHBOARD_METRICS_ADDR", ":9090", "listen address of the worker's /metrics, /healthz and /readyz (empty turns it off)"},

@@ -47,6 +47,15 @@ type Store interface {
 	GetConnection(ctx context.Context, orgID int64, id string) (Connection, error)
 	// ListConnections returns the org's connections, oldest first.
 	ListConnections(ctx context.Context, orgID int64) ([]Connection, error)
+	// ResealConnections walks every org's connections, a page at a time in
+	// id order, and offers each to reseal (key rotation). When reseal
+	// answers (sealed, true, nil) the connection's credentials become sealed
+	// and its updated_at now, but only if its credentials are still those
+	// reseal was given: a connection an UpsertConnection replaced meanwhile
+	// keeps the new value. It returns how many connections it changed. An
+	// error from reseal stops the walk and is returned as is. No read or
+	// transaction is open while reseal runs, so reseal may use the store.
+	ResealConnections(ctx context.Context, reseal func(Connection) (jobs.Sealed, bool, error)) (int, error)
 
 	// CreateNumber adds a number; ErrConflict when the org already has it.
 	CreateNumber(ctx context.Context, n Number) (Number, error)

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 const connectionColumns = `id, org_id, provider, account_id, credentials, created_at, updated_at`
@@ -45,4 +46,45 @@ func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Conne
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = $1 ORDER BY created_at, id`, orgID)
 	cs, err := collect(rows, err, scanConnection)
 	return cs, translate("list connections", err)
+}
+
+// resealPage is how many connections ResealConnections reads at a time.
+const resealPage = 100
+
+// ResealConnections reads a page of connections by id (the primary key
+// serves the order and the bound), closes the read, then offers each row
+// to reseal. The UPDATE names the credentials read, so a row an
+// UpsertConnection replaced in between matches nothing and keeps its
+// value.
+func (s *Store) ResealConnections(ctx context.Context, reseal func(store.Connection) (jobs.Sealed, bool, error)) (int, error) {
+	changed := 0
+	after := ""
+	for {
+		rows, err := s.pool.Query(ctx,
+			`SELECT `+connectionColumns+` FROM connections WHERE id > $1 ORDER BY id LIMIT $2`, after, resealPage)
+		page, err := collect(rows, err, scanConnection)
+		if err != nil {
+			return changed, translate("list connections to reseal", err)
+		}
+		for _, c := range page {
+			sealed, ok, err := reseal(c)
+			if err != nil {
+				return changed, err
+			}
+			if !ok {
+				continue
+			}
+			tag, err := s.pool.Exec(ctx,
+				`UPDATE connections SET credentials = $1, updated_at = now() WHERE id = $2 AND credentials = $3`,
+				string(sealed), c.ID, string(c.Credentials))
+			if err != nil {
+				return changed, translate("reseal connection", err)
+			}
+			changed += int(tag.RowsAffected())
+		}
+		if len(page) < resealPage {
+			return changed, nil
+		}
+		after = page[len(page)-1].ID
+	}
 }

@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 const connectionColumns = `id, org_id, provider, account_id, credentials, created_at, updated_at`
@@ -48,4 +50,49 @@ func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Conne
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = ? ORDER BY created_at, id`, orgID)
 	cs, err := collect(rows, err, scanConnection)
 	return cs, translate("list connections", err)
+}
+
+// resealPage is how many connections ResealConnections reads at a time.
+const resealPage = 100
+
+// ResealConnections reads a page of connections by id (the primary key
+// serves the order and the bound), closes the read, then offers each row
+// to reseal. The UPDATE names the credentials read, so a row an
+// UpsertConnection replaced in between matches nothing and keeps its
+// value.
+func (s *Store) ResealConnections(ctx context.Context, reseal func(store.Connection) (jobs.Sealed, bool, error)) (int, error) {
+	changed := 0
+	after := ""
+	for {
+		rows, err := s.db.QueryContext(ctx,
+			`SELECT `+connectionColumns+` FROM connections WHERE id > ? ORDER BY id LIMIT ?`, after, resealPage)
+		page, err := collect(rows, err, scanConnection)
+		if err != nil {
+			return changed, translate("list connections to reseal", err)
+		}
+		for _, c := range page {
+			sealed, ok, err := reseal(c)
+			if err != nil {
+				return changed, err
+			}
+			if !ok {
+				continue
+			}
+			res, err := s.db.ExecContext(ctx,
+				`UPDATE connections SET credentials = ?, updated_at = ? WHERE id = ? AND credentials = ?`,
+				sealed, timeValue(time.Now()), c.ID, c.Credentials)
+			if err != nil {
+				return changed, translate("reseal connection", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return changed, translate("reseal connection", err)
+			}
+			changed += int(n)
+		}
+		if len(page) < resealPage {
+			return changed, nil
+		}
+		after = page[len(page)-1].ID
+	}
 }

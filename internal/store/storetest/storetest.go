@@ -31,6 +31,8 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"User", testUser},
 		{"Connection", testConnection},
 		{"ListConnections", testListConnections},
+		{"ResealConnections", testResealConnections},
+		{"ResealConnectionsChanged", testResealConnectionsChanged},
 		{"Number", testNumber},
 		{"UpdateNumberVoice", testUpdateNumberVoice},
 		{"ListNumbers", testListNumbers},
