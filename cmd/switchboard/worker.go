@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/internal/worker"
@@ -41,7 +41,7 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 				}
 				go serveHTTP(cmd.Context(), ln, d.workerHTTP(), d.log)
 			}
-			return runWorker(cmd.Context(), w, d.rdb, d.tune.reconcileInterval, d.log)
+			return runWorker(cmd.Context(), w, s.redisURL, d.tune.reconcileInterval, d.log)
 		},
 	}
 	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "webhook-base-url",
@@ -54,14 +54,18 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 // reconcile, unless 0) until ctx ends, then stops taking new tasks and
 // gives in-flight ones the shutdown timeout to finish; asynq re-queues the
 // rest.
-func runWorker(ctx context.Context, w *worker.Worker, rdb redis.UniversalClient, reconcile time.Duration, log *slog.Logger) error {
+func runWorker(ctx context.Context, w *worker.Worker, redisURL string, reconcile time.Duration, log *slog.Logger) error {
 	srv := w.Server()
 	if err := srv.Start(w.Handler()); err != nil {
 		return err
 	}
 	defer srv.Shutdown()
 	if reconcile > 0 {
-		sched, err := worker.Scheduler(rdb, reconcile)
+		opt, err := asynq.ParseRedisURI(redisURL)
+		if err != nil {
+			return fmt.Errorf("SWITCHBOARD_REDIS_URL: %w", err)
+		}
+		sched, err := worker.Scheduler(opt, reconcile, log)
 		if err != nil {
 			return err
 		}
