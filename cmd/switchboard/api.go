@@ -56,7 +56,7 @@ func (d *deps) apiServer(s *settings) http.Handler {
 	return api.NewServer(api.Params{
 		Store:         d.store,
 		Jobs:          jobs.NewClient(d.rdb, d.keys, jobs.Options{}),
-		Ping:          func(ctx context.Context) error { return d.rdb.Ping(ctx).Err() },
+		Ping:          d.pingRedis,
 		Logger:        d.log,
 		Wait:          d.tune.apiWait,
 		DefaultRegion: d.tune.defaultRegion,

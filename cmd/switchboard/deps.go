@@ -80,3 +80,6 @@ func (d *deps) close() {
 		d.closers[i]()
 	}
 }
+
+// pingRedis checks the queue's Redis answers, for readiness probes.
+func (d *deps) pingRedis(ctx context.Context) error { return d.rdb.Ping(ctx).Err() }

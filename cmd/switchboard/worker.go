@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
+	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/worker"
 )
 
@@ -81,24 +82,11 @@ func runWorker(ctx context.Context, w *worker.Worker, redisURL string, reconcile
 }
 
 // workerHTTP is the worker's small HTTP surface: metrics for Prometheus and
-// health for the orchestrator (live while the process runs; ready while
-// Redis and the database answer).
+// the same health endpoints as the api, for the orchestrator.
 func (d *deps) workerHTTP() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.rdb.Ping(ctx).Err(); err != nil {
-			http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		if err := d.store.Ping(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.Handle("GET /healthz", api.Healthz())
+	mux.Handle("GET /readyz", api.Readyz(d.pingRedis, d.store))
 	return mux
 }

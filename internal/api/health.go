@@ -4,27 +4,31 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/store"
 )
 
-// healthz answers while the process is up.
-func (s *server) healthz() http.Handler {
+// Healthz answers 200 while the process is up. The worker's health port
+// serves it too.
+func Healthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		encode(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 }
 
-// readyz answers 200 when Redis and the database are reachable, 503 with
-// the failing dependency otherwise.
-func (s *server) readyz() http.Handler {
+// Readyz answers 200 when Redis (pingRedis) and the database are
+// reachable, 503 naming the unreachable one otherwise. The worker's health
+// port serves it too.
+func Readyz(pingRedis func(context.Context) error, st store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		checks := map[string]string{"redis": "ok", "database": "ok"}
 		status := http.StatusOK
-		if err := s.Ping(ctx); err != nil {
+		if err := pingRedis(ctx); err != nil {
 			checks["redis"], status = "unreachable", http.StatusServiceUnavailable
 		}
-		if err := s.Store.Ping(ctx); err != nil {
+		if err := st.Ping(ctx); err != nil {
 			checks["database"], status = "unreachable", http.StatusServiceUnavailable
 		}
 		encode(w, status, checks)

@@ -13,8 +13,8 @@ type endpoint struct {
 // these, and openapi.json describes exactly these (a test checks both ways).
 func (s *server) endpoints() []endpoint {
 	return []endpoint{
-		{"GET", "/healthz", s.healthz()},
-		{"GET", "/readyz", s.readyz()},
+		{"GET", "/healthz", Healthz()},
+		{"GET", "/readyz", Readyz(s.Ping, s.Store)},
 		{"GET", "/openapi.json", s.openAPI()},
 
 		// Seeds 000-002: SFVoPI apps and their numbers (apps.go, links.go).
