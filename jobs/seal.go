@@ -148,7 +148,7 @@ const credentialsPurpose = "switchboard credentials v1"
 
 // SealCredentials seals provider credentials for a payload or the store.
 func (k *KeyRing) SealCredentials(c Credentials) (Sealed, error) {
-	b, err := json.Marshal(sealedCredentials{AccountID: c.AccountID, Secret: c.Secret})
+	b, err := json.Marshal(sealedCredentials(c))
 	if err != nil {
 		return "", err
 	}
@@ -165,7 +165,7 @@ func (k *KeyRing) OpenCredentials(s Sealed) (Credentials, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Credentials{}, ErrOpen
 	}
-	return Credentials{AccountID: c.AccountID, Secret: c.Secret}, nil
+	return Credentials(c), nil
 }
 
 // Fingerprint is a keyed hash (HMAC-SHA256, 128 bits, hex) of parts. It

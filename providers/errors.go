@@ -67,9 +67,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Temporary reports whether retrying the same call may succeed.
-func (e *Error) Temporary() bool { return e.Kind == KindTransient || e.Kind == KindRateLimited }
-
 // KindOf returns the Kind of the first *Error in err's chain, and false when
 // there is none (an error that did not come from an adapter).
 func KindOf(err error) (Kind, bool) {
