@@ -32,6 +32,7 @@ const (
 	CodeInvalidCredentials  Code = "invalid_credentials"  // the provider rejected the credentials
 	CodeNotOwned            Code = "not_owned"            // the provider account does not own the number
 	CodeConflict            Code = "conflict"             // the number is wired elsewhere (trunk, foreign connection, another target)
+	CodeManagedElsewhere    Code = "managed_elsewhere"    // another org manages the number at the provider
 	CodeProviderRejected    Code = "provider_rejected"    // the provider refused a request permanently
 	CodeProviderUnavailable Code = "provider_unavailable" // retries exhausted on outages or rate limits
 	CodeInternal            Code = "internal"             // a bug or an infrastructure failure

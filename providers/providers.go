@@ -126,6 +126,19 @@ const NamePrefix = "switchboard-"
 // Managed reports whether an application name is one switchboard creates.
 func Managed(name string) bool { return strings.HasPrefix(name, NamePrefix) }
 
+// CreatesApplications reports whether the provider routes numbers through
+// applications switchboard creates (Plivo applications, Telnyx call control
+// applications), one per org and route. Creating one is the only
+// non-idempotent provider call, so callers serialize it across workers;
+// Twilio numbers take the voice URL directly and create nothing.
+func CreatesApplications(provider string) bool {
+	switch provider {
+	case "plivo", "telnyx":
+		return true
+	}
+	return false
+}
+
 // RouteName is the deterministic application name of an org's route:
 // "switchboard-org<id>-<label>". Label is "default" for the org's default
 // route, or a short hash of a target's answer URL. Names use only

@@ -71,7 +71,7 @@ func (d *deps) worker(s *settings) (*worker.Worker, error) {
 		Store: d.store, Redis: d.rdb, Keys: d.keys, Providers: d.providers, WebhookBaseURL: s.webhookBaseURL,
 		Logger: d.log, Concurrency: d.tune.concurrency, ShutdownTimeout: d.tune.shutdownTimeout,
 		CallbackSecret: []byte(s.callbackSecret), Callbacks: callback.Policy{AllowPrivate: d.tune.allowPrivate},
-		Metrics: d.metrics,
+		Metrics: d.metrics, JobDeadline: d.tune.jobDeadline,
 	})
 }
 

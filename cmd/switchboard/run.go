@@ -68,7 +68,7 @@ type settings struct {
 	logLevel, logFormat                              string
 	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
 	defaultRegion, callbackSecret, callbackPrivate   string
-	reconcileInterval, metricsAddr                   string
+	reconcileInterval, metricsAddr, jobDeadline      string
 }
 
 // flagVars names the flag of each variable, and where its value lands.
@@ -98,6 +98,7 @@ func (s *settings) flagVars() []struct {
 		{"callback-secret", "SWITCHBOARD_CALLBACK_SECRET", &s.callbackSecret},
 		{"callback-allow-private", "SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", &s.callbackPrivate},
 		{"reconcile-interval", "SWITCHBOARD_RECONCILE_INTERVAL", &s.reconcileInterval},
+		{"job-deadline", "SWITCHBOARD_JOB_DEADLINE", &s.jobDeadline},
 	}
 }
 

@@ -115,6 +115,7 @@ type tuning struct {
 	shutdownTimeout   time.Duration
 	apiWait           time.Duration
 	reconcileInterval time.Duration
+	jobDeadline       time.Duration
 	allowPrivate      bool
 	defaultRegion     string
 }
@@ -136,6 +137,12 @@ func (s *settings) tuning() (t tuning, err error) {
 	}
 	if t.reconcileInterval != 0 && t.reconcileInterval < time.Minute {
 		return t, fmt.Errorf("SWITCHBOARD_RECONCILE_INTERVAL: %v is under a minute (0 turns reconciling off)", t.reconcileInterval)
+	}
+	if t.jobDeadline, err = config.Duration("SWITCHBOARD_JOB_DEADLINE", val(s.jobDeadline, "SWITCHBOARD_JOB_DEADLINE")); err != nil {
+		return t, err
+	}
+	if t.jobDeadline < time.Minute {
+		return t, fmt.Errorf("SWITCHBOARD_JOB_DEADLINE: %v is under a minute", t.jobDeadline)
 	}
 	t.defaultRegion = strings.ToUpper(val(s.defaultRegion, "SWITCHBOARD_DEFAULT_REGION"))
 	if _, err := phone.Lenient(t.defaultRegion); err != nil {

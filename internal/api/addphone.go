@@ -142,6 +142,8 @@ func addPhoneFailure(code jobs.Code) (int, string) {
 		return http.StatusBadRequest, "Unsupported integration"
 	case jobs.CodeConflict:
 		return http.StatusBadRequest, "Phone number is configured elsewhere at the provider"
+	case jobs.CodeManagedElsewhere:
+		return http.StatusBadRequest, "Phone number is managed by another workspace"
 	case jobs.CodeUserNotFound:
 		return http.StatusNotFound, "User not found"
 	case jobs.CodeProviderRejected, jobs.CodeProviderUnavailable:

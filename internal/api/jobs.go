@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -46,6 +47,32 @@ type jobData struct {
 	CreatedAt  *string `json:"created_at"`
 	UpdatedAt  *string `json:"updated_at"`
 	FinishedAt *string `json:"finished_at"`
+	// Request is what the runs of one request share; Runs are those runs.
+	Request string   `json:"request"`
+	Runs    []runRef `json:"runs"`
+}
+
+// runRef is one run of a request, in a job's history.
+type runRef struct {
+	ID        string     `json:"id"`
+	State     jobs.State `json:"state"`
+	CreatedAt string     `json:"created_at"`
+}
+
+// maxRuns bounds the history shown with a job.
+const maxRuns = 20
+
+// withRuns fills in the request of d and its recorded runs.
+func (s *server) withRuns(ctx context.Context, orgID int64, d jobData) (jobData, error) {
+	d.Request, d.Runs = jobs.RequestOf(d.ID), []runRef{}
+	recs, err := s.Store.ListJobs(ctx, store.JobFilter{OrgID: orgID, Request: d.Request, Limit: maxRuns})
+	if err != nil {
+		return d, err
+	}
+	for _, r := range recs {
+		d.Runs = append(d.Runs, runRef{ID: r.ID, State: r.State, CreatedAt: formatTime(r.CreatedAt)})
+	}
+	return d, nil
 }
 
 func newJobData(j store.JobRecord) jobData {
@@ -84,7 +111,7 @@ func (s *server) getJob() http.Handler {
 		id := r.PathValue("id")
 		rec, err := s.Store.GetJob(r.Context(), orgID, id)
 		if err == nil {
-			encode(w, http.StatusOK, v1Envelope{Data: newJobData(rec)})
+			s.jobAnswer(w, r, orgID, newJobData(rec))
 			return
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -100,8 +127,18 @@ func (s *server) getJob() http.Handler {
 			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
 			return
 		}
-		encode(w, http.StatusOK, v1Envelope{Data: d})
+		s.jobAnswer(w, r, orgID, d)
 	})
+}
+
+// jobAnswer answers 200 with d and its request's history.
+func (s *server) jobAnswer(w http.ResponseWriter, r *http.Request, orgID int64, d jobData) {
+	d, err := s.withRuns(r.Context(), orgID, d)
+	if err != nil {
+		s.v1Internal(w, err)
+		return
+	}
+	encode(w, http.StatusOK, v1Envelope{Data: d})
 }
 
 // queuedJob finds a task of the org that waits in a queue without a

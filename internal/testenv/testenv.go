@@ -29,6 +29,13 @@ const (
 
 func required() bool { return os.Getenv(envRequire) == "1" }
 
+// RealRedis reports whether Redis tests run on a real server (which
+// expires keys by itself, unlike miniredis).
+func RealRedis() bool { return os.Getenv(envRedis) != "" }
+
+// RealPostgres reports whether PostgreSQL tests run (or must run).
+func RealPostgres() bool { return os.Getenv(envDB) != "" }
+
 // Redis returns options for a Redis database the test has to itself, empty
 // at the start. It is a real Redis when SWITCHBOARD_TEST_REDIS_URL is set
 // (a database index leased for the test and flushed around it), otherwise

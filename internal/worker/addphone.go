@@ -15,14 +15,21 @@ import (
 )
 
 // addPhone handles jobs.TypeAddPhone: normalize the number, prove the
-// credentials and the account's ownership in one provider call, point the
-// number's voice webhook at the org's default route (only if it differs),
-// store the org's sealed connection, and save the number.
+// credentials and the account's ownership in one provider call (a read),
+// claim the number in the database, point its voice webhook at the org's
+// default route (only if it differs), then mark it active.
 //
-// The number row is written last and carries the job's RequestID, so a retry after
-// a crash at any step converges: before the insert every step is
-// idempotent, and after it the retry finds its own row and succeeds.
-func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+// The claim comes before any provider write, in one transaction with the
+// org's connection and the running job record: a row in state ADDING,
+// tagged with the run's RequestID, holding the provider's configuration as
+// it was (numbers.original), so unlinking can always restore the
+// customer's real previous configuration, even after a crash between the
+// provider write and the activation. The database's constraints make the
+// claim exclusive: the org's (org, number) for duplicates, the provider's
+// (provider, provider id) for another org managing the same number. A
+// retry after a crash finds its own claim and resumes; a permanent failure
+// releases it; activation commits with the outcome.
+func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
 	var p jobs.AddPhone
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
@@ -34,7 +41,7 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 	if err != nil {
 		return nil, permanent(jobs.CodeInvalidInput, "%v", err)
 	}
-	rec.Numbers = []string{e164}
+	a.rec.Numbers = []string{e164}
 	prov, ok := w.providers[p.Provider]
 	if !ok {
 		return nil, permanent(jobs.CodeUnsupportedProvider, "provider %q is not enabled", p.Provider)
@@ -44,7 +51,8 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 	} else if err != nil {
 		return nil, internalError(err)
 	}
-	if done, err := w.ownRow(ctx, p, e164); done != nil || err != nil {
+	claim, done, err := w.existingRow(ctx, p, e164)
+	if done != nil || err != nil {
 		return done, err
 	}
 
@@ -58,67 +66,133 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, rec *store.JobReco
 	if err != nil {
 		return nil, err
 	}
-	route := w.defaultRoute(p.OrgID, p.Override)
-	var change providers.Change
-	err = w.withRouteLock(ctx, p.Provider, pc, route.Name, func() (err error) {
-		change, err = prov.EnsureVoiceRoute(ctx, pc, num, route)
+	if claim == nil {
+		if claim, err = w.claimNumber(ctx, a, p, creds, e164, num); claim == nil || err != nil {
+			return nil, err
+		}
+	}
+	n := *claim
+	a.release = func(tx store.Store) error {
+		err := tx.DeleteNumber(ctx, n.OrgID, n.ID, p.RequestID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
 		return err
-	})
+	}
+
+	change, err := w.configure(ctx, p.Provider, pc, n.ConnectionID, w.defaultRoute(p.OrgID, p.Override),
+		func(ctx context.Context, r providers.Route) (providers.Change, error) {
+			return prov.EnsureVoiceRoute(ctx, pc, num, r)
+		})
 	if err != nil {
 		return nil, err
 	}
 	if change.Changed {
 		w.metrics.Reconfigured(p.Provider)
 	}
-	if rec.Changes, err = json.Marshal([]numberChange{{Number: e164, Change: change}}); err != nil {
-		return nil, internalError(err)
+	a.rec.Changes = mustJSON([]numberChange{{Number: e164, Change: change}})
+	a.commit = func(tx store.Store) error {
+		return tx.ActivateNumber(ctx, n.OrgID, n.ID, mustJSON(change.After))
 	}
-
-	conn, err := w.store.UpsertConnection(ctx, store.Connection{
-		ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: creds.AccountID, Credentials: p.Credentials,
-	})
-	if err != nil {
-		return nil, internalError(fmt.Errorf("save connection: %w", err))
-	}
-	if err := w.rememberApplication(ctx, conn.ID, route, change); err != nil {
-		return nil, err
-	}
-	voice, _ := json.Marshal(change.After)
-	original, _ := json.Marshal(change.Before)
-	n, err := w.store.CreateNumber(ctx, store.Number{
-		ID: store.NewID(), OrgID: p.OrgID, UserID: p.UserID, E164: e164, Provider: p.Provider,
-		ConnectionID: conn.ID, ProviderRef: num.ID, Voice: voice, Original: original, JobID: p.RequestID,
-	})
-	if errors.Is(err, store.ErrConflict) {
-		// Another job added it between our check and our insert.
-		if done, err := w.ownRow(ctx, p, e164); done != nil || err != nil {
-			return done, err
-		}
-		return nil, internalError(err)
-	}
-	if err != nil {
-		return nil, internalError(fmt.Errorf("save number: %w", err))
-	}
+	n.State = store.NumberActive
 	return addPhoneResult(n, false), nil
 }
 
-// ownRow looks for the number in the org. A row tagged with this job's
-// RequestID is a finished earlier attempt: the job succeeds with it. Anyone else's row
-// makes the job a duplicate. No row: (nil, nil).
-func (w *Worker) ownRow(ctx context.Context, p jobs.AddPhone, e164 string) (any, error) {
+// existingRow looks for the number in the org before anything is done.
+// It returns the run's own claim to resume (a retry after a crash), a
+// result when the run already finished (its own active row), or the
+// duplicate error when anyone else holds the number. A claim left by a
+// run that failed for good is released, and the number is free again.
+func (w *Worker) existingRow(ctx context.Context, p jobs.AddPhone, e164 string) (claim *store.Number, done any, err error) {
 	n, err := w.store.GetNumber(ctx, p.OrgID, e164)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return nil, nil
+		return nil, nil, nil
+	case err != nil:
+		return nil, nil, internalError(err)
+	case n.JobID == p.RequestID && n.State == store.NumberAdding:
+		return &n, nil, nil
+	case n.JobID == p.RequestID:
+		return nil, addPhoneResult(n, true), nil
+	case n.State == store.NumberAdding:
+		if released, err := w.releaseDeadClaim(ctx, n); released || err != nil {
+			return nil, nil, err
+		}
+	}
+	return nil, nil, duplicate(p, n, e164)
+}
+
+// releaseDeadClaim deletes an ADDING row whose job has failed for good.
+func (w *Worker) releaseDeadClaim(ctx context.Context, n store.Number) (bool, error) {
+	rec, err := w.store.GetJob(ctx, n.OrgID, n.JobID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return false, nil
+	case err != nil:
+		return false, internalError(err)
+	case rec.State != jobs.StateFailed:
+		return false, nil
+	}
+	if err := w.store.DeleteNumber(ctx, n.OrgID, n.ID, n.JobID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return false, internalError(err)
+	}
+	w.log.Warn("released a number claim left by a failed job", "number_id", n.ID, "job_id", n.JobID)
+	return true, nil
+}
+
+func duplicate(p jobs.AddPhone, n store.Number, e164 string) error {
+	if n.UserID == p.UserID {
+		return permanent(jobs.CodeDuplicate, "phone number %s already exists for this user", e164)
+	}
+	return permanent(jobs.CodeDuplicate, "phone number %s is already in this organization's inventory", e164)
+}
+
+// claimNumber inserts the ADDING row with the number's configuration as
+// the provider reports it now, in one transaction with the connection
+// (written only when new or its credentials changed) and the running job
+// record. It returns nil and the job's answer when someone else holds the
+// number.
+func (w *Worker) claimNumber(ctx context.Context, a *attempt, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number) (*store.Number, error) {
+	conn, err := w.store.GetConnectionByAccount(ctx, p.OrgID, p.Provider, creds.AccountID)
+	fresh := errors.Is(err, store.ErrNotFound)
+	if err != nil && !fresh {
+		return nil, internalError(err)
+	}
+	if !fresh {
+		old, oerr := w.keys.OpenCredentials(conn.Credentials)
+		fresh = oerr != nil || old.Secret != creds.Secret
+	}
+	var n store.Number
+	err = a.begin(ctx, w.store, func(tx store.Store) error {
+		if fresh {
+			c, err := tx.UpsertConnection(ctx, store.Connection{
+				ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: creds.AccountID, Credentials: p.Credentials,
+			})
+			if err != nil {
+				return fmt.Errorf("save connection: %w", err)
+			}
+			conn = c
+		}
+		var err error
+		n, err = tx.CreateNumber(ctx, store.Number{
+			ID: store.NewID(), OrgID: p.OrgID, UserID: p.UserID, E164: e164, Provider: p.Provider, State: store.NumberAdding,
+			ConnectionID: conn.ID, ProviderRef: num.ID, Original: mustJSON(num.Voice), JobID: p.RequestID,
+		})
+		return err
+	})
+	switch {
+	case errors.Is(err, store.ErrManagedElsewhere):
+		return nil, permanent(jobs.CodeManagedElsewhere, "phone number %s is managed by another organization", e164)
+	case errors.Is(err, store.ErrConflict):
+		// Another run added it between our check and our insert.
+		if _, _, err := w.existingRow(ctx, p, e164); err != nil {
+			return nil, err
+		}
+		return nil, internalError(errors.New("number row changed while claiming; retrying"))
 	case err != nil:
 		return nil, internalError(err)
-	case n.JobID == p.RequestID:
-		return addPhoneResult(n, true), nil
-	case n.UserID == p.UserID:
-		return nil, permanent(jobs.CodeDuplicate, "phone number %s already exists for this user", e164)
-	default:
-		return nil, permanent(jobs.CodeDuplicate, "phone number %s is already in this organization's inventory", e164)
 	}
+	return &n, nil
 }
 
 func addPhoneResult(n store.Number, existing bool) jobs.AddPhoneResult {

@@ -26,7 +26,7 @@ import (
 // permanently is released and reported failed; the others stay linked, and
 // the result lists every number's outcome. A transient failure retries the
 // whole job, which skips over what is already done.
-func (w *Worker) attach(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+func (w *Worker) attach(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
 	var p jobs.Attach
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
@@ -65,7 +65,7 @@ func (w *Worker) attach(ctx context.Context, t *asynq.Task, rec *store.JobRecord
 		}
 		numbers[i] = n
 		res.Numbers[i].Number, res.Numbers[i].Provider = n.E164, n.Provider
-		rec.Numbers = append(rec.Numbers, n.E164)
+		a.rec.Numbers = append(a.rec.Numbers, n.E164)
 	}
 	if first != nil {
 		return res, first
@@ -86,7 +86,7 @@ func (w *Worker) attach(ctx context.Context, t *asynq.Task, rec *store.JobRecord
 			first = &jobError{Code: out.Code, Message: out.Message, Permanent: true}
 		}
 	}
-	rec.Changes = mustJSON(changes)
+	a.rec.Changes = mustJSON(changes)
 	if first != nil {
 		return res, first
 	}
@@ -100,7 +100,7 @@ func (w *Worker) attachable(ctx context.Context, p jobs.Attach, target store.Tar
 		return store.Number{}, permanent(jobs.CodeInvalidInput, "%v", err)
 	}
 	n, err := w.store.GetNumber(ctx, p.OrgID, e164)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && p.Provider != "" && n.Provider != p.Provider) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (n.State == store.NumberAdding || p.Provider != "" && n.Provider != p.Provider)) {
 		return store.Number{}, permanent(jobs.CodeNumberNotFound, "%s is not in the organization's inventory%s", e164, onProvider(p.Provider))
 	} else if err != nil {
 		return store.Number{}, internalError(err)

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 
 	"github.com/switchboardhq/switchboard/internal/store"
@@ -37,37 +38,40 @@ func (w *Worker) accountFor(ctx context.Context, n store.Number) (account, error
 	return account{provider: prov, creds: providers.Credentials{AccountID: creds.AccountID, Secret: creds.Secret}, connID: conn.ID}, nil
 }
 
-// route points the number at r on its provider: lookup, then read-diff-write,
-// recording the application used and the configuration set.
+// route points the number at r on its provider: lookup, then read-diff-write
+// (see configure), recording the configuration set.
 func (w *Worker) route(ctx context.Context, a account, n store.Number, r providers.Route, reset bool) (providers.Change, error) {
-	r, err := w.withKnownApplication(ctx, a.connID, r)
+	num, err := a.provider.Lookup(ctx, a.creds, n.E164)
 	if err != nil {
 		return providers.Change{}, err
 	}
-	var ch providers.Change
-	err = w.withRouteLock(ctx, n.Provider, a.creds, r.Name, func() error {
-		num, err := a.provider.Lookup(ctx, a.creds, n.E164)
-		if err != nil {
-			return err
-		}
-		if reset {
-			ch, err = a.provider.ResetVoiceRoute(ctx, a.creds, num, r)
-		} else {
-			ch, err = a.provider.EnsureVoiceRoute(ctx, a.creds, num, r)
-		}
-		return err
+	op := a.provider.EnsureVoiceRoute
+	if reset {
+		op = a.provider.ResetVoiceRoute
+	}
+	ch, err := w.configure(ctx, n.Provider, a.creds, a.connID, r, func(ctx context.Context, r providers.Route) (providers.Change, error) {
+		return op(ctx, a.creds, num, r)
 	})
 	if err != nil {
-		return providers.Change{}, err
+		return ch, err
 	}
 	if ch.Changed {
 		w.metrics.Reconfigured(n.Provider)
 	}
-	if err := w.rememberApplication(ctx, a.connID, r, ch); err != nil {
-		return ch, err
+	if recordedVoice(n) == ch.After {
+		return ch, nil // no write for what the row already says
 	}
 	if err := w.store.UpdateNumberVoice(ctx, n.OrgID, n.ID, mustJSON(ch.After)); err != nil {
 		return ch, internalError(err)
 	}
 	return ch, nil
+}
+
+// recordedVoice is the voice configuration the number's row says
+// switchboard set (zero when unreadable, which then differs and is
+// rewritten).
+func recordedVoice(n store.Number) providers.VoiceConfig {
+	var v providers.VoiceConfig
+	_ = json.Unmarshal(n.Voice, &v)
+	return v
 }

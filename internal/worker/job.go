@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"time"
@@ -15,14 +16,46 @@ import (
 
 // jobFunc is a handler's body: it returns the result data and nil for a
 // succeeded job, or an error that categorize understands (and, optionally,
-// data describing the partial outcome). rec is the job record the
-// handler may fill in (numbers, provider changes).
-type jobFunc func(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error)
+// data describing the partial outcome). a is the attempt: its record the
+// handler may fill in (numbers, provider changes), and the hooks that
+// commit the handler's last writes together with the outcome.
+type jobFunc func(ctx context.Context, t *asynq.Task, a *attempt) (any, error)
 
-// job adapts a jobFunc to asynq. It keeps the durable job record up to date
-// on every attempt, writes the outcome as the task's result when the job
-// reaches a terminal state (that is what jobs.Client.Wait reads), and turns
+// attempt is one run of a handler.
+type attempt struct {
+	rec *store.JobRecord
+	// commit, when set, runs in the transaction that records the job as
+	// succeeded, so the handler's last writes and the outcome are one
+	// commit: both happen or neither does.
+	commit func(tx store.Store) error
+	// release, when set, runs in the transaction that records the job as
+	// failed for good (a permanent error, retries exhausted, the deadline
+	// passed): it undoes the claims the job took.
+	release func(tx store.Store) error
+}
+
+// begin runs fn and saves the attempt's record in one transaction: the
+// handler's first writes (its claims) and the record saying the job is
+// running are one commit.
+func (a *attempt) begin(ctx context.Context, st store.Store, fn func(tx store.Store) error) error {
+	return st.InTx(ctx, func(tx store.Store) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.SaveJob(ctx, *a.rec)
+	})
+}
+
+// job adapts a jobFunc to asynq. It keeps the durable record of the run
+// (one record per run: its task id), writes the outcome as the task's
+// result when the job reaches a terminal state (that is what
+// jobs.Client.Wait reads, notified through jobs.NotifyDone), and turns
 // permanent failures into asynq.SkipRetry.
+//
+// A successful first attempt costs at most two commits: the handler's
+// claim with the running record (attempt.begin), and its last writes with
+// the outcome (attempt.commit). A handler that claims nothing saves the
+// record once, at the end.
 func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		id, _ := asynq.GetTaskID(ctx)
@@ -34,19 +67,27 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		}
 		_ = json.Unmarshal(t.Payload(), &head) // a bad payload is reported by fn
 		now := time.Now().UTC()
-		rec := &store.JobRecord{ID: id, OrgID: head.OrgID, Type: t.Type(), State: jobs.StateActive, Attempts: retried + 1, CreatedAt: now, UpdatedAt: now}
+		rec := &store.JobRecord{ID: id, Request: jobs.RequestOf(id), OrgID: head.OrgID, Type: t.Type(), State: jobs.StateActive,
+			Attempts: retried + 1, CreatedAt: now, UpdatedAt: now}
 		// Attempts counts every attempt of this run, including those asynq
 		// does not count against MaxRetry (rate-limit waits) and those cut off
-		// by a crash. A terminal record belongs to an earlier run of a
-		// replaced task, and is started afresh.
-		if old, err := w.store.GetJob(ctx, head.OrgID, id); head.OrgID != 0 && err == nil && !old.State.Terminal() {
-			rec.CreatedAt, rec.Attempts = old.CreatedAt, old.Attempts+1
-		}
-		if err := w.save(ctx, rec); err != nil {
-			return internalError(fmt.Errorf("save job record: %w", err))
+		// by a crash after the record was saved.
+		if head.OrgID != 0 {
+			old, err := w.store.GetJob(ctx, head.OrgID, id)
+			switch {
+			case err == nil && old.State.Terminal():
+				// The run already finished (its outcome was recorded but the
+				// task was delivered again): it is never run twice.
+				return w.replay(ctx, t, old)
+			case err == nil:
+				rec.CreatedAt, rec.Attempts = old.CreatedAt, old.Attempts+1
+			case !errors.Is(err, store.ErrNotFound):
+				return internalError(fmt.Errorf("read job record: %w", err))
+			}
 		}
 
-		data, err := callSafely(ctx, fn, t, rec)
+		a := &attempt{rec: rec}
+		data, err := callSafely(ctx, fn, t, a)
 		rec.UpdatedAt = time.Now().UTC()
 		var raw json.RawMessage
 		if data != nil {
@@ -58,12 +99,13 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		}
 		if err == nil {
 			rec.State, rec.Result, rec.FinishedAt = jobs.StateSucceeded, raw, &rec.UpdatedAt
-			return w.finish(ctx, t, rec, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, head.CallbackURL, nil)
+			return w.finish(ctx, t, a, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, head.CallbackURL, nil)
 		}
 
 		je := categorize(err)
 		rec.ErrorCode, rec.ErrorMessage = je.Code, je.Message
-		if !je.Permanent && retried < maxRetry {
+		overdue := rec.UpdatedAt.Sub(rec.CreatedAt) >= w.deadline
+		if !je.Permanent && retried < maxRetry && !overdue {
 			rec.State = jobs.StateRetrying
 			if serr := w.save(context.WithoutCancel(ctx), rec); serr != nil {
 				w.log.Error("save job record", "task_id", id, "error", serr)
@@ -71,47 +113,116 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 			return je
 		}
 		if !je.Permanent && je.Code != jobs.CodeInternal {
-			je.Code, rec.ErrorCode = jobs.CodeProviderUnavailable, jobs.CodeProviderUnavailable
+			je = gaveUp(je, overdue, w.deadline)
+			rec.ErrorCode, rec.ErrorMessage = je.Code, je.Message
 		}
 		// A failed job may still report data: an attach job's per-number
 		// outcomes say which numbers were linked before one failed.
 		rec.State, rec.Result, rec.FinishedAt = jobs.StateFailed, raw, &rec.UpdatedAt
 		out := jobs.Outcome{State: jobs.StateFailed, Code: je.Code, Message: je.Message, Data: raw}
-		return w.finish(ctx, t, rec, out, head.CallbackURL, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
+		return w.finish(ctx, t, a, out, head.CallbackURL, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
 	}
 }
 
-// finish records a terminal state in the database and as the task result,
-// and schedules the job's callback.
-// If either write fails the attempt fails and is retried, so the outcome is
-// never lost; handlers are idempotent, so the retry lands in the same state.
-func (w *Worker) finish(ctx context.Context, t *asynq.Task, rec *store.JobRecord, out jobs.Outcome, callbackURL string, err error) error {
+// gaveUp is the final error of a job that failed transiently until its
+// retries ran out or its deadline passed.
+func gaveUp(je *jobError, overdue bool, deadline time.Duration) *jobError {
+	out := *je
+	out.Code, out.Permanent = jobs.CodeProviderUnavailable, true
+	switch {
+	case overdue && je.RateLimit:
+		out.Message = fmt.Sprintf("rate limited for too long: gave up after %v (%s)", deadline, je.Message)
+	case overdue:
+		out.Message = fmt.Sprintf("provider unavailable for too long: gave up after %v (%s)", deadline, je.Message)
+	}
+	return &out
+}
+
+// finish records a terminal state in the database (with the attempt's
+// commit or release hook, in one transaction), schedules the job's
+// callback, writes the outcome as the task result and notifies waiters.
+// The result is written last: a task whose result holds an outcome has
+// finished for good (jobs.Client.Wait relies on it). If a write fails the
+// attempt fails and is retried, so the outcome is never lost; handlers are
+// idempotent, so the retry lands in the same state.
+func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs.Outcome, callbackURL string, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	if serr := w.save(ctx, rec); serr != nil {
+	rec := a.rec
+	hook := a.release
+	if out.State == jobs.StateSucceeded {
+		hook = a.commit
+	}
+	var serr error
+	switch {
+	case hook != nil:
+		serr = w.store.InTx(ctx, func(tx store.Store) error {
+			if err := hook(tx); err != nil {
+				return err
+			}
+			if rec.OrgID == 0 {
+				return nil
+			}
+			return tx.SaveJob(ctx, *rec)
+		})
+	case rec.OrgID != 0: // system tasks keep no record
+		serr = w.store.SaveJob(ctx, *rec)
+	}
+	if errors.Is(serr, store.ErrFinished) {
+		// Another delivery of this run finished first; its outcome stands.
+		if old, gerr := w.store.GetJob(ctx, rec.OrgID, rec.ID); gerr == nil {
+			return w.replay(ctx, t, old)
+		}
+	}
+	if serr != nil {
 		return internalError(fmt.Errorf("save job record: %w", serr))
-	}
-	raw, merr := json.Marshal(out)
-	if merr != nil {
-		return internalError(merr)
-	}
-	if _, werr := t.ResultWriter().Write(raw); werr != nil {
-		return internalError(fmt.Errorf("write job outcome: %w", werr))
 	}
 	if cerr := w.enqueueCallback(ctx, callbackURL, rec, out); cerr != nil {
 		return internalError(fmt.Errorf("enqueue callback: %w", cerr))
 	}
+	if werr := w.writeOutcome(ctx, t, rec.ID, out); werr != nil {
+		return werr
+	}
 	return err
+}
+
+// replay answers a delivery of a run that already finished with the
+// recorded outcome, changing nothing.
+func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord) error {
+	out := jobs.Outcome{State: rec.State, Code: rec.ErrorCode, Message: rec.ErrorMessage, Data: rec.Result}
+	if err := w.writeOutcome(context.WithoutCancel(ctx), t, rec.ID, out); err != nil {
+		return err
+	}
+	if rec.State == jobs.StateFailed {
+		return fmt.Errorf("%w: %w", &jobError{Code: rec.ErrorCode, Message: rec.ErrorMessage, Permanent: true}, asynq.SkipRetry)
+	}
+	return nil
+}
+
+// writeOutcome stores out as the task result and tells waiters. The
+// notification is best effort: waiters also poll, slowly.
+func (w *Worker) writeOutcome(ctx context.Context, t *asynq.Task, id string, out jobs.Outcome) error {
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return internalError(err)
+	}
+	if _, err := t.ResultWriter().Write(raw); err != nil {
+		return internalError(fmt.Errorf("write job outcome: %w", err))
+	}
+	if err := jobs.NotifyDone(ctx, w.rdb, id); err != nil {
+		w.log.Warn("notify job waiters", "task_id", id, "error", err)
+	}
+	return nil
 }
 
 // callSafely runs fn, turning a panic into an internal error so the record
 // says what happened.
-func callSafely(ctx context.Context, fn jobFunc, t *asynq.Task, rec *store.JobRecord) (data any, err error) {
+func callSafely(ctx context.Context, fn jobFunc, t *asynq.Task, a *attempt) (data any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = internalError(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
 		}
 	}()
-	return fn(ctx, t, rec)
+	return fn(ctx, t, a)
 }
 
 // save writes the job record. System tasks (the reconcile scan) belong to

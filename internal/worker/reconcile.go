@@ -18,7 +18,7 @@ import (
 // number and enqueues one TypeReconcile per number on the bulk queue. The
 // per-number task id carries the scan's task id, so a scan that is retried
 // after a crash does not enqueue the same check twice.
-func (w *Worker) reconcileScan(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+func (w *Worker) reconcileScan(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
 	scanID, _ := asynq.GetTaskID(ctx)
 	enqueued, after := 0, ""
 	for {
@@ -47,7 +47,7 @@ func (w *Worker) reconcileScan(ctx context.Context, t *asynq.Task, rec *store.Jo
 // should have (its active link's target, or the org's default), reads the
 // provider and writes only if the configuration drifted. A link still
 // being made or removed is left to the job doing it.
-func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
 	var p jobs.Reconcile
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
@@ -55,7 +55,7 @@ func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, rec *store.JobRec
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	rec.Numbers = []string{p.Number}
+	a.rec.Numbers = []string{p.Number}
 	res := jobs.ReconcileResult{Number: p.Number}
 	n, err := w.store.GetNumber(ctx, p.OrgID, p.Number)
 	if errors.Is(err, store.ErrNotFound) {
@@ -63,6 +63,17 @@ func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, rec *store.JobRec
 		return res, nil
 	} else if err != nil {
 		return nil, internalError(err)
+	}
+	if n.State == store.NumberAdding {
+		// Its add job configures it; once that job failed for good, the
+		// claim is released (and the provider was never, or only partly,
+		// configured by a run that no longer owns the number).
+		released, err := w.releaseDeadClaim(ctx, n)
+		res.Skipped = "number being added"
+		if released {
+			res.Skipped = "released the claim of a failed add job"
+		}
+		return res, err
 	}
 	route, skip, err := w.expectedRoute(ctx, n)
 	if err != nil || skip != "" {
@@ -81,7 +92,7 @@ func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, rec *store.JobRec
 	if ch.Changed {
 		res.Repaired = true
 		w.metrics.DriftRepaired(n.Provider)
-		rec.Changes = mustJSON([]numberChange{{Number: n.E164, Change: ch}})
+		a.rec.Changes = mustJSON([]numberChange{{Number: n.E164, Change: ch}})
 		w.log.Warn("repaired provider drift", "number_id", n.ID, "provider", n.Provider, "route", route.Name)
 	}
 	return res, nil

@@ -18,7 +18,7 @@ import (
 // crash in between leaves the link in place and the retry finishes the
 // job; the other order could leave calls reaching a target the number is
 // no longer linked to. Targets deleted softly still unlink their numbers.
-func (w *Worker) unlink(ctx context.Context, t *asynq.Task, rec *store.JobRecord) (any, error) {
+func (w *Worker) unlink(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
 	var p jobs.Unlink
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
@@ -30,7 +30,7 @@ func (w *Worker) unlink(ctx context.Context, t *asynq.Task, rec *store.JobRecord
 	if err != nil {
 		return nil, permanent(jobs.CodeInvalidInput, "%v", err)
 	}
-	rec.Numbers = []string{e164}
+	a.rec.Numbers = []string{e164}
 	notLinked := permanent(jobs.CodeNotLinked, "%s is not linked to target %s", e164, p.TargetID)
 	n, err := w.store.GetNumber(ctx, p.OrgID, e164)
 	if errors.Is(err, store.ErrNotFound) {
@@ -56,7 +56,7 @@ func (w *Worker) unlink(ctx context.Context, t *asynq.Task, rec *store.JobRecord
 	// A number the account no longer owns routes nowhere we control:
 	// removing the link is all that is left to do.
 	if err == nil {
-		rec.Changes = mustJSON([]numberChange{{Number: e164, Change: ch}})
+		a.rec.Changes = mustJSON([]numberChange{{Number: e164, Change: ch}})
 	}
 	if err := w.store.DeleteLink(ctx, p.OrgID, n.ID, p.TargetID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalError(err)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bsm/redislock"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
@@ -51,9 +52,25 @@ type Params struct {
 	Metrics *telemetry.Metrics
 	// PollInterval is how often an idle worker checks for new tasks. It is
 	// the worst-case pickup latency of a job an API request waits on.
-	// Default 200ms (asynq's own default is 1s).
+	// Default DefaultPollInterval (asynq's own default is 1s).
 	PollInterval time.Duration
+	// JobDeadline bounds a job's whole life, from its first attempt: once
+	// it has passed, a job that fails transiently (an outage, rate limits
+	// that never let up) fails for good instead of retrying again. Default
+	// DefaultJobDeadline.
+	JobDeadline time.Duration
 }
+
+// Defaults of Params.
+const (
+	// DefaultPollInterval: asynq sleeps between 0.5 and 1.5 times this when
+	// every queue is empty, so it is the pickup latency of a job an API
+	// request waits on. Each idle poll is one Redis script per queue.
+	DefaultPollInterval = 10 * time.Millisecond
+	// DefaultJobDeadline is past the longest retry schedule (10 retries
+	// capped at 10 minutes each) with room for rate-limit waits.
+	DefaultJobDeadline = time.Hour
+)
 
 // Worker processes switchboard jobs from Redis.
 type Worker struct {
@@ -67,6 +84,9 @@ type Worker struct {
 	conc      int
 	shutdown  time.Duration
 	poll      time.Duration
+	deadline  time.Duration
+	locks     *redislock.Client
+	lockTTL   time.Duration // the route lock's lease; routeLockTTL when 0
 
 	callbackSecret []byte
 	callbacks      callback.Policy
@@ -85,7 +105,8 @@ func New(p Params) (*Worker, error) {
 	w := &Worker{
 		store: p.Store, rdb: p.Redis, queue: asynq.NewClientFromRedisClient(p.Redis), keys: p.Keys, webhooks: u, log: p.Logger,
 		providers: map[string]providers.Provider{},
-		conc:      p.Concurrency, shutdown: p.ShutdownTimeout, poll: p.PollInterval,
+		conc:      p.Concurrency, shutdown: p.ShutdownTimeout, poll: p.PollInterval, deadline: p.JobDeadline,
+		locks:          redislock.New(p.Redis),
 		callbackSecret: p.CallbackSecret, callbacks: p.Callbacks, metrics: p.Metrics,
 	}
 	if w.conc <= 0 {
@@ -95,7 +116,10 @@ func New(p Params) (*Worker, error) {
 		w.shutdown = 25 * time.Second
 	}
 	if w.poll <= 0 {
-		w.poll = 200 * time.Millisecond
+		w.poll = DefaultPollInterval
+	}
+	if w.deadline <= 0 {
+		w.deadline = DefaultJobDeadline
 	}
 	limits := p.Limits
 	if limits == nil {

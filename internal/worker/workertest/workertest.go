@@ -138,19 +138,39 @@ func Start(t testing.TB, st store.Store) *Env {
 // with the given shutdown timeout; it is shut down when the test ends.
 func (e *Env) StartWorker(t testing.TB, shutdownTimeout time.Duration) *asynq.Server {
 	t.Helper()
-	w, err := worker.New(worker.Params{
-		Store: e.Store, Redis: e.Redis, Keys: e.Keys, Providers: e.providers, WebhookBaseURL: WebhookBase,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Concurrency: 4, ShutdownTimeout: shutdownTimeout, PollInterval: 20 * time.Millisecond,
-		CallbackSecret: []byte(CallbackSecret), Callbacks: callback.Policy{AllowPrivate: true},
-		Metrics: e.Metrics,
-	})
+	return e.StartWorkerWith(t, func(p *worker.Params) { p.ShutdownTimeout = shutdownTimeout })
+}
+
+// StartWorkerWith starts one more worker process with the Env's
+// parameters as configure changes them; it is shut down when the test
+// ends.
+func (e *Env) StartWorkerWith(t testing.TB, configure func(*worker.Params)) *asynq.Server {
+	t.Helper()
+	p := e.WorkerParams()
+	configure(&p)
+	w, err := worker.New(p)
 	must(t, err)
 	srv := w.Server()
 	must(t, srv.Start(w.Handler()))
 	t.Cleanup(srv.Shutdown)
 	return srv
 }
+
+// WorkerParams are the parameters of the Env's workers: its store, Redis,
+// keys and simulators, 4 slots.
+func (e *Env) WorkerParams() worker.Params {
+	return worker.Params{
+		Store: e.Store, Redis: e.Redis, Keys: e.Keys, Providers: e.providers, WebhookBaseURL: WebhookBase,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Concurrency: 4, ShutdownTimeout: time.Second,
+		CallbackSecret: []byte(CallbackSecret), Callbacks: callback.Policy{AllowPrivate: true},
+		Metrics: e.Metrics,
+	}
+}
+
+// Providers are the adapters talking to the Env's simulators, without the
+// worker's rate limiting.
+func (e *Env) Providers() []providers.Provider { return e.providers }
 
 // Sandbox accounts' credentials.
 var (
