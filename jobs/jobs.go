@@ -1,6 +1,7 @@
 // Package jobs is switchboard's public job contract: the task types web apps
 // enqueue, their payloads, and a Client that enqueues them on asynq with
-// deterministic task ids and sealed provider credentials.
+// sealed provider credentials, collapsing identical requests into one run,
+// and waits for their outcomes.
 //
 // A Go web app imports this package and talks to the same Redis as the
 // switchboard workers; apps in other languages use the HTTP API, which is
@@ -51,8 +52,8 @@ const (
 	DefaultMaxRetry = 10
 	// DefaultTimeout bounds one attempt of a task.
 	DefaultTimeout = 2 * time.Minute
-	// DefaultRetention keeps a finished task in Redis so that re-enqueueing
-	// the same request finds it. The durable record lives in the database.
+	// DefaultRetention keeps a finished task and its outcome in Redis for
+	// Wait. The durable record lives in the database.
 	DefaultRetention = 24 * time.Hour
 )
 

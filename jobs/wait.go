@@ -51,3 +51,9 @@ func (c *Client) Wait(ctx context.Context, job Job) (Outcome, error) {
 		}
 	}
 }
+
+// finished reports whether a task's run is over, so that a new request
+// needs a new run: the task is completed or archived.
+func finished(info *asynq.TaskInfo) bool {
+	return info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived
+}

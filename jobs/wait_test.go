@@ -25,7 +25,7 @@ type server struct {
 }
 
 // startServer runs h on every queue of rdb until the test ends or stop.
-func startServer(t *testing.T, rdb redis.UniversalClient, h asynq.Handler) *server {
+func startServer(t testing.TB, rdb redis.UniversalClient, h asynq.Handler) *server {
 	t.Helper()
 	log := &testLogger{t: t}
 	s := &server{log: log, srv: asynq.NewServerFromRedisClient(rdb, asynq.Config{
@@ -54,7 +54,7 @@ func (s *server) stop() {
 
 // testLogger sends asynq's log to the test log while the server runs.
 type testLogger struct {
-	t      *testing.T
+	t      testing.TB
 	mu     sync.Mutex
 	closed bool
 }
@@ -87,6 +87,24 @@ func writeOutcome(task *asynq.Task, o jobs.Outcome) error {
 	}
 	_, err = task.ResultWriter().Write(b)
 	return err
+}
+
+// runOutcome is what the test handlers below report: the run's own id, so a
+// waiter can tell whose outcome it got.
+func runOutcome(task *asynq.Task) jobs.Outcome {
+	return jobs.Outcome{State: jobs.StateSucceeded, Message: task.ResultWriter().TaskID()}
+}
+
+// waitFor is Wait with a deadline, failing the test on an error.
+func waitFor(t *testing.T, c *jobs.Client, job jobs.Job, d time.Duration) jobs.Outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	o, err := c.Wait(ctx, job)
+	if err != nil {
+		t.Fatalf("Wait(%s): %v", job.ID, err)
+	}
+	return o
 }
 
 // waitState polls until job's task is in state.
@@ -353,5 +371,31 @@ func TestWaitUnreadableOutcome(t *testing.T) {
 	o, err := e.client.Wait(ctx, job)
 	if err == nil || errors.Is(err, jobs.ErrNotFinished) || errors.Is(err, jobs.ErrJobNotFound) {
 		t.Errorf("Wait = %+v, %v; want an unreadable-outcome error", o, err)
+	}
+}
+
+// TestWaitFirstRunAfterRepeat: a caller waiting on a finished run gets that
+// run's outcome even after a repeat of the request has started a new run.
+func TestWaitFirstRunAfterRepeat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobs.Options{})
+	srv := startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+		return writeOutcome(task, runOutcome(task))
+	}))
+	first := e.addPhone(t, addPhoneReq())
+	waitState(t, e.insp, first, asynq.TaskStateCompleted)
+	srv.stop()
+	second := e.addPhone(t, addPhoneReq())
+	if second.ID == first.ID {
+		t.Fatalf("the repeat reuses run %s", first.ID)
+	}
+	if o := waitFor(t, e.client, first, 5*time.Second); o.Message != first.ID {
+		t.Errorf("Wait(first) = %+v, want the outcome of %s", o, first.ID)
+	}
+	// The second run is pending: it has no outcome yet.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if o, err := e.client.Wait(ctx, second); !errors.Is(err, jobs.ErrNotFinished) {
+		t.Errorf("Wait(second) = %+v, %v; want ErrNotFinished", o, err)
 	}
 }
