@@ -24,22 +24,26 @@ import (
 // are never deleted or replaced, so their outcome stays readable under their
 // own id. See RequestOf.
 //
-// A Client is safe for concurrent use.
+// A Client is safe for concurrent use. Call Close when done with it.
 type Client struct {
 	rdb  redis.UniversalClient
 	q    *asynq.Client
 	insp *asynq.Inspector
 	keys *KeyRing
 	opts Options
+	done *listener
 }
 
-// Options are the enqueue settings applied to every task. Zero fields take
-// the documented defaults.
+// Options configure a Client: the enqueue settings applied to every task,
+// and how Wait watches a task. Zero fields take the documented defaults.
 type Options struct {
 	Queue     string        // default QueueCritical (a user is usually waiting)
 	MaxRetry  int           // default DefaultMaxRetry
 	Timeout   time.Duration // default DefaultTimeout
 	Retention time.Duration // default DefaultRetention
+	// PollInterval is how often Wait re-reads a task when no completion
+	// notification arrives (see DoneChannel). Default DefaultPollInterval.
+	PollInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -55,11 +59,15 @@ func (o Options) withDefaults() Options {
 	if o.Retention == 0 {
 		o.Retention = DefaultRetention
 	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
 	return o
 }
 
 // NewClient returns a Client on the Redis that workers consume. The caller
-// keeps ownership of rdb and closes it after Close.
+// must Close the Client (it holds a subscription once Wait is used), and
+// keeps ownership of rdb, which it closes after Close.
 func NewClient(rdb redis.UniversalClient, keys *KeyRing, opts Options) *Client {
 	return &Client{
 		rdb:  rdb,
@@ -67,11 +75,17 @@ func NewClient(rdb redis.UniversalClient, keys *KeyRing, opts Options) *Client {
 		insp: asynq.NewInspectorFromRedisClient(rdb),
 		keys: keys,
 		opts: opts.withDefaults(),
+		done: newListener(rdb),
 	}
 }
 
-// Close releases the client. It does not close the Redis client.
-func (c *Client) Close() error { return nil }
+// Close releases the Client's subscription to completion notifications.
+// Waits still running go on by polling. It does not close the Redis client
+// and always returns nil.
+func (c *Client) Close() error {
+	c.done.close()
+	return nil
+}
 
 // Job identifies one run of a request.
 type Job struct {

@@ -562,7 +562,7 @@ func TestAddPhoneRepeatedWhileWorkerRuns(t *testing.T) {
 		handled[task.ResultWriter().TaskID()]++
 		mu.Unlock()
 		time.Sleep(20 * time.Millisecond)
-		return writeOutcome(task, runOutcome(task))
+		return finish(ctx, e.rdb, task, runOutcome(task))
 	}))
 
 	const n = 40

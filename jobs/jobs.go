@@ -53,8 +53,14 @@ const (
 	// DefaultTimeout bounds one attempt of a task.
 	DefaultTimeout = 2 * time.Minute
 	// DefaultRetention keeps a finished task and its outcome in Redis for
-	// Wait. The durable record lives in the database.
+	// Wait, and a request's current run is remembered for as long after the
+	// last request that started or joined it. The durable record lives in
+	// the database.
 	DefaultRetention = 24 * time.Hour
+	// DefaultPollInterval is how often Wait re-reads a task when no
+	// completion notification arrives. Notifications make Wait return as
+	// soon as a job finishes; polling only covers lost ones.
+	DefaultPollInterval = time.Second
 )
 
 // Providers switchboard can provision numbers on.
