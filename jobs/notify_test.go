@@ -241,3 +241,64 @@ func TestClientClose(t *testing.T) {
 		t.Errorf("Wait after Close (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkWait measures how long Wait takes to return once a handler has
+// written a job's outcome; ns/op is that latency, not the whole round trip.
+// "notified" is the worker announcing the outcome (Wait polls at the
+// default 1 s); "fallback-1s" is the same Wait when no announcement comes;
+// "polled-50ms" is Wait as it was before announcements, polling every 50 ms.
+func BenchmarkWait(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		notify bool
+		poll   time.Duration
+	}{
+		{"notified", true, jobs.DefaultPollInterval},
+		{"fallback-1s", false, jobs.DefaultPollInterval},
+		{"polled-50ms", false, 50 * time.Millisecond},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newEnv(b, jobs.Options{PollInterval: bc.poll})
+			var done sync.Map // task id -> when its outcome was written
+			startServer(b, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+				time.Sleep(10 * time.Millisecond) // Wait is waiting by now
+				if err := writeOutcome(task, runOutcome(task)); err != nil {
+					return err
+				}
+				done.Store(task.ResultWriter().TaskID(), time.Now())
+				if bc.notify {
+					return jobs.NotifyDone(ctx, e.rdb, task.ResultWriter().TaskID())
+				}
+				return nil
+			}))
+			n := 0
+			run := func() time.Duration {
+				r := addPhoneReq()
+				r.PhoneNumber = fmt.Sprintf("+1212%07d", n) // a new request each time
+				n++
+				job, err := e.client.AddPhone(context.Background(), r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if _, err := e.client.Wait(ctx, job); err != nil {
+					b.Fatal(err)
+				}
+				returned := time.Now()
+				at, ok := done.Load(job.ID)
+				if !ok {
+					b.Fatalf("Wait returned before the handler wrote %s's outcome", job.ID)
+				}
+				return returned.Sub(at.(time.Time))
+			}
+			run() // subscribe before measuring
+			var total time.Duration
+			b.ResetTimer()
+			for range b.N {
+				total += run()
+			}
+			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/op")
+		})
+	}
+}
