@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,28 +12,38 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Client enqueues switchboard jobs. It seals credentials with its KeyRing
-// (the same key workers open them with) and gives every task a deterministic
-// id, so enqueueing the same request twice while the first is pending,
-// scheduled, retrying or running returns the first job instead of creating a
-// second. A finished (completed or archived) task with the same id is
-// replaced: asking again after an outcome is a new request.
+// Client enqueues switchboard jobs and waits for their outcomes. It seals
+// credentials with its KeyRing (the same key workers open them with).
 //
-// A Client is safe for concurrent use.
+// Identical requests share a run: every request has a deterministic request
+// key (Job.Request), and while a run of it is pending, scheduled, retrying or
+// running, enqueueing the request again returns that run (Existing) instead
+// of creating a second one, across all processes on the same Redis. A request
+// repeated after its run finished (its outcome is final, or its task is
+// completed or archived) starts a new run with a new task id; finished runs
+// are never deleted or replaced, so their outcome stays readable under their
+// own id. See RequestOf.
+//
+// A Client is safe for concurrent use. Call Close when done with it.
 type Client struct {
+	rdb  redis.UniversalClient
 	q    *asynq.Client
 	insp *asynq.Inspector
 	keys *KeyRing
 	opts Options
+	done *listener
 }
 
-// Options are the enqueue settings applied to every task. Zero fields take
-// the documented defaults.
+// Options configure a Client: the enqueue settings applied to every task,
+// and how Wait watches a task. Zero fields take the documented defaults.
 type Options struct {
 	Queue     string        // default QueueCritical (a user is usually waiting)
 	MaxRetry  int           // default DefaultMaxRetry
 	Timeout   time.Duration // default DefaultTimeout
 	Retention time.Duration // default DefaultRetention
+	// PollInterval is how often Wait re-reads a task when no completion
+	// notification arrives (see DoneChannel). Default DefaultPollInterval.
+	PollInterval time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -51,30 +59,47 @@ func (o Options) withDefaults() Options {
 	if o.Retention == 0 {
 		o.Retention = DefaultRetention
 	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
 	return o
 }
 
 // NewClient returns a Client on the Redis that workers consume. The caller
-// keeps ownership of rdb and closes it after Close.
+// must Close the Client (it holds a subscription once Wait is used), and
+// keeps ownership of rdb, which it closes after Close.
 func NewClient(rdb redis.UniversalClient, keys *KeyRing, opts Options) *Client {
 	return &Client{
+		rdb:  rdb,
 		q:    asynq.NewClientFromRedisClient(rdb),
 		insp: asynq.NewInspectorFromRedisClient(rdb),
 		keys: keys,
 		opts: opts.withDefaults(),
+		done: newListener(rdb),
 	}
 }
 
-// Close releases the client. It does not close the Redis client.
-func (c *Client) Close() error { return nil }
+// Close releases the Client's subscription to completion notifications.
+// Waits still running go on by polling. It does not close the Redis client
+// and always returns nil.
+func (c *Client) Close() error {
+	c.done.close()
+	return nil
+}
 
-// Job identifies an enqueued task.
+// Job identifies one run of a request.
 type Job struct {
-	ID    string
-	Type  string
-	Queue string
-	// Existing is true when the request matched a job that was already
-	// pending or running, and no new task was enqueued.
+	// ID is the run's task id, "<Request>.<run suffix>"; no two runs share
+	// one. Workers key the durable job record by it.
+	ID string
+	// Request is the request key, the same for every run of identical
+	// requests: RequestOf(ID).
+	Request string
+	Type    string
+	Queue   string
+	// Existing is true when the request joined a run that was already in
+	// flight (or that another process enqueued first), and no new task was
+	// enqueued.
 	Existing bool
 }
 
@@ -100,13 +125,18 @@ func (c *Client) AddPhone(ctx context.Context, r AddPhoneRequest) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override, CallbackURL: r.CallbackURL, RequestID: newRequestID()}
+	request := "add-" + c.keys.Fingerprint(TypeAddPhone, fmt.Sprint(r.OrgID), r.UserID, digits(r.PhoneNumber), r.Provider,
+		r.Credentials.AccountID, r.Credentials.Secret, fmt.Sprint(r.Override), r.CallbackURL)
+	// RequestID is the run id, known once the run is chosen; the request key
+	// stands in for it while validating.
+	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override, CallbackURL: r.CallbackURL, RequestID: request}
 	if err := p.Validate(); err != nil {
 		return Job{}, err
 	}
-	id := "add-" + c.keys.Fingerprint(TypeAddPhone, fmt.Sprint(r.OrgID), r.UserID, digits(r.PhoneNumber), r.Provider,
-		r.Credentials.AccountID, r.Credentials.Secret, fmt.Sprint(r.Override), r.CallbackURL)
-	return c.enqueue(ctx, TypeAddPhone, p, id)
+	return c.enqueue(ctx, TypeAddPhone, request, func(run string) any {
+		p.RequestID = run
+		return p
+	})
 }
 
 // Attach enqueues a TypeAttach job.
@@ -117,8 +147,8 @@ func (c *Client) Attach(ctx context.Context, p Attach) (Job, error) {
 	// Each number is its own fingerprint part (parts are length-prefixed), so
 	// ["a,b"] and ["a", "b"] are different requests.
 	parts := append([]string{TypeAttach, fmt.Sprint(p.OrgID), p.TargetID, p.Provider, fmt.Sprint(p.Override), p.CallbackURL}, p.Numbers...)
-	id := "attach-" + c.keys.Fingerprint(parts...)
-	return c.enqueue(ctx, TypeAttach, p, id)
+	request := "attach-" + c.keys.Fingerprint(parts...)
+	return c.enqueue(ctx, TypeAttach, request, func(string) any { return p })
 }
 
 // Unlink enqueues a TypeUnlink job.
@@ -126,49 +156,99 @@ func (c *Client) Unlink(ctx context.Context, p Unlink) (Job, error) {
 	if err := p.Validate(); err != nil {
 		return Job{}, err
 	}
-	id := "unlink-" + c.keys.Fingerprint(TypeUnlink, fmt.Sprint(p.OrgID), p.TargetID, p.Number, p.CallbackURL)
-	return c.enqueue(ctx, TypeUnlink, p, id)
+	request := "unlink-" + c.keys.Fingerprint(TypeUnlink, fmt.Sprint(p.OrgID), p.TargetID, p.Number, p.CallbackURL)
+	return c.enqueue(ctx, TypeUnlink, request, func(string) any { return p })
 }
 
-func (c *Client) enqueue(ctx context.Context, typ string, payload any, id string) (Job, error) {
-	b, err := json.Marshal(payload)
+// maxEnqueueRounds bounds how often enqueue re-reads a request's pointer
+// after losing a race for it. Each lost race means another process moved the
+// request to a new run, which the next round joins, so two rounds suffice
+// unless runs finish as fast as they are created.
+const maxEnqueueRounds = 10
+
+// enqueue joins the current run of request or starts a new one, whose
+// payload is payload(run id). The steps, each safe against any number of
+// processes doing the same (see pointer):
+//
+//   - no pointer: claim a new run id (compare-and-swap from nothing) and
+//     enqueue it; on losing the claim, read the winner's pointer;
+//   - a run in flight: join it;
+//   - a claimed run whose task is not there: its creator has not enqueued it
+//     yet, or died before it did; enqueue it under the same id (asynq's
+//     ErrTaskIDConflict then means another process did: join it);
+//   - a finished run, or an enqueued one whose task is gone: swap the
+//     pointer to a new run id and enqueue it; of several processes that saw
+//     the same finished run one wins the swap and the others join its run.
+//
+// Finished tasks are never deleted.
+func (c *Client) enqueue(ctx context.Context, typ, request string, payload func(run string) any) (Job, error) {
+	for range maxEnqueueRounds {
+		p, err := readPointer(ctx, c.rdb, c.opts.Queue, request)
+		if err != nil {
+			return Job{}, fmt.Errorf("jobs: enqueue %s: read current run: %w", typ, err)
+		}
+		if p.run != "" {
+			info, err := c.insp.GetTaskInfo(c.opts.Queue, p.run)
+			switch {
+			case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+				if p.state == pointerClaimed {
+					return c.enqueueRun(ctx, typ, p, payload)
+				}
+				// Enqueued once and gone since: as good as finished.
+			case err != nil:
+				return Job{}, fmt.Errorf("jobs: enqueue %s: inspect current run: %w", typ, err)
+			case !finished(info):
+				// Join it. Marking it enqueued (if its creator has not) and
+				// renewing the pointer's TTL are best effort: losing the swap
+				// means another process moved the pointer, and the run
+				// joined is in flight either way.
+				_, _ = p.swap(ctx, c.rdb, pointerValue(pointerEnqueued, p.run), c.opts.Retention)
+				return c.job(typ, p.run, true), nil
+			}
+		}
+		// No run, or a finished one: start the next.
+		next := p
+		next.state, next.run = pointerClaimed, newRunID(request)
+		next.value = pointerValue(next.state, next.run)
+		won, err := p.swap(ctx, c.rdb, next.value, c.opts.Retention)
+		if err != nil {
+			return Job{}, fmt.Errorf("jobs: enqueue %s: claim a run: %w", typ, err)
+		}
+		if won {
+			return c.enqueueRun(ctx, typ, next, payload)
+		}
+	}
+	return Job{}, fmt.Errorf("jobs: enqueue %s: the request's current run changed %d times in a row", typ, maxEnqueueRounds)
+}
+
+// enqueueRun enqueues the claimed run of p, or joins it if another process
+// enqueued it first. A failure leaves the pointer claimed, so the next
+// identical request enqueues the run.
+func (c *Client) enqueueRun(ctx context.Context, typ string, p pointer, payload func(run string) any) (Job, error) {
+	b, err := json.Marshal(payload(p.run))
 	if err != nil {
 		return Job{}, err
 	}
-	job := Job{ID: id, Type: typ, Queue: c.opts.Queue}
-	task := asynq.NewTask(typ, b)
-	opts := []asynq.Option{
-		asynq.TaskID(id), asynq.Queue(c.opts.Queue), asynq.MaxRetry(c.opts.MaxRetry),
-		asynq.Timeout(c.opts.Timeout), asynq.Retention(c.opts.Retention),
+	job := c.job(typ, p.run, false)
+	_, err = c.q.EnqueueContext(ctx, asynq.NewTask(typ, b),
+		asynq.TaskID(p.run), asynq.Queue(c.opts.Queue), asynq.MaxRetry(c.opts.MaxRetry),
+		asynq.Timeout(c.opts.Timeout), asynq.Retention(c.opts.Retention))
+	switch {
+	case errors.Is(err, asynq.ErrTaskIDConflict):
+		job.Existing = true
+	case err != nil:
+		return Job{}, fmt.Errorf("jobs: enqueue %s: %w", typ, err)
 	}
-	// Two rounds at most: a finished task with our id is deleted once and
-	// the enqueue retried; a second conflict means a concurrent request won.
-	for round := 0; round < 2; round++ {
-		_, err = c.q.EnqueueContext(ctx, task, opts...)
-		if err == nil {
-			return job, nil
-		}
-		if !errors.Is(err, asynq.ErrTaskIDConflict) {
-			return Job{}, fmt.Errorf("jobs: enqueue %s: %w", typ, err)
-		}
-		info, ierr := c.insp.GetTaskInfo(c.opts.Queue, id)
-		switch {
-		case errors.Is(ierr, asynq.ErrTaskNotFound):
-			continue // it finished and expired between the two calls
-		case ierr != nil:
-			return Job{}, fmt.Errorf("jobs: enqueue %s: inspect existing task: %w", typ, ierr)
-		case info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived:
-			if derr := c.insp.DeleteTask(c.opts.Queue, id); derr != nil && !errors.Is(derr, asynq.ErrTaskNotFound) {
-				return Job{}, fmt.Errorf("jobs: enqueue %s: replace finished task: %w", typ, derr)
-			}
-			continue
-		default:
-			job.Existing = true
-			return job, nil
-		}
-	}
-	job.Existing = true
+	// The task exists: mark the run enqueued, so that once the task is gone
+	// the run counts as finished and is not enqueued again. Best effort: a
+	// lost swap means another process marked or moved the pointer, and
+	// anyone who later joins the run marks it too.
+	_, _ = p.swap(ctx, c.rdb, pointerValue(pointerEnqueued, p.run), c.opts.Retention)
 	return job, nil
+}
+
+func (c *Client) job(typ, run string, existing bool) Job {
+	return Job{ID: run, Request: RequestOf(run), Type: typ, Queue: c.opts.Queue, Existing: existing}
 }
 
 // digits keeps only the digits of a phone number, so "+1 212..." and
@@ -181,13 +261,4 @@ func digits(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// newRequestID returns 128 random bits in hex.
-func newRequestID() string {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return hex.EncodeToString(b)
 }

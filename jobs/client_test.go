@@ -29,7 +29,7 @@ type env struct {
 	insp   *asynq.Inspector
 }
 
-func newEnv(t *testing.T, opts jobs.Options) *env {
+func newEnv(t testing.TB, opts jobs.Options) *env {
 	t.Helper()
 	rdb := redis.NewClient(testenv.Redis(t))
 	t.Cleanup(func() { rdb.Close() })
@@ -85,7 +85,7 @@ func (e *env) taskCount(t *testing.T, queue string) int {
 	if err != nil {
 		t.Fatalf("GetQueueInfo(%s): %v", queue, err)
 	}
-	return qi.Size + qi.Completed // Size excludes completed tasks
+	return qi.Size // every state, completed included
 }
 
 // taskFacts are the enqueue settings of a task that the Client decides.
@@ -102,7 +102,19 @@ func factsOf(info *asynq.TaskInfo) taskFacts {
 		MaxRetry: info.MaxRetry, Timeout: info.Timeout, Retention: info.Retention}
 }
 
-var requestIDRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// runIDRE matches a run's task id: a request key and a run suffix.
+var runIDRE = regexp.MustCompile(`^(add|attach|unlink)-[0-9a-f]{32}\.[0-9a-f]{12}$`)
+
+// assertRun fails unless job names a run of a request in the right form.
+func assertRun(t *testing.T, job jobs.Job) {
+	t.Helper()
+	if !runIDRE.MatchString(job.ID) {
+		t.Errorf("Job.ID = %q, want <type>-<32 hex>.<12 hex>", job.ID)
+	}
+	if job.Request != jobs.RequestOf(job.ID) || !strings.HasPrefix(job.ID, job.Request+".") {
+		t.Errorf("Job.Request = %q, want the request key of %q", job.Request, job.ID)
+	}
+}
 
 func TestAddPhoneEnqueues(t *testing.T) {
 	t.Parallel()
@@ -111,12 +123,13 @@ func TestAddPhoneEnqueues(t *testing.T) {
 	req.Override = true
 	job := e.addPhone(t, req)
 
-	if diff := cmp.Diff(jobs.Job{Type: jobs.TypeAddPhone, Queue: jobs.QueueCritical}, job, cmpopts.IgnoreFields(jobs.Job{}, "ID")); diff != "" {
+	if diff := cmp.Diff(jobs.Job{Type: jobs.TypeAddPhone, Queue: jobs.QueueCritical}, job, cmpopts.IgnoreFields(jobs.Job{}, "ID", "Request")); diff != "" {
 		t.Errorf("Job (-want +got):\n%s", diff)
 	}
 	if !strings.HasPrefix(job.ID, "add-") {
 		t.Errorf("Job.ID = %q, want an add- prefix", job.ID)
 	}
+	assertRun(t, job)
 	info := e.task(t, job)
 	want := taskFacts{ID: job.ID, Queue: jobs.QueueCritical, Type: jobs.TypeAddPhone, State: asynq.TaskStatePending,
 		MaxRetry: jobs.DefaultMaxRetry, Timeout: jobs.DefaultTimeout, Retention: jobs.DefaultRetention}
@@ -135,8 +148,8 @@ func TestAddPhoneEnqueues(t *testing.T) {
 	if diff := cmp.Diff(wantP, p, cmpopts.IgnoreFields(jobs.AddPhone{}, "Credentials", "RequestID")); diff != "" {
 		t.Errorf("payload (-want +got):\n%s", diff)
 	}
-	if !requestIDRE.MatchString(p.RequestID) {
-		t.Errorf("request_id = %q, want 32 hex digits", p.RequestID)
+	if p.RequestID != job.ID {
+		t.Errorf("request_id = %q, want the run's task id %q", p.RequestID, job.ID)
 	}
 	if err := p.Validate(); err != nil {
 		t.Errorf("enqueued payload does not validate: %v", err)
@@ -224,13 +237,13 @@ func TestAddPhoneSecretNotInRedis(t *testing.T) {
 	e := newEnv(t, jobs.Options{})
 	job := e.addPhone(t, addPhoneReq())
 	sealed := e.addPhonePayload(t, job).Credentials
-	// Enqueue a duplicate, a replacement after archiving, and a second
+	// Enqueue a duplicate, a new run after archiving, and a second
 	// number, so every path that writes to Redis has run.
 	e.addPhone(t, addPhoneReq())
 	if err := e.insp.ArchiveTask(job.Queue, job.ID); err != nil {
 		t.Fatal(err)
 	}
-	e.addPhone(t, addPhoneReq())
+	rerun := e.addPhone(t, addPhoneReq())
 	other := addPhoneReq()
 	other.PhoneNumber = "+12125559876"
 	e.addPhone(t, other)
@@ -243,8 +256,8 @@ func TestAddPhoneSecretNotInRedis(t *testing.T) {
 	if len(keysContaining(contents, string(e.addPhonePayload(t, job).Credentials))) == 0 {
 		t.Fatalf("the scan does not reach the task payload (sealed credentials not found)")
 	}
-	if sealed == e.addPhonePayload(t, job).Credentials {
-		t.Errorf("re-enqueued task reuses the old sealed credentials")
+	if sealed == e.addPhonePayload(t, rerun).Credentials {
+		t.Errorf("the new run reuses the old sealed credentials")
 	}
 	if hits := keysContaining(contents, testSecret); len(hits) > 0 {
 		t.Errorf("the secret is stored in plain text under %v", hits)
@@ -274,7 +287,7 @@ func TestAddPhoneDedupesWhilePending(t *testing.T) {
 func TestAddPhoneDedupesConcurrent(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, jobs.Options{})
-	const n = 8
+	const n = 40
 	var wg sync.WaitGroup
 	jobsOut := make([]jobs.Job, n)
 	errs := make([]error, n)
@@ -301,6 +314,10 @@ func TestAddPhoneDedupesConcurrent(t *testing.T) {
 	}
 	if got := e.taskCount(t, jobs.QueueCritical); got != 1 {
 		t.Errorf("critical queue holds %d tasks, want 1", got)
+	}
+	assertRun(t, jobsOut[0])
+	if p := e.addPhonePayload(t, jobsOut[0]); p.RequestID != jobsOut[0].ID {
+		t.Errorf("request_id = %q, want the run's task id %q", p.RequestID, jobsOut[0].ID)
 	}
 }
 
@@ -331,15 +348,16 @@ func TestAddPhoneID(t *testing.T) {
 		"provider":   func(r *jobs.AddPhoneRequest) { r.Provider = jobs.ProviderPlivo },
 		"override":   func(r *jobs.AddPhoneRequest) { r.Override = true },
 	}
-	seen := map[string]string{base.ID: "base"}
+	// Run ids differ anyway; the request keys must.
+	seen := map[string]string{base.Request: "base"}
 	for name, mod := range different {
 		r := addPhoneReq()
 		mod(&r)
 		job := e.addPhone(t, r)
-		if prev, ok := seen[job.ID]; ok {
-			t.Errorf("%s: same id %s as %s", name, job.ID, prev)
+		if prev, ok := seen[job.Request]; ok {
+			t.Errorf("%s: same request key %s as %s", name, job.Request, prev)
 		}
-		seen[job.ID] = name
+		seen[job.Request] = name
 		if job.Existing {
 			t.Errorf("%s: Existing = true, want a new job", name)
 		}
@@ -362,12 +380,12 @@ func TestAddPhoneIDDependsOnKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.ID == b.ID {
-		t.Errorf("two keys give the same task id %s", a.ID)
+	if a.Request == b.Request {
+		t.Errorf("two keys give the same request key %s", a.Request)
 	}
 }
 
-func TestAddPhoneReplacesArchived(t *testing.T) {
+func TestAddPhoneNewRunAfterArchived(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, jobs.Options{})
 	first := e.addPhone(t, addPhoneReq())
@@ -377,55 +395,218 @@ func TestAddPhoneReplacesArchived(t *testing.T) {
 	}
 
 	again := e.addPhone(t, addPhoneReq())
-	if diff := cmp.Diff(first, again); diff != "" {
-		t.Errorf("AddPhone after archive (-want +got):\n%s", diff)
+	assertRun(t, again)
+	if again.ID == first.ID || again.Request != first.Request || again.Existing {
+		t.Errorf("AddPhone after archive = %+v, want a new run of request %s", again, first.Request)
 	}
-	info := e.task(t, again)
-	if info.State != asynq.TaskStatePending {
-		t.Errorf("state = %v, want pending", info.State)
+	if st := e.task(t, again).State; st != asynq.TaskStatePending {
+		t.Errorf("new run: state = %v, want pending", st)
 	}
-	p2 := e.addPhonePayload(t, again)
-	if p2.RequestID == p1.RequestID {
-		t.Errorf("the new task kept request_id %s", p1.RequestID)
+	if p2 := e.addPhonePayload(t, again); p2.RequestID != again.ID {
+		t.Errorf("new run: request_id = %q, want %q", p2.RequestID, again.ID)
 	}
-	if n := e.taskCount(t, jobs.QueueCritical); n != 1 {
-		t.Errorf("critical queue holds %d tasks, want 1", n)
+	// The archived run is left as it was.
+	if st := e.task(t, first).State; st != asynq.TaskStateArchived {
+		t.Errorf("first run: state = %v, want archived", st)
 	}
-	if arch, err := e.insp.ListArchivedTasks(jobs.QueueCritical); err != nil || len(arch) != 0 {
-		t.Errorf("archived tasks = %d, %v; want none", len(arch), err)
+	if diff := cmp.Diff(p1, e.addPhonePayload(t, first)); diff != "" {
+		t.Errorf("first run's payload changed (-want +got):\n%s", diff)
+	}
+	if n := e.taskCount(t, jobs.QueueCritical); n != 2 {
+		t.Errorf("critical queue holds %d tasks, want 2", n)
 	}
 
-	// And the replacement dedupes like any pending task.
-	if dup := e.addPhone(t, addPhoneReq()); !dup.Existing {
-		t.Errorf("AddPhone while the replacement is pending: Existing = false")
+	// And the new run dedupes like any pending task.
+	if dup := e.addPhone(t, addPhoneReq()); dup.ID != again.ID || !dup.Existing {
+		t.Errorf("AddPhone while the new run is pending = %+v, want to join %s", dup, again.ID)
 	}
 }
 
-func TestAddPhoneReplacesCompleted(t *testing.T) {
+// TestAddPhoneNewRunAfterCompleted repeats a request after its run
+// completed, from many goroutines at once: they start one new run between
+// them, and the first run's task and outcome stay.
+func TestAddPhoneNewRunAfterCompleted(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, jobs.Options{})
 	srv := startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
-		return writeOutcome(task, jobs.Outcome{State: jobs.StateSucceeded})
+		return writeOutcome(task, jobs.Outcome{State: jobs.StateSucceeded, Message: task.ResultWriter().TaskID()})
 	}))
 	first := e.addPhone(t, addPhoneReq())
-	p1 := e.addPhonePayload(t, first)
 	waitState(t, e.insp, first, asynq.TaskStateCompleted)
-	srv.stop() // so the replacement stays pending
+	srv.stop() // so the new run stays pending
+	firstResult := e.task(t, first).Result
 
-	again := e.addPhone(t, addPhoneReq())
-	if again.ID != first.ID || again.Existing {
-		t.Errorf("AddPhone after completion = %+v, want a new job with id %s", again, first.ID)
+	const n = 20
+	var wg sync.WaitGroup
+	out := make([]jobs.Job, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { out[i], errs[i] = e.client.AddPhone(context.Background(), addPhoneReq()) })
 	}
-	info := e.task(t, again)
+	wg.Wait()
+	fresh := 0
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatalf("AddPhone %d: %v", i, errs[i])
+		}
+		if out[i].ID != out[0].ID {
+			t.Errorf("AddPhone %d: ID %q, want %q like the first", i, out[i].ID, out[0].ID)
+		}
+		if !out[i].Existing {
+			fresh++
+		}
+	}
+	second := out[0]
+	assertRun(t, second)
+	if fresh != 1 {
+		t.Errorf("%d of %d concurrent calls report a new job, want 1", fresh, n)
+	}
+	if second.ID == first.ID {
+		t.Fatalf("the repeated request reuses the finished run's id %s", first.ID)
+	}
+	if jobs.RequestOf(second.ID) != jobs.RequestOf(first.ID) || second.Request != first.Request {
+		t.Errorf("runs %s and %s are not of the same request", first.ID, second.ID)
+	}
+	info := e.task(t, second)
 	if info.State != asynq.TaskStatePending || len(info.Result) != 0 {
-		t.Errorf("replacement: state %v, result %q; want pending without a result", info.State, info.Result)
+		t.Errorf("new run: state %v, result %q; want pending without a result", info.State, info.Result)
 	}
-	if p2 := e.addPhonePayload(t, again); p2.RequestID == p1.RequestID {
-		t.Errorf("the new task kept request_id %s", p1.RequestID)
+	if p := e.addPhonePayload(t, second); p.RequestID != second.ID {
+		t.Errorf("new run: request_id = %q, want %q", p.RequestID, second.ID)
 	}
-	if n := e.taskCount(t, jobs.QueueCritical); n != 1 {
-		t.Errorf("critical queue holds %d tasks, want 1", n)
+	// The first run is still there, with its outcome.
+	if got := e.task(t, first); got.State != asynq.TaskStateCompleted || string(got.Result) != string(firstResult) {
+		t.Errorf("first run: state %v, result %q; want completed with %q", got.State, got.Result, firstResult)
 	}
+	if n := e.taskCount(t, jobs.QueueCritical); n != 2 {
+		t.Errorf("critical queue holds %d tasks, want 2", n)
+	}
+}
+
+// TestAddPhoneNewRunAfterDeleted: a run whose task an operator deleted is
+// over; the id is not enqueued again.
+func TestAddPhoneNewRunAfterDeleted(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobs.Options{})
+	first := e.addPhone(t, addPhoneReq())
+	if err := e.insp.DeleteTask(first.Queue, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	again := e.addPhone(t, addPhoneReq())
+	if again.ID == first.ID || again.Existing || again.Request != first.Request {
+		t.Errorf("AddPhone after the task was deleted = %+v, want a new run of %s", again, first.Request)
+	}
+	if _, err := e.insp.GetTaskInfo(first.Queue, first.ID); !errors.Is(err, asynq.ErrTaskNotFound) {
+		t.Errorf("deleted run %s: GetTaskInfo err = %v, want not found", first.ID, err)
+	}
+}
+
+// TestRunsOfEveryType: Attach and Unlink share AddPhone's runs: a repeat
+// joins the run in flight, a repeat after it finished starts a new run.
+func TestRunsOfEveryType(t *testing.T) {
+	t.Parallel()
+	enqueue := map[string]func(*jobs.Client) (jobs.Job, error){
+		jobs.TypeAddPhone: func(c *jobs.Client) (jobs.Job, error) { return c.AddPhone(context.Background(), addPhoneReq()) },
+		jobs.TypeAttach: func(c *jobs.Client) (jobs.Job, error) {
+			return c.Attach(context.Background(), jobs.Attach{OrgID: 1, TargetID: "agent_7", Numbers: []string{"+12125551234"}})
+		},
+		jobs.TypeUnlink: func(c *jobs.Client) (jobs.Job, error) {
+			return c.Unlink(context.Background(), jobs.Unlink{OrgID: 1, TargetID: "agent_7", Number: "+12125551234"})
+		},
+	}
+	for typ, enq := range enqueue {
+		t.Run(typ, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, jobs.Options{})
+			must := func() jobs.Job {
+				t.Helper()
+				job, err := enq(e.client)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return job
+			}
+			first := must()
+			assertRun(t, first)
+			if first.Type != typ || first.Existing {
+				t.Errorf("first = %+v", first)
+			}
+			if dup := must(); dup.ID != first.ID || !dup.Existing {
+				t.Errorf("repeat while pending = %+v, want to join %s", dup, first.ID)
+			}
+			if err := e.insp.ArchiveTask(first.Queue, first.ID); err != nil {
+				t.Fatal(err)
+			}
+			again := must()
+			if again.ID == first.ID || again.Request != first.Request || again.Existing {
+				t.Errorf("repeat after archive = %+v, want a new run of %s", again, first.Request)
+			}
+			if n := e.taskCount(t, jobs.QueueCritical); n != 2 {
+				t.Errorf("critical queue holds %d tasks, want 2", n)
+			}
+		})
+	}
+}
+
+// TestAddPhoneRepeatedWhileWorkerRuns is the double-submit storm: identical
+// requests keep arriving while a worker finishes runs. Every caller waits
+// for the job it was given and must get that run's outcome, and no run is
+// executed twice.
+func TestAddPhoneRepeatedWhileWorkerRuns(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobs.Options{})
+	var mu sync.Mutex
+	handled := map[string]int{}
+	startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+		mu.Lock()
+		handled[task.ResultWriter().TaskID()]++
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+		return finish(ctx, e.rdb, task, runOutcome(task))
+	}))
+
+	const n = 40
+	var wg sync.WaitGroup
+	got := make([]jobs.Outcome, n)
+	ids := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			time.Sleep(time.Duration(i) * 15 * time.Millisecond) // spread over 600 ms
+			job, err := e.client.AddPhone(context.Background(), addPhoneReq())
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			ids[i] = job.ID
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			got[i], errs[i] = e.client.Wait(ctx, job)
+		})
+	}
+	wg.Wait()
+	runs := map[string]bool{}
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("request %d (job %s): %v", i, ids[i], errs[i])
+			continue
+		}
+		runs[ids[i]] = true
+		if got[i].Message != ids[i] {
+			t.Errorf("request %d waited on %s and got the outcome of %s", i, ids[i], got[i].Message)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for id, times := range handled {
+		if times != 1 {
+			t.Errorf("run %s was executed %d times, want once", id, times)
+		}
+	}
+	if len(runs) < 2 {
+		t.Errorf("%d runs for requests spread over 600 ms of 20 ms runs; want a new run after each finished one", len(runs))
+	}
+	t.Logf("%d requests, %d runs", n, len(runs))
 }
 
 func TestAddPhoneInvalid(t *testing.T) {
@@ -489,6 +670,7 @@ func TestAttach(t *testing.T) {
 	if first.Type != jobs.TypeAttach || first.Queue != jobs.QueueCritical || first.Existing || !strings.HasPrefix(first.ID, "attach-") {
 		t.Errorf("Attach = %+v", first)
 	}
+	assertRun(t, first)
 	info := e.task(t, first)
 	want := taskFacts{ID: first.ID, Queue: jobs.QueueCritical, Type: jobs.TypeAttach, State: asynq.TaskStatePending,
 		MaxRetry: jobs.DefaultMaxRetry, Timeout: jobs.DefaultTimeout, Retention: jobs.DefaultRetention}
@@ -520,16 +702,16 @@ func TestAttach(t *testing.T) {
 		"fewer numbers":  {OrgID: 1, TargetID: p.TargetID, Provider: p.Provider, Numbers: p.Numbers[:1]},
 		"joined numbers": {OrgID: 1, TargetID: p.TargetID, Provider: p.Provider, Numbers: []string{strings.Join(p.Numbers, ",")}},
 	}
-	seen := map[string]string{first.ID: "base"}
+	seen := map[string]string{first.Request: "base"}
 	for name, v := range variants {
 		job, err := e.client.Attach(ctx, v)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		if prev, ok := seen[job.ID]; ok || job.Existing {
-			t.Errorf("%s: Attach = %+v, same id as %q", name, job, prev)
+		if prev, ok := seen[job.Request]; ok || job.Existing {
+			t.Errorf("%s: Attach = %+v, same request as %q", name, job, prev)
 		}
-		seen[job.ID] = name
+		seen[job.Request] = name
 	}
 	if n := e.taskCount(t, jobs.QueueCritical); n != 1+len(variants) {
 		t.Errorf("critical queue holds %d tasks, want %d", n, 1+len(variants))
@@ -549,6 +731,7 @@ func TestUnlink(t *testing.T) {
 	if first.Type != jobs.TypeUnlink || first.Queue != jobs.QueueCritical || first.Existing || !strings.HasPrefix(first.ID, "unlink-") {
 		t.Errorf("Unlink = %+v", first)
 	}
+	assertRun(t, first)
 	info := e.task(t, first)
 	want := taskFacts{ID: first.ID, Queue: jobs.QueueCritical, Type: jobs.TypeUnlink, State: asynq.TaskStatePending,
 		MaxRetry: jobs.DefaultMaxRetry, Timeout: jobs.DefaultTimeout, Retention: jobs.DefaultRetention}
@@ -574,7 +757,7 @@ func TestUnlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if other.ID == first.ID || other.Existing {
+	if other.Request == first.Request || other.Existing {
 		t.Errorf("Unlink of another number = %+v, want a new job", other)
 	}
 
@@ -583,7 +766,7 @@ func TestUnlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if att.ID == first.ID || att.Existing {
+	if att.Request == first.Request || att.Existing {
 		t.Errorf("Attach = %+v, collides with unlink %s", att, first.ID)
 	}
 }

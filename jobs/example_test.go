@@ -13,7 +13,8 @@ import (
 
 // A web app enqueues an add-phone job on the Redis the switchboard workers
 // consume. The credentials are sealed before they reach Redis, and asking
-// again while the job is pending returns the same job.
+// again while the job is pending returns the same job. Once a job has
+// finished, asking again starts a new run of the request, with its own id.
 func ExampleClient_AddPhone() {
 	// In production the key ring comes from SWITCHBOARD_SECRET_KEY, shared
 	// with the workers (jobs.GenerateKey makes one).
@@ -55,11 +56,16 @@ func ExampleClient_AddPhone() {
 	}
 	fmt.Println(again.ID == job.ID, again.Existing)
 
+	// The job id is "<request key>.<run>"; every run of the request shares
+	// the request key.
+	fmt.Println(jobs.RequestOf(job.ID) == job.Request)
+
 	// Credentials print redacted.
 	fmt.Println(req.Credentials)
 
 	// Output:
 	// number:add critical false
 	// true true
+	// true
 	// {AccountID:AC0123456789abcdef Secret:[redacted]}
 }

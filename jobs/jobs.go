@@ -1,6 +1,7 @@
 // Package jobs is switchboard's public job contract: the task types web apps
 // enqueue, their payloads, and a Client that enqueues them on asynq with
-// deterministic task ids and sealed provider credentials.
+// sealed provider credentials, collapsing identical requests into one run,
+// and waits for their outcomes.
 //
 // A Go web app imports this package and talks to the same Redis as the
 // switchboard workers; apps in other languages use the HTTP API, which is
@@ -51,9 +52,15 @@ const (
 	DefaultMaxRetry = 10
 	// DefaultTimeout bounds one attempt of a task.
 	DefaultTimeout = 2 * time.Minute
-	// DefaultRetention keeps a finished task in Redis so that re-enqueueing
-	// the same request finds it. The durable record lives in the database.
+	// DefaultRetention keeps a finished task and its outcome in Redis for
+	// Wait, and a request's current run is remembered for as long after the
+	// last request that started or joined it. The durable record lives in
+	// the database.
 	DefaultRetention = 24 * time.Hour
+	// DefaultPollInterval is how often Wait re-reads a task when no
+	// completion notification arrives. Notifications make Wait return as
+	// soon as a job finishes; polling only covers lost ones.
+	DefaultPollInterval = time.Second
 )
 
 // Providers switchboard can provision numbers on.

@@ -24,10 +24,11 @@ type AddPhone struct {
 	// CallbackURL, when set, receives a signed JSON event when the job
 	// reaches a terminal state (see docs/callbacks.md).
 	CallbackURL string `json:"callback_url,omitempty"`
-	// RequestID is unique per enqueue and shared by the task's retries. The
+	// RequestID names the run: Client sets it to the run's task id
+	// (Job.ID), shared by the task's retries and never by another run. The
 	// worker tags the number row with it, so a retry after a crash finds
-	// its own row and completes, while a later request for the same number
-	// is a duplicate. Client sets it.
+	// its own row and completes, while a later run for the same number is a
+	// duplicate.
 	RequestID string `json:"request_id"`
 }
 

@@ -26,7 +26,7 @@ func rawKey(seed byte) []byte {
 
 func stdKey(seed byte) string { return base64.StdEncoding.EncodeToString(rawKey(seed)) }
 
-func mustRing(t *testing.T, s string) *jobs.KeyRing {
+func mustRing(t testing.TB, s string) *jobs.KeyRing {
 	t.Helper()
 	kr, err := jobs.ParseKeyRing(s)
 	if err != nil {

@@ -25,7 +25,7 @@ type server struct {
 }
 
 // startServer runs h on every queue of rdb until the test ends or stop.
-func startServer(t *testing.T, rdb redis.UniversalClient, h asynq.Handler) *server {
+func startServer(t testing.TB, rdb redis.UniversalClient, h asynq.Handler) *server {
 	t.Helper()
 	log := &testLogger{t: t}
 	s := &server{log: log, srv: asynq.NewServerFromRedisClient(rdb, asynq.Config{
@@ -54,7 +54,7 @@ func (s *server) stop() {
 
 // testLogger sends asynq's log to the test log while the server runs.
 type testLogger struct {
-	t      *testing.T
+	t      testing.TB
 	mu     sync.Mutex
 	closed bool
 }
@@ -87,6 +87,33 @@ func writeOutcome(task *asynq.Task, o jobs.Outcome) error {
 	}
 	_, err = task.ResultWriter().Write(b)
 	return err
+}
+
+// finish writes o as the task's final outcome and announces it, as
+// switchboard's workers do.
+func finish(ctx context.Context, rdb redis.UniversalClient, task *asynq.Task, o jobs.Outcome) error {
+	if err := writeOutcome(task, o); err != nil {
+		return err
+	}
+	return jobs.NotifyDone(ctx, rdb, task.ResultWriter().TaskID())
+}
+
+// runOutcome is what the test handlers below report: the run's own id, so a
+// waiter can tell whose outcome it got.
+func runOutcome(task *asynq.Task) jobs.Outcome {
+	return jobs.Outcome{State: jobs.StateSucceeded, Message: task.ResultWriter().TaskID()}
+}
+
+// waitFor is Wait with a deadline, failing the test on an error.
+func waitFor(t *testing.T, c *jobs.Client, job jobs.Job, d time.Duration) jobs.Outcome {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	o, err := c.Wait(ctx, job)
+	if err != nil {
+		t.Fatalf("Wait(%s): %v", job.ID, err)
+	}
+	return o
 }
 
 // waitState polls until job's task is in state.
@@ -189,7 +216,7 @@ func TestWaitSucceeded(t *testing.T) {
 			return err
 		}
 		data, _ := json.Marshal(jobs.AddPhoneResult{NumberID: "num_" + creds.AccountID, UserID: p.UserID, PhoneNumber: p.PhoneNumber, Provider: p.Provider, CreatedAt: created})
-		return writeOutcome(task, jobs.Outcome{State: jobs.StateSucceeded, Data: data})
+		return finish(ctx, e.rdb, task, jobs.Outcome{State: jobs.StateSucceeded, Data: data})
 	}))
 	req := addPhoneReq()
 	job := e.addPhone(t, req)
@@ -206,9 +233,9 @@ func TestWaitSucceeded(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("AddPhoneResult (-want +got):\n%s", diff)
 	}
-	if st := e.task(t, job).State; st != asynq.TaskStateCompleted {
-		t.Errorf("task state = %v, want completed", st)
-	}
+	// Wait may return as soon as the outcome is written, before the
+	// handler has returned; the task then completes.
+	waitState(t, e.insp, job, asynq.TaskStateCompleted)
 	// Waiting again reads the same retained outcome.
 	if diff := cmp.Diff(o, e.wait(t, job)); diff != "" {
 		t.Errorf("second Wait (-want +got):\n%s", diff)
@@ -231,7 +258,7 @@ func TestWaitBlocksWhileRunning(t *testing.T) {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		return writeOutcome(task, jobs.Outcome{State: jobs.StateSucceeded, Message: "done"})
+		return finish(ctx, e.rdb, task, jobs.Outcome{State: jobs.StateSucceeded, Message: "done"})
 	}))
 	t.Cleanup(free) // registered after the server, so it runs before Shutdown
 	job := e.addPhone(t, addPhoneReq())
@@ -277,7 +304,7 @@ func TestWaitRetries(t *testing.T) {
 			}
 			return errors.New("provider timed out")
 		}
-		return writeOutcome(task, jobs.Outcome{State: jobs.StateSucceeded, Message: "second try"})
+		return finish(ctx, e.rdb, task, jobs.Outcome{State: jobs.StateSucceeded, Message: "second try"})
 	}))
 	job := e.addPhone(t, addPhoneReq())
 	if diff := cmp.Diff(jobs.Outcome{State: jobs.StateSucceeded, Message: "second try"}, e.wait(t, job)); diff != "" {
@@ -293,7 +320,7 @@ func TestWaitFailedOutcome(t *testing.T) {
 	e := newEnv(t, jobs.Options{})
 	want := jobs.Outcome{State: jobs.StateFailed, Code: jobs.CodeNotOwned, Message: "the account does not own +12125551234"}
 	startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
-		if err := writeOutcome(task, want); err != nil {
+		if err := finish(ctx, e.rdb, task, want); err != nil {
 			return err
 		}
 		return fmt.Errorf("not owned: %w", asynq.SkipRetry)
@@ -303,9 +330,7 @@ func TestWaitFailedOutcome(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Wait (-want +got):\n%s", diff)
 	}
-	if st := e.task(t, job).State; st != asynq.TaskStateArchived {
-		t.Errorf("task state = %v, want archived", st)
-	}
+	waitState(t, e.insp, job, asynq.TaskStateArchived)
 }
 
 func TestWaitArchivedWithoutOutcome(t *testing.T) {
@@ -353,5 +378,31 @@ func TestWaitUnreadableOutcome(t *testing.T) {
 	o, err := e.client.Wait(ctx, job)
 	if err == nil || errors.Is(err, jobs.ErrNotFinished) || errors.Is(err, jobs.ErrJobNotFound) {
 		t.Errorf("Wait = %+v, %v; want an unreadable-outcome error", o, err)
+	}
+}
+
+// TestWaitFirstRunAfterRepeat: a caller waiting on a finished run gets that
+// run's outcome even after a repeat of the request has started a new run.
+func TestWaitFirstRunAfterRepeat(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobs.Options{})
+	srv := startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+		return finish(ctx, e.rdb, task, runOutcome(task))
+	}))
+	first := e.addPhone(t, addPhoneReq())
+	waitState(t, e.insp, first, asynq.TaskStateCompleted)
+	srv.stop()
+	second := e.addPhone(t, addPhoneReq())
+	if second.ID == first.ID {
+		t.Fatalf("the repeat reuses run %s", first.ID)
+	}
+	if o := waitFor(t, e.client, first, 5*time.Second); o.Message != first.ID {
+		t.Errorf("Wait(first) = %+v, want the outcome of %s", o, first.ID)
+	}
+	// The second run is pending: it has no outcome yet.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if o, err := e.client.Wait(ctx, second); !errors.Is(err, jobs.ErrNotFinished) {
+		t.Errorf("Wait(second) = %+v, %v; want ErrNotFinished", o, err)
 	}
 }
