@@ -27,6 +27,31 @@ var ErrConflict = errors.New("conflict")
 // Store persists the inventory. Every method that takes an orgID only sees
 // that org's rows: another org's id answers ErrNotFound.
 type Store interface {
+	// InTx runs fn in one database transaction and commits it when fn
+	// returns nil (rolls back otherwise, returning fn's error as is). The
+	// Store fn gets is bound to the transaction: every method on it runs
+	// inside it. Calling InTx on that Store runs fn directly inside the
+	// same transaction (no nesting): its error is fn's error, and the
+	// outermost InTx decides. A panic in fn rolls back and goes on.
+	//
+	// fn should return the errors it gets from tx, except those that only
+	// say no row matched (ErrNotFound from a Get or an update, ErrFinished,
+	// ErrStale). After any other, ErrConflict in particular, the
+	// transaction may be over: PostgreSQL aborts a transaction at its
+	// first failed statement, and the SQLite store does the same, so later
+	// calls on tx fail and InTx rolls back and answers an error even if fn
+	// returns nil.
+	//
+	// Isolation is PostgreSQL's READ COMMITTED: a read inside fn locks
+	// nothing, and constraints, not reads, keep concurrent transactions
+	// apart. tx is for one goroutine at a time (a PostgreSQL transaction is
+	// one connection). fn must read and write through tx, not the Store
+	// InTx was called on: on SQLite the transaction holds the one writer
+	// connection, so a write through the outer Store waits for it until
+	// ctx ends. Keep transactions short and never wait on a provider inside
+	// one: on SQLite every other write waits for the transaction.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+
 	CreateOrg(ctx context.Context, name string) (Org, error)
 	GetOrg(ctx context.Context, id int64) (Org, error)
 	GetOrgByName(ctx context.Context, name string) (Org, error)

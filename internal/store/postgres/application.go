@@ -8,7 +8,7 @@ import (
 
 func (s *Store) GetApplication(ctx context.Context, connectionID, name string) (string, error) {
 	var appID string
-	err := s.pool.QueryRow(ctx,
+	err := s.q.QueryRow(ctx,
 		`SELECT app_id FROM applications WHERE connection_id = $1 AND name = $2`,
 		connectionID, name,
 	).Scan(&appID)
@@ -19,7 +19,7 @@ func (s *Store) GetApplication(ctx context.Context, connectionID, name string) (
 // (connectionID, name), keeping its created_at. An unknown connection is
 // ErrNotFound.
 func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID string) error {
-	_, err := s.pool.Exec(ctx,
+	_, err := s.q.Exec(ctx,
 		`INSERT INTO applications (connection_id, name, app_id)
 		VALUES ($1, $2, $3)
 		ON CONFLICT (connection_id, name) DO UPDATE

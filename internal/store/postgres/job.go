@@ -16,7 +16,7 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	if err != nil {
 		return fmt.Errorf("postgres: save job: %w", err)
 	}
-	_, err = s.pool.Exec(ctx,
+	_, err = s.q.Exec(ctx,
 		`INSERT INTO jobs (id, org_id, type, numbers, state, attempts, error_code,
 			error_message, result, changes, created_at, updated_at, finished_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
@@ -56,7 +56,7 @@ func scanJob(row pgx.Row) (store.JobRecord, error) {
 }
 
 func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`SELECT `+jobColumns+` FROM jobs WHERE org_id = $1 AND id = $2`, orgID, id)
 	j, err := scanJob(row)
 	return j, translate("get job", err)
@@ -79,7 +79,7 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 		w.add("(created_at, id) < (?, ?)", f.Before.CreatedAt, f.Before.ID)
 	}
 	n := w.arg(limit(f.Limit, 50))
-	rows, err := s.pool.Query(ctx,
+	rows, err := s.q.Query(ctx,
 		`SELECT `+jobColumns+` FROM jobs`+w.String()+`
 		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
 	js, err := collect(rows, err, scanJob)

@@ -27,7 +27,7 @@ func scanNumber(row pgx.Row) (store.Number, error) {
 // Original come back as jsonb prints them, which may differ in spacing and
 // key order from what was written.
 func (s *Store) CreateNumber(ctx context.Context, n store.Number) (store.Number, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`INSERT INTO numbers (id, org_id, user_id, e164, provider, connection_id,
 			provider_ref, voice, original, job_id, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), $7, $8, $9, $10,
@@ -41,7 +41,7 @@ func (s *Store) CreateNumber(ctx context.Context, n store.Number) (store.Number,
 }
 
 func (s *Store) GetNumber(ctx context.Context, orgID int64, e164 string) (store.Number, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`SELECT `+numberColumns+` FROM numbers WHERE org_id = $1 AND e164 = $2`, orgID, e164)
 	n, err := scanNumber(row)
 	return n, translate("get number", err)
@@ -50,7 +50,7 @@ func (s *Store) GetNumber(ctx context.Context, orgID int64, e164 string) (store.
 // UpdateNumberVoice replaces the number's voice configuration (nil stores
 // NULL) and sets updated_at.
 func (s *Store) UpdateNumberVoice(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error {
-	tag, err := s.pool.Exec(ctx,
+	tag, err := s.q.Exec(ctx,
 		`UPDATE numbers SET voice = $1, updated_at = now() WHERE org_id = $2 AND id = $3`,
 		voice, orgID, numberID)
 	return affected("update number voice", tag, err)
@@ -65,7 +65,7 @@ func (s *Store) ListNumbers(ctx context.Context, f store.NumberFilter) ([]store.
 		w.add("org_id = ?", f.OrgID)
 	}
 	n := w.arg(limit(f.Limit, 100))
-	rows, err := s.pool.Query(ctx,
+	rows, err := s.q.Query(ctx,
 		`SELECT `+numberColumns+` FROM numbers`+w.String()+` ORDER BY id LIMIT `+n, w.args...)
 	ns, err := collect(rows, err, scanNumber)
 	return ns, translate("list numbers", err)
@@ -74,7 +74,7 @@ func (s *Store) ListNumbers(ctx context.Context, f store.NumberFilter) ([]store.
 // ListAvailableNumbers lists the org's numbers that no link claims,
 // pending or active.
 func (s *Store) ListAvailableNumbers(ctx context.Context, orgID int64) ([]store.Number, error) {
-	rows, err := s.pool.Query(ctx,
+	rows, err := s.q.Query(ctx,
 		`SELECT `+numberColumns+` FROM numbers
 		WHERE org_id = $1 AND NOT EXISTS (SELECT 1 FROM links WHERE links.number_id = numbers.id)
 		ORDER BY e164`, orgID)

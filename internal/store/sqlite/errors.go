@@ -35,23 +35,37 @@ func translate(op string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
-// scanner is a *sql.Row or *sql.Rows.
+// translate is translate for a statement of s: inside a transaction, a
+// failure also aborts the transaction (see InTx).
+func (s *Store) translate(op string, err error) error {
+	if err != nil && s.tx != nil {
+		s.tx.fail(err)
+	}
+	return translate(op, err)
+}
+
+// scanner is a *sql.Rows or a row.
 type scanner interface {
 	Scan(dest ...any) error
 }
 
 // affected is translate for an UPDATE or DELETE run with Exec: a statement
 // that matched no row is ErrNotFound.
-func affected(op string, res sql.Result, err error) error {
+func (s *Store) affected(op string, res sql.Result, err error) error {
+	return s.matched(op, res, err, store.ErrNotFound)
+}
+
+// matched is affected with the error to answer when no row matched.
+func (s *Store) matched(op string, res sql.Result, err, none error) error {
 	if err != nil {
-		return translate(op, err)
+		return s.translate(op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return translate(op, err)
+		return s.translate(op, err)
 	}
 	if n == 0 {
-		return translate(op, sql.ErrNoRows)
+		return fmt.Errorf("sqlite: %s: %w", op, none)
 	}
 	return nil
 }

@@ -20,7 +20,7 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	if updated.IsZero() {
 		updated = created
 	}
-	_, err = s.db.ExecContext(ctx,
+	_, err = s.w.ExecContext(ctx,
 		`INSERT INTO jobs (id, org_id, type, numbers, state, attempts, error_code,
 			error_message, result, changes, created_at, updated_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -39,7 +39,7 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 		j.ID, j.OrgID, j.Type, numbers, j.State, j.Attempts, j.ErrorCode,
 		j.ErrorMessage, jsonValue(j.Result), jsonValue(j.Changes),
 		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt))
-	return translate("save job", err)
+	return s.translate("save job", err)
 }
 
 const jobColumns = `id, org_id, type, numbers, state, attempts, error_code, error_message,
@@ -66,10 +66,10 @@ func scanJob(row scanner) (store.JobRecord, error) {
 }
 
 func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.r,
 		`SELECT `+jobColumns+` FROM jobs WHERE org_id = ? AND id = ?`, orgID, id)
 	j, err := scanJob(row)
-	return j, translate("get job", err)
+	return j, s.translate("get job", err)
 }
 
 // ListJobs pages backwards through (created_at, id), which the jobs_created
@@ -89,11 +89,11 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 		w.add("(created_at, id) < (?, ?)", timeValue(f.Before.CreatedAt), f.Before.ID)
 	}
 	n := w.arg(limit(f.Limit, 50))
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+jobColumns+` FROM jobs`+w.String()+`
 		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
 	js, err := collect(rows, err, scanJob)
-	return js, translate("list jobs", err)
+	return js, s.translate("list jobs", err)
 }
 
 // numbersValue is the job's numbers as a JSON array; nil is stored as [].

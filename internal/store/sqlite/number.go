@@ -30,7 +30,7 @@ func (s *Store) CreateNumber(ctx context.Context, n store.Number) (store.Number,
 	if updated.IsZero() {
 		updated = created
 	}
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.w,
 		`INSERT INTO numbers (id, org_id, user_id, e164, provider, connection_id,
 			provider_ref, voice, original, job_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?)
@@ -39,23 +39,23 @@ func (s *Store) CreateNumber(ctx context.Context, n store.Number) (store.Number,
 		n.ProviderRef, jsonValue(n.Voice), jsonValue(n.Original), n.JobID,
 		timeValue(created), timeValue(updated))
 	out, err := scanNumber(row)
-	return out, translate("create number", err)
+	return out, s.translate("create number", err)
 }
 
 func (s *Store) GetNumber(ctx context.Context, orgID int64, e164 string) (store.Number, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.r,
 		`SELECT `+numberColumns+` FROM numbers WHERE org_id = ? AND e164 = ?`, orgID, e164)
 	n, err := scanNumber(row)
-	return n, translate("get number", err)
+	return n, s.translate("get number", err)
 }
 
 // UpdateNumberVoice replaces the number's voice configuration (nil stores
 // NULL) and sets updated_at.
 func (s *Store) UpdateNumberVoice(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`UPDATE numbers SET voice = ?, updated_at = ? WHERE org_id = ? AND id = ?`,
 		jsonValue(voice), timeValue(time.Now()), orgID, numberID)
-	return affected("update number voice", res, err)
+	return s.affected("update number voice", res, err)
 }
 
 // ListNumbers pages through numbers by id; the primary key serves the
@@ -67,19 +67,19 @@ func (s *Store) ListNumbers(ctx context.Context, f store.NumberFilter) ([]store.
 		w.add("org_id = ?", f.OrgID)
 	}
 	n := w.arg(limit(f.Limit, 100))
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+numberColumns+` FROM numbers`+w.String()+` ORDER BY id LIMIT `+n, w.args...)
 	ns, err := collect(rows, err, scanNumber)
-	return ns, translate("list numbers", err)
+	return ns, s.translate("list numbers", err)
 }
 
 // ListAvailableNumbers lists the org's numbers that no link claims,
 // pending or active.
 func (s *Store) ListAvailableNumbers(ctx context.Context, orgID int64) ([]store.Number, error) {
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+numberColumns+` FROM numbers
 		WHERE org_id = ? AND NOT EXISTS (SELECT 1 FROM links WHERE links.number_id = numbers.id)
 		ORDER BY e164`, orgID)
 	ns, err := collect(rows, err, scanNumber)
-	return ns, translate("list available numbers", err)
+	return ns, s.translate("list available numbers", err)
 }

@@ -46,6 +46,13 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Application", testApplication},
 		{"Job", testJob},
 		{"ListJobs", testListJobs},
+		{"TxCommit", testTxCommit},
+		{"TxRollback", testTxRollback},
+		{"TxConflict", testTxConflict},
+		{"TxAborted", testTxAborted},
+		{"TxNoRow", testTxNoRow},
+		{"TxNested", testTxNested},
+		{"TxPanic", testTxPanic},
 		{"LinkRace", testLinkRace},
 		{"NumberRace", testNumberRace},
 	}
