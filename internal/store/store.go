@@ -5,7 +5,8 @@
 // implement it, and store/storetest holds the conformance suite both pass.
 //
 // Invariants are database constraints, not checks in Go: a number appears
-// once per org, and a number has at most one link.
+// once per org, a number at a provider (its provider and provider_ref) is
+// in one org's inventory at most, and a number has at most one link.
 package store
 
 import (
@@ -23,6 +24,11 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict means a uniqueness constraint refused the write: the number is
 // already in the org's inventory, already linked, or the id is taken.
 var ErrConflict = errors.New("conflict")
+
+// ErrManagedElsewhere means the number at the provider (its provider and
+// ProviderRef) is already in another org's inventory. It is not an
+// ErrConflict: that is the org's own duplicate.
+var ErrManagedElsewhere = errors.New("the number is managed by another organization")
 
 // Store persists the inventory. Every method that takes an orgID only sees
 // that org's rows: another org's id answers ErrNotFound.
@@ -82,14 +88,28 @@ type Store interface {
 	// transaction is open while reseal runs, so reseal may use the store.
 	ResealConnections(ctx context.Context, reseal func(Connection) (jobs.Sealed, bool, error)) (int, error)
 
-	// CreateNumber adds a number; ErrConflict when the org already has it.
+	// CreateNumber adds a number in state n.State ("" is NumberActive).
+	// ErrConflict when the org already has the number (its E.164) or n.ID
+	// is taken; otherwise ErrManagedElsewhere when a number with the same
+	// Provider and ProviderRef exists, in practice another org's (an empty
+	// ProviderRef never collides). A number refused for both reasons is
+	// ErrConflict. ErrNotFound when the user or the connection is not the
+	// org's. Neither conflict ends a transaction the call runs in.
 	CreateNumber(ctx context.Context, n Number) (Number, error)
+	// GetNumber finds the org's number by E.164, in any state.
 	GetNumber(ctx context.Context, orgID int64, e164 string) (Number, error)
 	// UpdateNumberVoice records the voice configuration switchboard set
-	// last; ErrNotFound for an unknown number.
+	// last; ErrNotFound for an unknown number. The state stays as it is.
 	UpdateNumberVoice(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error
+	// ActivateNumber sets the number's voice configuration and state
+	// NumberActive, and updated_at; ErrNotFound for an unknown number.
+	ActivateNumber(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error
+	// DeleteNumber removes a number that has no link, only if its JobID is
+	// jobID (a job releasing its own claim); ErrNotFound when no such row.
+	DeleteNumber(ctx context.Context, orgID int64, numberID, jobID string) error
 	// ListNumbers pages through numbers by id (ascending), across all orgs
-	// when f.OrgID is 0 (the reconciler), with or without a link.
+	// when f.OrgID is 0 (the reconciler), in every state, with or without
+	// a link.
 	ListNumbers(ctx context.Context, f NumberFilter) ([]Number, error)
 
 	// CreateTarget adds an app or an agent; ErrConflict when t.ID is taken.
@@ -116,8 +136,8 @@ type Store interface {
 	// ListLinks returns a target's links with their numbers, oldest first;
 	// only links of status when status is not "".
 	ListLinks(ctx context.Context, orgID int64, targetID, status string) ([]LinkedNumber, error)
-	// ListAvailableNumbers returns the org's numbers that have no link,
-	// ordered by E.164.
+	// ListAvailableNumbers returns the org's NumberActive numbers that have
+	// no link, ordered by E.164.
 	ListAvailableNumbers(ctx context.Context, orgID int64) ([]Number, error)
 
 	// GetApplication returns the provider's id of the application named
@@ -173,7 +193,16 @@ type Connection struct {
 	UpdatedAt   time.Time
 }
 
-// Number is an owned number in an org's inventory. (org, e164) is unique.
+// Number states. An add job inserts its number as NumberAdding to claim it
+// before it touches the provider, and activates it when the provider
+// routes the number; a job that fails for good deletes its claim.
+const (
+	NumberAdding = "ADDING" // claimed by an add job that has not finished configuring the provider
+	NumberActive = "ACTIVE"
+)
+
+// Number is an owned number in an org's inventory. (org, e164) is unique,
+// and so is (provider, provider_ref) across orgs when ProviderRef is set.
 type Number struct {
 	ID           string // 24 hex characters
 	OrgID        int64
@@ -190,6 +219,7 @@ type Number struct {
 	// of that run finds its own row and completes instead of reporting a
 	// duplicate, while a new request for the number is a duplicate.
 	JobID     string
+	State     string // NumberAdding or NumberActive
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -10,6 +10,9 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 )
 
+// managedElsewhere is the unique index on (provider, provider_ref).
+const managedElsewhere = "numbers_provider_ref"
+
 // SQLSTATE codes the store translates.
 const (
 	uniqueViolation     = "23505"
@@ -29,6 +32,9 @@ func translate(op string, err error) error {
 	if errors.As(err, &e) {
 		switch e.Code {
 		case uniqueViolation:
+			if e.ConstraintName == managedElsewhere {
+				return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrManagedElsewhere, err)
+			}
 			return fmt.Errorf("postgres: %s: %w: %w", op, store.ErrConflict, err)
 		case foreignKeyViolation:
 			// The row referred to (an org, user, number...) does not

@@ -4,12 +4,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/switchboardhq/switchboard/internal/store"
 )
+
+// managedElsewhere is how SQLite names the numbers_provider_ref index in a
+// UNIQUE failure: by its columns, "UNIQUE constraint failed:
+// numbers.provider, numbers.provider_ref".
+const managedElsewhere = "numbers.provider, numbers.provider_ref"
 
 // translate turns SQLite's refusals into the store's errors, keeping the
 // original error in the chain for the message. The driver enables extended
@@ -25,6 +31,9 @@ func translate(op string, err error) error {
 	if errors.As(err, &e) {
 		switch e.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			if strings.Contains(e.Error(), managedElsewhere) {
+				return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrManagedElsewhere, err)
+			}
 			return fmt.Errorf("sqlite: %s: %w: %w", op, store.ErrConflict, err)
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			// The row referred to (an org, user, number...) does not

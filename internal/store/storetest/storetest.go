@@ -37,6 +37,9 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateNumberVoice", testUpdateNumberVoice},
 		{"ListNumbers", testListNumbers},
 		{"ListAvailableNumbers", testListAvailableNumbers},
+		{"NumberState", testNumberState},
+		{"DeleteNumber", testDeleteNumber},
+		{"ManagedElsewhere", testManagedElsewhere},
 		{"Target", testTarget},
 		{"DeleteTarget", testDeleteTarget},
 		{"Link", testLink},
@@ -53,8 +56,10 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TxNoRow", testTxNoRow},
 		{"TxNested", testTxNested},
 		{"TxPanic", testTxPanic},
+		{"TxNumberConflict", testTxNumberConflict},
 		{"LinkRace", testLinkRace},
 		{"NumberRace", testNumberRace},
+		{"ManagedElsewhereRace", testManagedElsewhereRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,6 +171,7 @@ func number(u store.User, e164 string) store.Number {
 		Provider:    "twilio",
 		ProviderRef: "PN" + newID(),
 		JobID:       "job-" + newID(),
+		State:       store.NumberActive,
 	}
 }
 

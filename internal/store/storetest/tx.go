@@ -178,3 +178,33 @@ func testTxPanic(t *testing.T, s store.Store) {
 		t.Errorf("InTx after the panic: %v", err)
 	}
 }
+
+// testTxNumberConflict has CreateNumber refused inside a transaction, for
+// either reason: neither ends the transaction, so the job can look at the
+// row in the way and go on.
+func testTxNumberConflict(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	ua, ub := newUser(t, s, a.ID), newUser(t, s, b.ID)
+	first := newNumber(t, s, ua, "+14155550100")
+	var u store.User
+	err := s.InTx(ctx, func(tx store.Store) error {
+		_, err := tx.CreateNumber(ctx, number(ua, first.E164))
+		wantErr(t, "CreateNumber(own duplicate)", err, store.ErrConflict)
+		elsewhere := number(ub, first.E164)
+		elsewhere.ProviderRef = first.ProviderRef
+		_, err = tx.CreateNumber(ctx, elsewhere)
+		wantErr(t, "CreateNumber(another org's)", err, store.ErrManagedElsewhere)
+		if _, err := tx.GetNumber(ctx, a.ID, first.E164); err != nil {
+			t.Errorf("GetNumber after the conflicts: %v", err)
+		}
+		u = newUser(t, tx, b.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("InTx: %v", err)
+	}
+	if _, err := s.GetUser(ctx, b.ID, u.ID); err != nil {
+		t.Errorf("GetUser after the commit: %v", err)
+	}
+}

@@ -1,0 +1,21 @@
+-- Mirrors the PostgreSQL migration of the same number.
+--
+-- A number is claimed before the provider is touched: an add job inserts it
+-- as ADDING and makes it ACTIVE once the provider routes it. Rows from
+-- before this migration are ACTIVE.
+--
+-- A number at a provider is managed by one org at most: (provider,
+-- provider_ref) is unique across orgs where the provider's id is known.
+-- Creating the index fails if two rows already share one; resolve those
+-- (the later org's row is the one to remove) and migrate again.
+
+-- +goose Up
+ALTER TABLE numbers ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE'
+    CHECK (state IN ('ADDING', 'ACTIVE'));
+
+CREATE UNIQUE INDEX numbers_provider_ref ON numbers (provider, provider_ref)
+    WHERE provider_ref <> '';
+
+-- +goose Down
+DROP INDEX numbers_provider_ref;
+ALTER TABLE numbers DROP COLUMN state;
