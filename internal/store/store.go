@@ -76,6 +76,9 @@ type Store interface {
 	// account) connection. It returns the stored row.
 	UpsertConnection(ctx context.Context, c Connection) (Connection, error)
 	GetConnection(ctx context.Context, orgID int64, id string) (Connection, error)
+	// GetConnectionByAccount finds the org's connection to one provider
+	// account; ErrNotFound when there is none.
+	GetConnectionByAccount(ctx context.Context, orgID int64, provider, accountID string) (Connection, error)
 	// ListConnections returns the org's connections, oldest first.
 	ListConnections(ctx context.Context, orgID int64) ([]Connection, error)
 	// ResealConnections walks every org's connections, a page at a time in

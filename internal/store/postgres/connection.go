@@ -41,6 +41,16 @@ func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (stor
 	return c, translate("get connection", err)
 }
 
+// GetConnectionByAccount reads the row the (org_id, provider, account_id)
+// constraint keeps unique; its index serves the lookup.
+func (s *Store) GetConnectionByAccount(ctx context.Context, orgID int64, provider, accountID string) (store.Connection, error) {
+	row := s.q.QueryRow(ctx,
+		`SELECT `+connectionColumns+` FROM connections
+		WHERE org_id = $1 AND provider = $2 AND account_id = $3`, orgID, provider, accountID)
+	c, err := scanConnection(row)
+	return c, translate("get connection by account", err)
+}
+
 func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Connection, error) {
 	rows, err := s.q.Query(ctx,
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = $1 ORDER BY created_at, id`, orgID)

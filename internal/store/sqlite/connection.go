@@ -45,6 +45,16 @@ func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (stor
 	return c, s.translate("get connection", err)
 }
 
+// GetConnectionByAccount reads the row the (org_id, provider, account_id)
+// constraint keeps unique; its index serves the lookup.
+func (s *Store) GetConnectionByAccount(ctx context.Context, orgID int64, provider, accountID string) (store.Connection, error) {
+	row := queryRow(ctx, s.r,
+		`SELECT `+connectionColumns+` FROM connections
+		WHERE org_id = ? AND provider = ? AND account_id = ?`, orgID, provider, accountID)
+	c, err := scanConnection(row)
+	return c, s.translate("get connection by account", err)
+}
+
 func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Connection, error) {
 	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = ? ORDER BY created_at, id`, orgID)

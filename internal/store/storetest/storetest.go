@@ -31,6 +31,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"User", testUser},
 		{"Connection", testConnection},
 		{"ListConnections", testListConnections},
+		{"GetConnectionByAccount", testGetConnectionByAccount},
 		{"ResealConnections", testResealConnections},
 		{"ResealConnectionsChanged", testResealConnectionsChanged},
 		{"Number", testNumber},
