@@ -25,6 +25,10 @@ var ErrNotFound = errors.New("not found")
 // already in the org's inventory, already linked, or the id is taken.
 var ErrConflict = errors.New("conflict")
 
+// ErrFinished means SaveJob found the record already finished (its stored
+// state succeeded or failed) and left it as it was.
+var ErrFinished = errors.New("the job record is finished")
+
 // ErrManagedElsewhere means the number at the provider (its provider and
 // ProviderRef) is already in another org's inventory. It is not an
 // ErrConflict: that is the org's own duplicate.
@@ -149,7 +153,12 @@ type Store interface {
 	// SaveApplication records (or replaces) that id.
 	SaveApplication(ctx context.Context, connectionID, name, appID string) error
 
-	// SaveJob inserts or replaces the record with j.ID.
+	// SaveJob inserts the record with j.ID, or replaces it while it is not
+	// finished, keeping its created_at. Once the stored state is terminal
+	// (jobs.StateSucceeded or jobs.StateFailed) a save changes nothing and
+	// answers ErrFinished: a late or repeated run cannot rewrite an
+	// outcome. A retry of the run reuses its record; another run of the
+	// same request has a record of its own, with the same Request.
 	SaveJob(ctx context.Context, j JobRecord) error
 	GetJob(ctx context.Context, orgID int64, id string) (JobRecord, error)
 	// ListJobs returns job records, newest first, filtered by f.
@@ -265,12 +274,13 @@ type Link struct {
 	UpdatedAt *time.Time
 }
 
-// JobRecord is the durable outcome of a job: asynq forgets finished tasks,
-// this table does not. Messages never contain credentials.
+// JobRecord is the durable outcome of one run of a job: asynq forgets
+// finished tasks, this table does not. Messages never contain credentials.
 type JobRecord struct {
 	ID           string // the asynq task id
 	OrgID        int64
 	Type         string
+	Request      string // the request the run belongs to, shared by its runs; "" if none
 	Numbers      []string
 	State        jobs.State
 	Attempts     int
@@ -302,6 +312,8 @@ type JobFilter struct {
 	OrgID int64      // 0: every org (the admin dashboard)
 	State jobs.State // "": any
 	Type  string     // "": any
+	// Request selects the runs of one request, its history ("": any).
+	Request string
 	// Before pages backwards: records created before this one (by
 	// created_at, then id). Zero value: the newest.
 	Before *JobCursor

@@ -48,11 +48,16 @@ func translate(op string, err error) error {
 // affected is translate for an UPDATE or DELETE run with Exec: a statement
 // that matched no row is ErrNotFound.
 func affected(op string, tag pgconn.CommandTag, err error) error {
+	return matched(op, tag, err, store.ErrNotFound)
+}
+
+// matched is affected with the error to answer when no row changed.
+func matched(op string, tag pgconn.CommandTag, err, none error) error {
 	if err != nil {
 		return translate(op, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return translate(op, pgx.ErrNoRows)
+		return fmt.Errorf("postgres: %s: %w", op, none)
 	}
 	return nil
 }

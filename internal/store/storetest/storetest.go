@@ -49,6 +49,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListLinks", testListLinks},
 		{"Application", testApplication},
 		{"Job", testJob},
+		{"JobFinished", testJobFinished},
 		{"ListJobs", testListJobs},
 		{"TxCommit", testTxCommit},
 		{"TxRollback", testTxRollback},

@@ -8,6 +8,9 @@
 -- provider_ref) is unique across orgs where the provider's id is known.
 -- Creating the index fails if two rows already share one; resolve those
 -- (the later org's row is the one to remove) and migrate again.
+--
+-- A job record is one run of a request; runs of the same request share
+-- jobs.request, and ListJobs lists a request's history newest first.
 
 -- +goose Up
 ALTER TABLE numbers ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE'
@@ -16,6 +19,12 @@ ALTER TABLE numbers ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE'
 CREATE UNIQUE INDEX numbers_provider_ref ON numbers (provider, provider_ref)
     WHERE provider_ref <> '';
 
+ALTER TABLE jobs ADD COLUMN request TEXT NOT NULL DEFAULT '';
+
+CREATE INDEX jobs_org_request ON jobs (org_id, request, created_at DESC, id DESC);
+
 -- +goose Down
+DROP INDEX jobs_org_request;
+ALTER TABLE jobs DROP COLUMN request;
 DROP INDEX numbers_provider_ref;
 ALTER TABLE numbers DROP COLUMN state;
