@@ -29,6 +29,10 @@ var ErrConflict = errors.New("conflict")
 // state succeeded or failed) and left it as it was.
 var ErrFinished = errors.New("the job record is finished")
 
+// ErrStale means SaveApplication found a save with a higher fence already
+// made, and changed nothing.
+var ErrStale = errors.New("stale: a save with a higher fence came first")
+
 // ErrManagedElsewhere means the number at the provider (its provider and
 // ProviderRef) is already in another org's inventory. It is not an
 // ErrConflict: that is the org's own duplicate.
@@ -150,8 +154,12 @@ type Store interface {
 	// GetApplication returns the provider's id of the application named
 	// name that switchboard uses on connectionID; ErrNotFound if unknown.
 	GetApplication(ctx context.Context, connectionID, name string) (string, error)
-	// SaveApplication records (or replaces) that id.
-	SaveApplication(ctx context.Context, connectionID, name, appID string) error
+	// SaveApplication records (or replaces) the application id, unless a
+	// save with a higher fence already happened: a save with fence lower
+	// than the stored one changes nothing and returns ErrStale. fence 0
+	// always loses to a positive stored fence and wins over 0; an equal
+	// fence replaces. ErrNotFound for an unknown connection.
+	SaveApplication(ctx context.Context, connectionID, name, appID string, fence int64) error
 
 	// SaveJob inserts the record with j.ID, or replaces it while it is not
 	// finished, keeping its created_at. Once the stored state is terminal

@@ -64,7 +64,7 @@ func (w *Worker) rememberApplication(ctx context.Context, connID string, r provi
 	if id == "" || id == r.ApplicationID {
 		return nil
 	}
-	if err := w.store.SaveApplication(ctx, connID, r.Name, id); err != nil {
+	if err := w.store.SaveApplication(ctx, connID, r.Name, id, 0); err != nil {
 		return internalError(err)
 	}
 	return nil

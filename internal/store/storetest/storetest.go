@@ -48,6 +48,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteLink", testDeleteLink},
 		{"ListLinks", testListLinks},
 		{"Application", testApplication},
+		{"ApplicationFence", testApplicationFence},
 		{"Job", testJob},
 		{"JobFinished", testJobFinished},
 		{"ListJobs", testListJobs},

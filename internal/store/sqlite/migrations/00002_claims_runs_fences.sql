@@ -11,6 +11,10 @@
 --
 -- A job record is one run of a request; runs of the same request share
 -- jobs.request, and ListJobs lists a request's history newest first.
+--
+-- An application id is saved with a fencing token: a save with a lower
+-- fence than the stored one (a worker whose lock has since passed to
+-- another) changes nothing.
 
 -- +goose Up
 ALTER TABLE numbers ADD COLUMN state TEXT NOT NULL DEFAULT 'ACTIVE'
@@ -23,7 +27,10 @@ ALTER TABLE jobs ADD COLUMN request TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX jobs_org_request ON jobs (org_id, request, created_at DESC, id DESC);
 
+ALTER TABLE applications ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE applications DROP COLUMN fence;
 DROP INDEX jobs_org_request;
 ALTER TABLE jobs DROP COLUMN request;
 DROP INDEX numbers_provider_ref;
