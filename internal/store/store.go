@@ -4,9 +4,12 @@
 // the worker and the API persist through; store/postgres and store/sqlite
 // implement it, and store/storetest holds the conformance suite both pass.
 //
-// Invariants are database constraints, not checks in Go: a number appears
-// once per org, a number at a provider (its provider and provider_ref) is
-// in one org's inventory at most, and a number has at most one link.
+// Invariants are kept by the database, not by checks in Go. Constraints: a
+// number appears once per org, a number at a provider (its provider and
+// provider_ref) is in one org's inventory at most, and a number has at
+// most one link. Conditional upserts, one statement each: a finished job
+// record is never rewritten, and an application id is never replaced by a
+// save with a lower fence.
 package store
 
 import (
@@ -49,21 +52,23 @@ type Store interface {
 	// outermost InTx decides. A panic in fn rolls back and goes on.
 	//
 	// fn should return the errors it gets from tx, except those that only
-	// say no row matched (ErrNotFound from a Get or an update, ErrFinished,
-	// ErrStale). After any other, ErrConflict in particular, the
+	// say no row matched (ErrNotFound from a Get, an update or a delete,
+	// ErrFinished, ErrStale). After any other, ErrConflict in particular, the
 	// transaction may be over: PostgreSQL aborts a transaction at its
 	// first failed statement, and the SQLite store does the same, so later
 	// calls on tx fail and InTx rolls back and answers an error even if fn
 	// returns nil.
 	//
-	// Isolation is PostgreSQL's READ COMMITTED: a read inside fn locks
-	// nothing, and constraints, not reads, keep concurrent transactions
-	// apart. tx is for one goroutine at a time (a PostgreSQL transaction is
-	// one connection). fn must read and write through tx, not the Store
-	// InTx was called on: on SQLite the transaction holds the one writer
-	// connection, so a write through the outer Store waits for it until
-	// ctx ends. Keep transactions short and never wait on a provider inside
-	// one: on SQLite every other write waits for the transaction.
+	// Isolation is PostgreSQL's READ COMMITTED (SQLite, with its one
+	// writer, gives more): a row read inside fn may change before fn
+	// writes, so constraints and conditional writes, not reads, must keep
+	// concurrent transactions apart. tx is for one goroutine at a time (a
+	// PostgreSQL transaction is one connection), and Close on it closes
+	// nothing and answers an error. fn must read and write through tx, not
+	// the Store InTx was called on: on SQLite the transaction holds the one
+	// writer connection, so a write through the outer Store waits for it
+	// until ctx ends. Keep transactions short and never wait on a provider
+	// inside one: on SQLite every other write waits for the transaction.
 	InTx(ctx context.Context, fn func(tx Store) error) error
 
 	CreateOrg(ctx context.Context, name string) (Org, error)
@@ -97,6 +102,8 @@ type Store interface {
 	// keeps the new value. It returns how many connections it changed. An
 	// error from reseal stops the walk and is returned as is. No read or
 	// transaction is open while reseal runs, so reseal may use the store.
+	// (On a transaction's Store the walk runs in that transaction, and
+	// reseal may use only that Store.)
 	ResealConnections(ctx context.Context, reseal func(Connection) (jobs.Sealed, bool, error)) (int, error)
 
 	// CreateNumber adds a number in state n.State ("" is NumberActive).

@@ -1,6 +1,7 @@
 // Package sqlite implements store.Store on SQLite, through database/sql and
 // the pure-Go modernc.org/sqlite driver, for single-node deployments and
-// tests that need no database server.
+// tests that need no database server. It writes through exactly one
+// connection and reads through a pool of others (see Open).
 package sqlite
 
 import (
