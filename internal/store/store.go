@@ -4,8 +4,12 @@
 // the worker and the API persist through; store/postgres and store/sqlite
 // implement it, and store/storetest holds the conformance suite both pass.
 //
-// Invariants are database constraints, not checks in Go: a number appears
-// once per org, and a number has at most one link.
+// Invariants are kept by the database, not by checks in Go. Constraints: a
+// number appears once per org, a number at a provider (its provider and
+// provider_ref) is in one org's inventory at most, and a number has at
+// most one link. Conditional upserts, one statement each: a finished job
+// record is never rewritten, and an application id is never replaced by a
+// save with a lower fence.
 package store
 
 import (
@@ -24,9 +28,49 @@ var ErrNotFound = errors.New("not found")
 // already in the org's inventory, already linked, or the id is taken.
 var ErrConflict = errors.New("conflict")
 
+// ErrFinished means SaveJob found the record already finished (its stored
+// state succeeded or failed) and left it as it was.
+var ErrFinished = errors.New("the job record is finished")
+
+// ErrStale means SaveApplication found a save with a higher fence already
+// made, and changed nothing.
+var ErrStale = errors.New("stale: a save with a higher fence came first")
+
+// ErrManagedElsewhere means the number at the provider (its provider and
+// ProviderRef) is already in another org's inventory. It is not an
+// ErrConflict: that is the org's own duplicate.
+var ErrManagedElsewhere = errors.New("the number is managed by another organization")
+
 // Store persists the inventory. Every method that takes an orgID only sees
 // that org's rows: another org's id answers ErrNotFound.
 type Store interface {
+	// InTx runs fn in one database transaction and commits it when fn
+	// returns nil (rolls back otherwise, returning fn's error as is). The
+	// Store fn gets is bound to the transaction: every method on it runs
+	// inside it. Calling InTx on that Store runs fn directly inside the
+	// same transaction (no nesting): its error is fn's error, and the
+	// outermost InTx decides. A panic in fn rolls back and goes on.
+	//
+	// fn should return the errors it gets from tx, except those that only
+	// say no row matched (ErrNotFound from a Get, an update or a delete,
+	// ErrFinished, ErrStale). After any other, ErrConflict in particular, the
+	// transaction may be over: PostgreSQL aborts a transaction at its
+	// first failed statement, and the SQLite store does the same, so later
+	// calls on tx fail and InTx rolls back and answers an error even if fn
+	// returns nil.
+	//
+	// Isolation is PostgreSQL's READ COMMITTED (SQLite, with its one
+	// writer, gives more): a row read inside fn may change before fn
+	// writes, so constraints and conditional writes, not reads, must keep
+	// concurrent transactions apart. tx is for one goroutine at a time (a
+	// PostgreSQL transaction is one connection), and Close on it closes
+	// nothing and answers an error. fn must read and write through tx, not
+	// the Store InTx was called on: on SQLite the transaction holds the one
+	// writer connection, so a write through the outer Store waits for it
+	// until ctx ends. Keep transactions short and never wait on a provider
+	// inside one: on SQLite every other write waits for the transaction.
+	InTx(ctx context.Context, fn func(tx Store) error) error
+
 	CreateOrg(ctx context.Context, name string) (Org, error)
 	GetOrg(ctx context.Context, id int64) (Org, error)
 	GetOrgByName(ctx context.Context, name string) (Org, error)
@@ -45,6 +89,9 @@ type Store interface {
 	// account) connection. It returns the stored row.
 	UpsertConnection(ctx context.Context, c Connection) (Connection, error)
 	GetConnection(ctx context.Context, orgID int64, id string) (Connection, error)
+	// GetConnectionByAccount finds the org's connection to one provider
+	// account; ErrNotFound when there is none.
+	GetConnectionByAccount(ctx context.Context, orgID int64, provider, accountID string) (Connection, error)
 	// ListConnections returns the org's connections, oldest first.
 	ListConnections(ctx context.Context, orgID int64) ([]Connection, error)
 	// ResealConnections walks every org's connections, a page at a time in
@@ -55,16 +102,32 @@ type Store interface {
 	// keeps the new value. It returns how many connections it changed. An
 	// error from reseal stops the walk and is returned as is. No read or
 	// transaction is open while reseal runs, so reseal may use the store.
+	// (On a transaction's Store the walk runs in that transaction, and
+	// reseal may use only that Store.)
 	ResealConnections(ctx context.Context, reseal func(Connection) (jobs.Sealed, bool, error)) (int, error)
 
-	// CreateNumber adds a number; ErrConflict when the org already has it.
+	// CreateNumber adds a number in state n.State ("" is NumberActive).
+	// ErrConflict when the org already has the number (its E.164) or n.ID
+	// is taken; otherwise ErrManagedElsewhere when a number with the same
+	// Provider and ProviderRef exists, in practice another org's (an empty
+	// ProviderRef never collides). A number refused for both reasons is
+	// ErrConflict. ErrNotFound when the user or the connection is not the
+	// org's. Neither conflict ends a transaction the call runs in.
 	CreateNumber(ctx context.Context, n Number) (Number, error)
+	// GetNumber finds the org's number by E.164, in any state.
 	GetNumber(ctx context.Context, orgID int64, e164 string) (Number, error)
 	// UpdateNumberVoice records the voice configuration switchboard set
-	// last; ErrNotFound for an unknown number.
+	// last; ErrNotFound for an unknown number. The state stays as it is.
 	UpdateNumberVoice(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error
+	// ActivateNumber sets the number's voice configuration and state
+	// NumberActive, and updated_at; ErrNotFound for an unknown number.
+	ActivateNumber(ctx context.Context, orgID int64, numberID string, voice json.RawMessage) error
+	// DeleteNumber removes a number that has no link, only if its JobID is
+	// jobID (a job releasing its own claim); ErrNotFound when no such row.
+	DeleteNumber(ctx context.Context, orgID int64, numberID, jobID string) error
 	// ListNumbers pages through numbers by id (ascending), across all orgs
-	// when f.OrgID is 0 (the reconciler), with or without a link.
+	// when f.OrgID is 0 (the reconciler), in every state, with or without
+	// a link.
 	ListNumbers(ctx context.Context, f NumberFilter) ([]Number, error)
 
 	// CreateTarget adds an app or an agent; ErrConflict when t.ID is taken.
@@ -91,17 +154,26 @@ type Store interface {
 	// ListLinks returns a target's links with their numbers, oldest first;
 	// only links of status when status is not "".
 	ListLinks(ctx context.Context, orgID int64, targetID, status string) ([]LinkedNumber, error)
-	// ListAvailableNumbers returns the org's numbers that have no link,
-	// ordered by E.164.
+	// ListAvailableNumbers returns the org's NumberActive numbers that have
+	// no link, ordered by E.164.
 	ListAvailableNumbers(ctx context.Context, orgID int64) ([]Number, error)
 
 	// GetApplication returns the provider's id of the application named
 	// name that switchboard uses on connectionID; ErrNotFound if unknown.
 	GetApplication(ctx context.Context, connectionID, name string) (string, error)
-	// SaveApplication records (or replaces) that id.
-	SaveApplication(ctx context.Context, connectionID, name, appID string) error
+	// SaveApplication records (or replaces) the application id, unless a
+	// save with a higher fence already happened: a save with fence lower
+	// than the stored one changes nothing and returns ErrStale. fence 0
+	// always loses to a positive stored fence and wins over 0; an equal
+	// fence replaces. ErrNotFound for an unknown connection.
+	SaveApplication(ctx context.Context, connectionID, name, appID string, fence int64) error
 
-	// SaveJob inserts or replaces the record with j.ID.
+	// SaveJob inserts the record with j.ID, or replaces it while it is not
+	// finished, keeping its created_at. Once the stored state is terminal
+	// (jobs.StateSucceeded or jobs.StateFailed) a save changes nothing and
+	// answers ErrFinished: a late or repeated run cannot rewrite an
+	// outcome. A retry of the run reuses its record; another run of the
+	// same request has a record of its own, with the same Request.
 	SaveJob(ctx context.Context, j JobRecord) error
 	GetJob(ctx context.Context, orgID int64, id string) (JobRecord, error)
 	// ListJobs returns job records, newest first, filtered by f.
@@ -148,7 +220,16 @@ type Connection struct {
 	UpdatedAt   time.Time
 }
 
-// Number is an owned number in an org's inventory. (org, e164) is unique.
+// Number states. An add job inserts its number as NumberAdding to claim it
+// before it touches the provider, and activates it when the provider
+// routes the number; a job that fails for good deletes its claim.
+const (
+	NumberAdding = "ADDING" // claimed by an add job that has not finished configuring the provider
+	NumberActive = "ACTIVE"
+)
+
+// Number is an owned number in an org's inventory. (org, e164) is unique,
+// and so is (provider, provider_ref) across orgs when ProviderRef is set.
 type Number struct {
 	ID           string // 24 hex characters
 	OrgID        int64
@@ -165,6 +246,7 @@ type Number struct {
 	// of that run finds its own row and completes instead of reporting a
 	// duplicate, while a new request for the number is a duplicate.
 	JobID     string
+	State     string // NumberAdding or NumberActive
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -207,12 +289,13 @@ type Link struct {
 	UpdatedAt *time.Time
 }
 
-// JobRecord is the durable outcome of a job: asynq forgets finished tasks,
-// this table does not. Messages never contain credentials.
+// JobRecord is the durable outcome of one run of a job: asynq forgets
+// finished tasks, this table does not. Messages never contain credentials.
 type JobRecord struct {
 	ID           string // the asynq task id
 	OrgID        int64
 	Type         string
+	Request      string // the request the run belongs to, shared by its runs; "" if none
 	Numbers      []string
 	State        jobs.State
 	Attempts     int
@@ -244,6 +327,8 @@ type JobFilter struct {
 	OrgID int64      // 0: every org (the admin dashboard)
 	State jobs.State // "": any
 	Type  string     // "": any
+	// Request selects the runs of one request, its history ("": any).
+	Request string
 	// Before pages backwards: records created before this one (by
 	// created_at, then id). Zero value: the newest.
 	Before *JobCursor

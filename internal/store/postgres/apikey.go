@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
-	_, err := s.pool.Exec(ctx,
+	_, err := s.q.Exec(ctx,
 		`INSERT INTO api_keys (id, org_id, hash, created_at)
 		VALUES ($1, $2, $3, COALESCE($4, now()))`,
 		k.ID, k.OrgID, k.Hash, timeArg(k.CreatedAt))
@@ -17,7 +17,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
 // GetAPIKey is not org-scoped: the key's id is how the org is found.
 func (s *Store) GetAPIKey(ctx context.Context, id string) (store.APIKey, error) {
 	var k store.APIKey
-	err := s.pool.QueryRow(ctx,
+	err := s.q.QueryRow(ctx,
 		`SELECT id, org_id, hash, created_at FROM api_keys WHERE id = $1`, id,
 	).Scan(&k.ID, &k.OrgID, &k.Hash, &k.CreatedAt)
 	return k, translate("get api key", err)

@@ -2,13 +2,15 @@ package postgres
 
 import (
 	"context"
+
+	"github.com/switchboardhq/switchboard/internal/store"
 )
 
 // Applications are not org-scoped: a connection id is unique across orgs.
 
 func (s *Store) GetApplication(ctx context.Context, connectionID, name string) (string, error) {
 	var appID string
-	err := s.pool.QueryRow(ctx,
+	err := s.q.QueryRow(ctx,
 		`SELECT app_id FROM applications WHERE connection_id = $1 AND name = $2`,
 		connectionID, name,
 	).Scan(&appID)
@@ -16,14 +18,17 @@ func (s *Store) GetApplication(ctx context.Context, connectionID, name string) (
 }
 
 // SaveApplication inserts the id, or replaces the one already saved for
-// (connectionID, name), keeping its created_at. An unknown connection is
-// ErrNotFound.
-func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID string) error {
-	_, err := s.pool.Exec(ctx,
-		`INSERT INTO applications (connection_id, name, app_id)
-		VALUES ($1, $2, $3)
+// (connectionID, name), keeping its created_at, when fence is not below
+// the stored one. The fence check is the upsert's WHERE, so it holds
+// against concurrent saves; a statement that changed no row met a higher
+// fence. An unknown connection is ErrNotFound.
+func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID string, fence int64) error {
+	tag, err := s.q.Exec(ctx,
+		`INSERT INTO applications (connection_id, name, app_id, fence)
+		VALUES ($1, $2, $3, $4)
 		ON CONFLICT (connection_id, name) DO UPDATE
-			SET app_id = excluded.app_id, updated_at = excluded.updated_at`,
-		connectionID, name, appID)
-	return translate("save application", err)
+			SET app_id = excluded.app_id, fence = excluded.fence, updated_at = excluded.updated_at
+			WHERE applications.fence <= excluded.fence`,
+		connectionID, name, appID, fence)
+	return matched("save application", tag, err, store.ErrStale)
 }

@@ -22,7 +22,7 @@ func scanConnection(row pgx.Row) (store.Connection, error) {
 // the same provider account, replaces that row's credentials and keeps its
 // id and created_at. One statement, so two racing upserts cannot both insert.
 func (s *Store) UpsertConnection(ctx context.Context, c store.Connection) (store.Connection, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`INSERT INTO connections (id, org_id, provider, account_id, credentials, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), COALESCE($7, $6, now()))
 		ON CONFLICT (org_id, provider, account_id) DO UPDATE
@@ -35,14 +35,24 @@ func (s *Store) UpsertConnection(ctx context.Context, c store.Connection) (store
 }
 
 func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (store.Connection, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = $1 AND id = $2`, orgID, id)
 	c, err := scanConnection(row)
 	return c, translate("get connection", err)
 }
 
+// GetConnectionByAccount reads the row the (org_id, provider, account_id)
+// constraint keeps unique; its index serves the lookup.
+func (s *Store) GetConnectionByAccount(ctx context.Context, orgID int64, provider, accountID string) (store.Connection, error) {
+	row := s.q.QueryRow(ctx,
+		`SELECT `+connectionColumns+` FROM connections
+		WHERE org_id = $1 AND provider = $2 AND account_id = $3`, orgID, provider, accountID)
+	c, err := scanConnection(row)
+	return c, translate("get connection by account", err)
+}
+
 func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Connection, error) {
-	rows, err := s.pool.Query(ctx,
+	rows, err := s.q.Query(ctx,
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = $1 ORDER BY created_at, id`, orgID)
 	cs, err := collect(rows, err, scanConnection)
 	return cs, translate("list connections", err)
@@ -60,7 +70,7 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(store.Connect
 	changed := 0
 	after := ""
 	for {
-		rows, err := s.pool.Query(ctx,
+		rows, err := s.q.Query(ctx,
 			`SELECT `+connectionColumns+` FROM connections WHERE id > $1 ORDER BY id LIMIT $2`, after, resealPage)
 		page, err := collect(rows, err, scanConnection)
 		if err != nil {
@@ -74,7 +84,7 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(store.Connect
 			if !ok {
 				continue
 			}
-			tag, err := s.pool.Exec(ctx,
+			tag, err := s.q.Exec(ctx,
 				`UPDATE connections SET credentials = $1, updated_at = now() WHERE id = $2 AND credentials = $3`,
 				string(sealed), c.ID, string(c.Credentials))
 			if err != nil {

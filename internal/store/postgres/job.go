@@ -7,23 +7,28 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 // SaveJob inserts j, or replaces every field of the record with j.ID but
-// created_at, which stays the first save's.
+// created_at, which stays the first save's. The upsert's WHERE leaves a
+// finished record alone, in the same statement, so no save can slip in
+// between a check and the write: a statement that changed no row met a
+// finished record.
 func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	numbers, err := numbersArg(j.Numbers)
 	if err != nil {
 		return fmt.Errorf("postgres: save job: %w", err)
 	}
-	_, err = s.pool.Exec(ctx,
-		`INSERT INTO jobs (id, org_id, type, numbers, state, attempts, error_code,
+	tag, err := s.q.Exec(ctx,
+		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, error_code,
 			error_message, result, changes, created_at, updated_at, finished_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
-			COALESCE($11, now()), COALESCE($12, $11, now()), $13)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+			COALESCE($12, now()), COALESCE($13, $12, now()), $14)
 		ON CONFLICT (id) DO UPDATE SET
 			org_id = excluded.org_id,
 			type = excluded.type,
+			request = excluded.request,
 			numbers = excluded.numbers,
 			state = excluded.state,
 			attempts = excluded.attempts,
@@ -32,19 +37,21 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 			result = excluded.result,
 			changes = excluded.changes,
 			updated_at = excluded.updated_at,
-			finished_at = excluded.finished_at`,
-		j.ID, j.OrgID, j.Type, numbers, string(j.State), j.Attempts, string(j.ErrorCode),
+			finished_at = excluded.finished_at
+		WHERE jobs.state NOT IN ($15, $16)`,
+		j.ID, j.OrgID, j.Type, j.Request, numbers, string(j.State), j.Attempts, string(j.ErrorCode),
 		j.ErrorMessage, j.Result, j.Changes,
-		timeArg(j.CreatedAt), timeArg(j.UpdatedAt), j.FinishedAt)
-	return translate("save job", err)
+		timeArg(j.CreatedAt), timeArg(j.UpdatedAt), j.FinishedAt,
+		string(jobs.StateSucceeded), string(jobs.StateFailed))
+	return matched("save job", tag, err, store.ErrFinished)
 }
 
-const jobColumns = `id, org_id, type, numbers, state, attempts, error_code, error_message,
+const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
 	result, changes, created_at, updated_at, finished_at`
 
 func scanJob(row pgx.Row) (store.JobRecord, error) {
 	var j store.JobRecord
-	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
+	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
 		&j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
 	if err != nil {
 		return store.JobRecord{}, err
@@ -56,14 +63,14 @@ func scanJob(row pgx.Row) (store.JobRecord, error) {
 }
 
 func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`SELECT `+jobColumns+` FROM jobs WHERE org_id = $1 AND id = $2`, orgID, id)
 	j, err := scanJob(row)
 	return j, translate("get job", err)
 }
 
-// ListJobs pages backwards through (created_at, id), which the jobs_created
-// and jobs_org_created indexes hold in that order.
+// ListJobs pages backwards through (created_at, id), which the jobs_created,
+// jobs_org_created and jobs_org_request indexes hold in that order.
 func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRecord, error) {
 	var w where
 	if f.OrgID != 0 {
@@ -75,11 +82,14 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 	if f.Type != "" {
 		w.add("type = ?", f.Type)
 	}
+	if f.Request != "" {
+		w.add("request = ?", f.Request)
+	}
 	if f.Before != nil {
 		w.add("(created_at, id) < (?, ?)", f.Before.CreatedAt, f.Before.ID)
 	}
 	n := w.arg(limit(f.Limit, 50))
-	rows, err := s.pool.Query(ctx,
+	rows, err := s.q.Query(ctx,
 		`SELECT `+jobColumns+` FROM jobs`+w.String()+`
 		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
 	js, err := collect(rows, err, scanJob)

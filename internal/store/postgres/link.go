@@ -21,7 +21,7 @@ func scanLink(row pgx.Row) (store.Link, error) {
 // primary key, so a second link for the number, to any target, is
 // ErrConflict however many callers race.
 func (s *Store) CreateLink(ctx context.Context, l store.Link) (store.Link, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`INSERT INTO links (org_id, number_id, target_id, status, job_id, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), $7)
 		RETURNING `+linkColumns,
@@ -31,7 +31,7 @@ func (s *Store) CreateLink(ctx context.Context, l store.Link) (store.Link, error
 }
 
 func (s *Store) GetLink(ctx context.Context, orgID int64, numberID string) (store.Link, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`SELECT `+linkColumns+` FROM links WHERE org_id = $1 AND number_id = $2`, orgID, numberID)
 	l, err := scanLink(row)
 	return l, translate("get link", err)
@@ -40,7 +40,7 @@ func (s *Store) GetLink(ctx context.Context, orgID int64, numberID string) (stor
 // SetLinkStatus matches the link by org, number and target, so a worker
 // cannot change a link another job made to another target.
 func (s *Store) SetLinkStatus(ctx context.Context, orgID int64, numberID, targetID, status string) (store.Link, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`UPDATE links SET status = $1, updated_at = now()
 		WHERE org_id = $2 AND number_id = $3 AND target_id = $4
 		RETURNING `+linkColumns,
@@ -50,7 +50,7 @@ func (s *Store) SetLinkStatus(ctx context.Context, orgID int64, numberID, target
 }
 
 func (s *Store) DeleteLink(ctx context.Context, orgID int64, numberID, targetID string) error {
-	tag, err := s.pool.Exec(ctx,
+	tag, err := s.q.Exec(ctx,
 		`DELETE FROM links WHERE org_id = $1 AND number_id = $2 AND target_id = $3`,
 		orgID, numberID, targetID)
 	return affected("delete link", tag, err)
@@ -72,7 +72,7 @@ func (s *Store) ListLinks(ctx context.Context, orgID int64, targetID, status str
 	if status != "" {
 		w.add("l.status = ?", status)
 	}
-	rows, err := s.pool.Query(ctx,
+	rows, err := s.q.Query(ctx,
 		`SELECT l.org_id, l.number_id, l.target_id, l.status, l.job_id, l.created_at, l.updated_at,
 			n.e164, n.provider
 		FROM links l JOIN numbers n ON n.org_id = l.org_id AND n.id = l.number_id`+w.String()+`

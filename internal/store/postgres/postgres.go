@@ -6,11 +6,14 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -25,17 +28,68 @@ var migrations embed.FS
 
 var _ store.Store = (*Store)(nil)
 
-// Store is a store.Store on one PostgreSQL database.
+// Store is a store.Store on one PostgreSQL database. Its methods run on q:
+// the pool, or inside InTx the transaction.
 type Store struct {
 	pool *pgxpool.Pool
+	q    querier
+	inTx bool
+}
+
+// querier runs statements: a *pgxpool.Pool or a pgx.Tx.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	maxConns    int
+	setMaxConns bool
+}
+
+// WithMaxConns lets the pool open at most n connections (n >= 1). Size it
+// to the process's concurrent users of the store: for a worker, its
+// concurrency (a job holds one connection at a time, for the whole of an
+// InTx) plus a few for the reconcile scheduler and the health checks; for
+// the API, the requests it serves at once. Without it the pool takes
+// pgxpool's default, the greater of 4 and runtime.NumCPU(), which a worker
+// whose concurrency is above that would wait on.
+//
+// A pool_max_conns parameter in the URL wins over WithMaxConns: an operator
+// who wrote one into SWITCHBOARD_DATABASE_URL meant it.
+func WithMaxConns(n int) Option {
+	return func(o *options) { o.maxConns, o.setMaxConns = n, true }
 }
 
 // Open connects to the database at url (a postgres:// URL or a key=value
-// DSN). It does not migrate; call Migrate.
-func Open(ctx context.Context, url string) (*Store, error) {
+// DSN, with pgxpool's pool_* parameters if wanted). It does not migrate;
+// call Migrate.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if o.setMaxConns {
+		if o.maxConns < 1 || o.maxConns > math.MaxInt32 {
+			return nil, fmt.Errorf("postgres: open: WithMaxConns(%d): want at least 1", o.maxConns)
+		}
+		// pgxpool.ParseConfig takes pool_max_conns out of the parameters
+		// it keeps, so ask the connection parser whether it was there.
+		cc, err := pgconn.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: open: %w", err)
+		}
+		if _, inURL := cc.RuntimeParams["pool_max_conns"]; !inURL {
+			cfg.MaxConns = int32(o.maxConns)
+		}
 	}
 	// pgx scans timestamptz into the local zone; the store answers in UTC
 	// everywhere, and setting it here means no query can forget.
@@ -56,7 +110,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, q: pool}, nil
 }
 
 // Migrate applies the embedded migrations that have not been applied yet.
@@ -64,6 +118,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // goose holds a PostgreSQL advisory lock while it migrates, so the others
 // wait and then find nothing left to do.
 func (s *Store) Migrate(ctx context.Context) error {
+	if s.inTx {
+		return errors.New("postgres: migrate: not inside a transaction")
+	}
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
@@ -88,13 +145,23 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// Ping checks the database can be reached.
+// Ping checks the database can be reached; inside a transaction, that the
+// transaction can still run statements.
 func (s *Store) Ping(ctx context.Context) error {
+	if s.inTx {
+		_, err := s.q.Exec(ctx, `SELECT 1`)
+		return translate("ping", err)
+	}
 	return s.pool.Ping(ctx)
 }
 
 // Close closes the pool, waiting for connections in use to be released.
+// Inside a transaction it closes nothing and answers an error: InTx's
+// caller owns the Store.
 func (s *Store) Close() error {
+	if s.inTx {
+		return errors.New("postgres: close: inside a transaction")
+	}
 	s.pool.Close()
 	return nil
 }

@@ -17,7 +17,7 @@ func scanUser(row pgx.Row) (store.User, error) {
 }
 
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`INSERT INTO users (id, org_id, name, created_at)
 		VALUES ($1, $2, $3, COALESCE($4, now()))
 		RETURNING `+userColumns,
@@ -27,7 +27,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 }
 
 func (s *Store) GetUser(ctx context.Context, orgID int64, id string) (store.User, error) {
-	row := s.pool.QueryRow(ctx,
+	row := s.q.QueryRow(ctx,
 		`SELECT `+userColumns+` FROM users WHERE org_id = $1 AND id = $2`, orgID, id)
 	u, err := scanUser(row)
 	return u, translate("get user", err)

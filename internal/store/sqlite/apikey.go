@@ -7,17 +7,17 @@ import (
 )
 
 func (s *Store) CreateAPIKey(ctx context.Context, k store.APIKey) error {
-	_, err := s.db.ExecContext(ctx,
+	_, err := s.w.ExecContext(ctx,
 		`INSERT INTO api_keys (id, org_id, hash, created_at) VALUES (?, ?, ?, ?)`,
 		k.ID, k.OrgID, k.Hash, timeValue(orNow(k.CreatedAt)))
-	return translate("create api key", err)
+	return s.translate("create api key", err)
 }
 
 // GetAPIKey is not org-scoped: the key's id is how the org is found.
 func (s *Store) GetAPIKey(ctx context.Context, id string) (store.APIKey, error) {
 	var k store.APIKey
-	err := s.db.QueryRowContext(ctx,
+	err := queryRow(ctx, s.r,
 		`SELECT id, org_id, hash, created_at FROM api_keys WHERE id = ?`, id,
 	).Scan(&k.ID, &k.OrgID, &k.Hash, timeColumn{&k.CreatedAt})
-	return k, translate("get api key", err)
+	return k, s.translate("get api key", err)
 }

@@ -3,29 +3,34 @@ package sqlite
 import (
 	"context"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/store"
 )
 
 // Applications are not org-scoped: a connection id is unique across orgs.
 
 func (s *Store) GetApplication(ctx context.Context, connectionID, name string) (string, error) {
 	var appID string
-	err := s.db.QueryRowContext(ctx,
+	err := queryRow(ctx, s.r,
 		`SELECT app_id FROM applications WHERE connection_id = ? AND name = ?`,
 		connectionID, name,
 	).Scan(&appID)
-	return appID, translate("get application", err)
+	return appID, s.translate("get application", err)
 }
 
 // SaveApplication inserts the id, or replaces the one already saved for
-// (connectionID, name), keeping its created_at. An unknown connection is
-// ErrNotFound.
-func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID string) error {
+// (connectionID, name), keeping its created_at, when fence is not below
+// the stored one. The fence check is the upsert's WHERE, so it holds
+// against concurrent saves; a statement that changed no row met a higher
+// fence. An unknown connection is ErrNotFound.
+func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID string, fence int64) error {
 	now := timeValue(time.Now())
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO applications (connection_id, name, app_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?)
+	res, err := s.w.ExecContext(ctx,
+		`INSERT INTO applications (connection_id, name, app_id, fence, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (connection_id, name) DO UPDATE
-			SET app_id = excluded.app_id, updated_at = excluded.updated_at`,
-		connectionID, name, appID, now, now)
-	return translate("save application", err)
+			SET app_id = excluded.app_id, fence = excluded.fence, updated_at = excluded.updated_at
+			WHERE applications.fence <= excluded.fence`,
+		connectionID, name, appID, fence, now, now)
+	return s.matched("save application", res, err, store.ErrStale)
 }

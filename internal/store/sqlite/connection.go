@@ -26,7 +26,7 @@ func (s *Store) UpsertConnection(ctx context.Context, c store.Connection) (store
 	if updated.IsZero() {
 		updated = created
 	}
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.w,
 		`INSERT INTO connections (id, org_id, provider, account_id, credentials, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, provider, account_id) DO UPDATE
@@ -35,21 +35,31 @@ func (s *Store) UpsertConnection(ctx context.Context, c store.Connection) (store
 		c.ID, c.OrgID, c.Provider, c.AccountID, c.Credentials,
 		timeValue(created), timeValue(updated))
 	out, err := scanConnection(row)
-	return out, translate("upsert connection", err)
+	return out, s.translate("upsert connection", err)
 }
 
 func (s *Store) GetConnection(ctx context.Context, orgID int64, id string) (store.Connection, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.r,
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = ? AND id = ?`, orgID, id)
 	c, err := scanConnection(row)
-	return c, translate("get connection", err)
+	return c, s.translate("get connection", err)
+}
+
+// GetConnectionByAccount reads the row the (org_id, provider, account_id)
+// constraint keeps unique; its index serves the lookup.
+func (s *Store) GetConnectionByAccount(ctx context.Context, orgID int64, provider, accountID string) (store.Connection, error) {
+	row := queryRow(ctx, s.r,
+		`SELECT `+connectionColumns+` FROM connections
+		WHERE org_id = ? AND provider = ? AND account_id = ?`, orgID, provider, accountID)
+	c, err := scanConnection(row)
+	return c, s.translate("get connection by account", err)
 }
 
 func (s *Store) ListConnections(ctx context.Context, orgID int64) ([]store.Connection, error) {
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+connectionColumns+` FROM connections WHERE org_id = ? ORDER BY created_at, id`, orgID)
 	cs, err := collect(rows, err, scanConnection)
-	return cs, translate("list connections", err)
+	return cs, s.translate("list connections", err)
 }
 
 // resealPage is how many connections ResealConnections reads at a time.
@@ -64,11 +74,11 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(store.Connect
 	changed := 0
 	after := ""
 	for {
-		rows, err := s.db.QueryContext(ctx,
+		rows, err := s.r.QueryContext(ctx,
 			`SELECT `+connectionColumns+` FROM connections WHERE id > ? ORDER BY id LIMIT ?`, after, resealPage)
 		page, err := collect(rows, err, scanConnection)
 		if err != nil {
-			return changed, translate("list connections to reseal", err)
+			return changed, s.translate("list connections to reseal", err)
 		}
 		for _, c := range page {
 			sealed, ok, err := reseal(c)
@@ -78,15 +88,15 @@ func (s *Store) ResealConnections(ctx context.Context, reseal func(store.Connect
 			if !ok {
 				continue
 			}
-			res, err := s.db.ExecContext(ctx,
+			res, err := s.w.ExecContext(ctx,
 				`UPDATE connections SET credentials = ?, updated_at = ? WHERE id = ? AND credentials = ?`,
 				sealed, timeValue(time.Now()), c.ID, c.Credentials)
 			if err != nil {
-				return changed, translate("reseal connection", err)
+				return changed, s.translate("reseal connection", err)
 			}
 			n, err := res.RowsAffected()
 			if err != nil {
-				return changed, translate("reseal connection", err)
+				return changed, s.translate("reseal connection", err)
 			}
 			changed += int(n)
 		}

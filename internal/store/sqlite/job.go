@@ -6,10 +6,14 @@ import (
 	"fmt"
 
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 // SaveJob inserts j, or replaces every field of the record with j.ID but
-// created_at, which stays the first save's.
+// created_at, which stays the first save's. The upsert's WHERE leaves a
+// finished record alone, in the same statement, so no save can slip in
+// between a check and the write: a statement that changed no row met a
+// finished record.
 func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	numbers, err := numbersValue(j.Numbers)
 	if err != nil {
@@ -20,13 +24,14 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	if updated.IsZero() {
 		updated = created
 	}
-	_, err = s.db.ExecContext(ctx,
-		`INSERT INTO jobs (id, org_id, type, numbers, state, attempts, error_code,
+	res, err := s.w.ExecContext(ctx,
+		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, error_code,
 			error_message, result, changes, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			org_id = excluded.org_id,
 			type = excluded.type,
+			request = excluded.request,
 			numbers = excluded.numbers,
 			state = excluded.state,
 			attempts = excluded.attempts,
@@ -35,14 +40,16 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 			result = excluded.result,
 			changes = excluded.changes,
 			updated_at = excluded.updated_at,
-			finished_at = excluded.finished_at`,
-		j.ID, j.OrgID, j.Type, numbers, j.State, j.Attempts, j.ErrorCode,
+			finished_at = excluded.finished_at
+		WHERE jobs.state NOT IN (?, ?)`,
+		j.ID, j.OrgID, j.Type, j.Request, numbers, j.State, j.Attempts, j.ErrorCode,
 		j.ErrorMessage, jsonValue(j.Result), jsonValue(j.Changes),
-		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt))
-	return translate("save job", err)
+		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt),
+		jobs.StateSucceeded, jobs.StateFailed)
+	return s.matched("save job", res, err, store.ErrFinished)
 }
 
-const jobColumns = `id, org_id, type, numbers, state, attempts, error_code, error_message,
+const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
 	result, changes, created_at, updated_at, finished_at`
 
 func scanJob(row scanner) (store.JobRecord, error) {
@@ -50,7 +57,7 @@ func scanJob(row scanner) (store.JobRecord, error) {
 		j       store.JobRecord
 		numbers string
 	)
-	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
+	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
 		jsonColumn{&j.Result}, jsonColumn{&j.Changes},
 		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt})
 	if err != nil {
@@ -66,14 +73,14 @@ func scanJob(row scanner) (store.JobRecord, error) {
 }
 
 func (s *Store) GetJob(ctx context.Context, orgID int64, id string) (store.JobRecord, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.r,
 		`SELECT `+jobColumns+` FROM jobs WHERE org_id = ? AND id = ?`, orgID, id)
 	j, err := scanJob(row)
-	return j, translate("get job", err)
+	return j, s.translate("get job", err)
 }
 
-// ListJobs pages backwards through (created_at, id), which the jobs_created
-// and jobs_org_created indexes hold in that order.
+// ListJobs pages backwards through (created_at, id), which the jobs_created,
+// jobs_org_created and jobs_org_request indexes hold in that order.
 func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRecord, error) {
 	var w where
 	if f.OrgID != 0 {
@@ -85,15 +92,18 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 	if f.Type != "" {
 		w.add("type = ?", f.Type)
 	}
+	if f.Request != "" {
+		w.add("request = ?", f.Request)
+	}
 	if f.Before != nil {
 		w.add("(created_at, id) < (?, ?)", timeValue(f.Before.CreatedAt), f.Before.ID)
 	}
 	n := w.arg(limit(f.Limit, 50))
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r.QueryContext(ctx,
 		`SELECT `+jobColumns+` FROM jobs`+w.String()+`
 		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
 	js, err := collect(rows, err, scanJob)
-	return js, translate("list jobs", err)
+	return js, s.translate("list jobs", err)
 }
 
 // numbersValue is the job's numbers as a JSON array; nil is stored as [].

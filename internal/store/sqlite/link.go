@@ -20,40 +20,40 @@ func scanLink(row scanner) (store.Link, error) {
 // primary key, so a second link for the number, to any target, is
 // ErrConflict however many callers race.
 func (s *Store) CreateLink(ctx context.Context, l store.Link) (store.Link, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.w,
 		`INSERT INTO links (org_id, number_id, target_id, status, job_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		RETURNING `+linkColumns,
 		l.OrgID, l.NumberID, l.TargetID, l.Status, l.JobID,
 		timeValue(orNow(l.CreatedAt)), nullTimeValue(l.UpdatedAt))
 	out, err := scanLink(row)
-	return out, translate("create link", err)
+	return out, s.translate("create link", err)
 }
 
 func (s *Store) GetLink(ctx context.Context, orgID int64, numberID string) (store.Link, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.r,
 		`SELECT `+linkColumns+` FROM links WHERE org_id = ? AND number_id = ?`, orgID, numberID)
 	l, err := scanLink(row)
-	return l, translate("get link", err)
+	return l, s.translate("get link", err)
 }
 
 // SetLinkStatus matches the link by org, number and target, so a worker
 // cannot change a link another job made to another target.
 func (s *Store) SetLinkStatus(ctx context.Context, orgID int64, numberID, targetID, status string) (store.Link, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.w,
 		`UPDATE links SET status = ?, updated_at = ?
 		WHERE org_id = ? AND number_id = ? AND target_id = ?
 		RETURNING `+linkColumns,
 		status, timeValue(time.Now()), orgID, numberID, targetID)
 	l, err := scanLink(row)
-	return l, translate("set link status", err)
+	return l, s.translate("set link status", err)
 }
 
 func (s *Store) DeleteLink(ctx context.Context, orgID int64, numberID, targetID string) error {
-	res, err := s.db.ExecContext(ctx,
+	res, err := s.w.ExecContext(ctx,
 		`DELETE FROM links WHERE org_id = ? AND number_id = ? AND target_id = ?`,
 		orgID, numberID, targetID)
-	return affected("delete link", res, err)
+	return s.affected("delete link", res, err)
 }
 
 func scanLinkedNumber(row scanner) (store.LinkedNumber, error) {
@@ -72,11 +72,11 @@ func (s *Store) ListLinks(ctx context.Context, orgID int64, targetID, status str
 	if status != "" {
 		w.add("l.status = ?", status)
 	}
-	rows, err := s.db.QueryContext(ctx,
+	rows, err := s.r.QueryContext(ctx,
 		`SELECT l.org_id, l.number_id, l.target_id, l.status, l.job_id, l.created_at, l.updated_at,
 			n.e164, n.provider
 		FROM links l JOIN numbers n ON n.org_id = l.org_id AND n.id = l.number_id`+w.String()+`
 		ORDER BY l.created_at, l.number_id`, w.args...)
 	ls, err := collect(rows, err, scanLinkedNumber)
-	return ls, translate("list links", err)
+	return ls, s.translate("list links", err)
 }

@@ -18,21 +18,21 @@ func scanOrg(row scanner) (store.Org, error) {
 // CreateOrg adds an org; SQLite picks the id. ErrConflict when the name is
 // taken.
 func (s *Store) CreateOrg(ctx context.Context, name string) (store.Org, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.w,
 		`INSERT INTO orgs (name, created_at) VALUES (?, ?) RETURNING `+orgColumns,
 		name, timeValue(time.Now()))
 	o, err := scanOrg(row)
-	return o, translate("create org", err)
+	return o, s.translate("create org", err)
 }
 
 func (s *Store) GetOrg(ctx context.Context, id int64) (store.Org, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE id = ?`, id)
+	row := queryRow(ctx, s.r, `SELECT `+orgColumns+` FROM orgs WHERE id = ?`, id)
 	o, err := scanOrg(row)
-	return o, translate("get org", err)
+	return o, s.translate("get org", err)
 }
 
 func (s *Store) GetOrgByName(ctx context.Context, name string) (store.Org, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name)
+	row := queryRow(ctx, s.r, `SELECT `+orgColumns+` FROM orgs WHERE name = ?`, name)
 	o, err := scanOrg(row)
-	return o, translate("get org by name", err)
+	return o, s.translate("get org by name", err)
 }

@@ -1,9 +1,47 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"strings"
 )
+
+// querier runs statements: a *sql.DB (the writer or the reader pool) or,
+// inside InTx, the transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// row is the first row of a query, like *sql.Row, but built on QueryContext
+// so that a transaction that refuses statements can refuse it too.
+type row struct {
+	rows *sql.Rows
+	err  error
+}
+
+func queryRow(ctx context.Context, q querier, query string, args ...any) row {
+	rows, err := q.QueryContext(ctx, query, args...)
+	return row{rows: rows, err: err}
+}
+
+// Scan scans the first row into dest; sql.ErrNoRows when there is none.
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	return r.rows.Close()
+}
 
 // where builds a query's WHERE clause from conditions that depend on a
 // filter, keeping the arguments in step with the ? placeholders.

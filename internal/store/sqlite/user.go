@@ -15,17 +15,17 @@ func scanUser(row scanner) (store.User, error) {
 }
 
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.w,
 		`INSERT INTO users (id, org_id, name, created_at) VALUES (?, ?, ?, ?)
 		RETURNING `+userColumns,
 		u.ID, u.OrgID, u.Name, timeValue(orNow(u.CreatedAt)))
 	out, err := scanUser(row)
-	return out, translate("create user", err)
+	return out, s.translate("create user", err)
 }
 
 func (s *Store) GetUser(ctx context.Context, orgID int64, id string) (store.User, error) {
-	row := s.db.QueryRowContext(ctx,
+	row := queryRow(ctx, s.r,
 		`SELECT `+userColumns+` FROM users WHERE org_id = ? AND id = ?`, orgID, id)
 	u, err := scanUser(row)
-	return u, translate("get user", err)
+	return u, s.translate("get user", err)
 }

@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/internal/store"
@@ -23,7 +26,7 @@ func testApplication(t *testing.T, s store.Store) {
 	}
 	save := func(connectionID, name, appID string) {
 		t.Helper()
-		if err := s.SaveApplication(ctx, connectionID, name, appID); err != nil {
+		if err := s.SaveApplication(ctx, connectionID, name, appID, 0); err != nil {
 			t.Fatalf("SaveApplication(%s, %s): %v", name, appID, err)
 		}
 	}
@@ -33,7 +36,7 @@ func testApplication(t *testing.T, s store.Store) {
 
 	save(c1.ID, "switchboard", "AP1")
 	wantApp(c1.ID, "switchboard", "AP1")
-	// Saving again replaces the id.
+	// Saving again replaces the id (fence 0 over fence 0).
 	save(c1.ID, "switchboard", "AP2")
 	wantApp(c1.ID, "switchboard", "AP2")
 
@@ -48,6 +51,82 @@ func testApplication(t *testing.T, s store.Store) {
 	wantApp(c1.ID, "fallback", "AP4")
 	wantApp(c2.ID, "switchboard", "AP3")
 
-	err = s.SaveApplication(ctx, newID(), "switchboard", "AP5")
+	err = s.SaveApplication(ctx, newID(), "switchboard", "AP5", 0)
 	wantErr(t, "SaveApplication(unknown connection)", err, store.ErrNotFound)
+}
+
+// testApplicationFence saves with fencing tokens, in both orders: a lower
+// fence than the stored one changes nothing and answers ErrStale.
+func testApplicationFence(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	o := newOrg(t, s)
+	c := newConnection(t, s, o.ID)
+	wantApp := func(name, want string) {
+		t.Helper()
+		got, err := s.GetApplication(ctx, c.ID, name)
+		if err != nil || got != want {
+			t.Errorf("GetApplication(%s) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	type save struct {
+		appID string
+		fence int64
+		stale bool
+	}
+	for _, tc := range []struct {
+		name  string
+		saves []save
+		want  string
+	}{
+		{"rising", []save{{"AP1", 3, false}, {"AP2", 5, false}}, "AP2"},
+		{"falling", []save{{"AP1", 5, false}, {"AP2", 3, true}}, "AP1"},
+		{"equal fences replace", []save{{"AP1", 5, false}, {"AP2", 5, false}}, "AP2"},
+		{"0 loses to a fence", []save{{"AP1", 1, false}, {"AP2", 0, true}}, "AP1"},
+		{"a fence wins over 0", []save{{"AP1", 0, false}, {"AP2", 1, false}}, "AP2"},
+		{"stale in between", []save{{"AP1", 2, false}, {"AP2", 7, false}, {"AP3", 4, true}, {"AP4", 8, false}}, "AP4"},
+	} {
+		name := "app-" + newID()
+		for _, sv := range tc.saves {
+			err := s.SaveApplication(ctx, c.ID, name, sv.appID, sv.fence)
+			if sv.stale {
+				wantErr(t, fmt.Sprintf("%s: SaveApplication(%s, fence %d)", tc.name, sv.appID, sv.fence), err, store.ErrStale)
+				if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+					t.Errorf("%s: SaveApplication: %v is another store error too", tc.name, err)
+				}
+			} else if err != nil {
+				t.Errorf("%s: SaveApplication(%s, fence %d): %v", tc.name, sv.appID, sv.fence, err)
+			}
+		}
+		wantApp(name, tc.want)
+	}
+
+	err := s.SaveApplication(ctx, newID(), "switchboard", "AP9", 3)
+	wantErr(t, "SaveApplication(unknown connection, fence 3)", err, store.ErrNotFound)
+
+	// Saves racing with fences 1 to n: the highest ends up stored,
+	// whatever order they land in, and every other is saved or stale.
+	const n = 20
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			err := s.SaveApplication(ctx, c.ID, "raced", fmt.Sprintf("AP%d", i+1), int64(i+1))
+			if err != nil && !errors.Is(err, store.ErrStale) {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("concurrent SaveApplication: %v", err)
+	}
+	wantApp("raced", fmt.Sprintf("AP%d", n))
 }

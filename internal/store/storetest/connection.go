@@ -301,3 +301,55 @@ func testResealConnectionsChanged(t *testing.T, s store.Store) {
 		t.Errorf("connection after the failure = %q, want it unchanged", got.Credentials)
 	}
 }
+
+// testGetConnectionByAccount finds connections by provider account, within
+// the org only.
+func testGetConnectionByAccount(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	tw := newConnection(t, s, a.ID)
+	telnyx, err := s.UpsertConnection(ctx, store.Connection{ID: newID(), OrgID: a.ID, Provider: "telnyx", Credentials: "v1:t"})
+	if err != nil {
+		t.Fatalf("UpsertConnection: %v", err)
+	}
+	// The same account in another org is another connection.
+	inB := tw
+	inB.ID, inB.OrgID = newID(), b.ID
+	inB.CreatedAt, inB.UpdatedAt = time.Time{}, time.Time{}
+	twB, err := s.UpsertConnection(ctx, inB)
+	if err != nil {
+		t.Fatalf("UpsertConnection (other org): %v", err)
+	}
+
+	for _, tc := range []struct {
+		name              string
+		org               int64
+		provider, account string
+		want              store.Connection
+	}{
+		{"twilio", a.ID, "twilio", tw.AccountID, tw},
+		{"telnyx, no account id", a.ID, "telnyx", "", telnyx},
+		{"other org, same account", b.ID, "twilio", tw.AccountID, twB},
+	} {
+		got, err := s.GetConnectionByAccount(ctx, tc.org, tc.provider, tc.account)
+		if err != nil {
+			t.Fatalf("GetConnectionByAccount(%s): %v", tc.name, err)
+		}
+		if diff := cmp.Diff(tc.want, got); diff != "" {
+			t.Errorf("GetConnectionByAccount(%s) mismatch (-want +got):\n%s", tc.name, diff)
+		}
+	}
+	for _, tc := range []struct {
+		name              string
+		org               int64
+		provider, account string
+	}{
+		{"other provider", a.ID, "plivo", tw.AccountID},
+		{"unknown account", a.ID, "twilio", "AC" + newID()},
+		{"org without it", b.ID, "telnyx", ""},
+		{"unknown org", b.ID + 1000, "twilio", tw.AccountID},
+	} {
+		_, err := s.GetConnectionByAccount(ctx, tc.org, tc.provider, tc.account)
+		wantErr(t, "GetConnectionByAccount("+tc.name+")", err, store.ErrNotFound)
+	}
+}

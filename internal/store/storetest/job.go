@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ func testJob(t *testing.T, s store.Store) {
 		ID:        "task-" + newID(),
 		OrgID:     a.ID,
 		Type:      jobs.TypeAttach,
+		Request:   "req-" + newID(),
 		Numbers:   []string{"+14155550100", "+14155550101"},
 		State:     jobs.StatePending,
 		CreatedAt: start,
@@ -42,25 +44,25 @@ func testJob(t *testing.T, s store.Store) {
 		t.Errorf("GetJob Result = %q, Changes = %q; want nil", got.Result, got.Changes)
 	}
 
-	// Saving again replaces everything but created_at.
+	// Saving again replaces everything but created_at while the record
+	// is not finished.
 	end := now()
-	failed := pending
-	failed.State = jobs.StateFailed
-	failed.Attempts = 3
-	failed.ErrorCode = jobs.CodeProviderRejected
-	failed.ErrorMessage = "twilio: 21450"
-	failed.Changes = json.RawMessage(`{"before":{"voice_url":""},"after":{"voice_url":"https://sb.example/"}}`)
-	failed.UpdatedAt = end
-	failed.FinishedAt = &end
-	failed.CreatedAt = end // ignored on update
-	if err := s.SaveJob(ctx, failed); err != nil {
+	retrying := pending
+	retrying.State = jobs.StateRetrying
+	retrying.Attempts = 2
+	retrying.ErrorCode = jobs.CodeProviderUnavailable
+	retrying.ErrorMessage = "twilio: 503"
+	retrying.Changes = json.RawMessage(`{"before":{"voice_url":""},"after":{"voice_url":"https://sb.example/"}}`)
+	retrying.UpdatedAt = end
+	retrying.CreatedAt = end // ignored on update
+	if err := s.SaveJob(ctx, retrying); err != nil {
 		t.Fatalf("SaveJob (update): %v", err)
 	}
 	got, err = s.GetJob(ctx, a.ID, pending.ID)
 	if err != nil {
 		t.Fatalf("GetJob: %v", err)
 	}
-	want := failed
+	want := retrying
 	want.CreatedAt = start
 	if diff := cmp.Diff(want, got, jsonEqual()); diff != "" {
 		t.Errorf("GetJob after update mismatch (-want +got):\n%s", diff)
@@ -69,11 +71,13 @@ func testJob(t *testing.T, s store.Store) {
 		t.Errorf("GetJob Result = %q, want nil", got.Result)
 	}
 
-	succeeded := failed
+	succeeded := retrying
 	succeeded.State = jobs.StateSucceeded
+	succeeded.Attempts = 3
 	succeeded.ErrorCode, succeeded.ErrorMessage = "", ""
 	succeeded.Result = json.RawMessage(`{"added":["+14155550100","+14155550101"]}`)
 	succeeded.Changes = nil
+	succeeded.FinishedAt = &end
 	if err := s.SaveJob(ctx, succeeded); err != nil {
 		t.Fatalf("SaveJob (update): %v", err)
 	}
@@ -112,6 +116,56 @@ func testJob(t *testing.T, s store.Store) {
 	checkCreated(t, "UpdatedAt", got.UpdatedAt)
 }
 
+// testJobFinished saves over finished records, succeeded and failed, with
+// every state: each save answers ErrFinished and changes nothing.
+func testJobFinished(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	o := newOrg(t, s)
+	start := now().Add(-time.Minute)
+	for _, final := range []jobs.State{jobs.StateSucceeded, jobs.StateFailed} {
+		j := store.JobRecord{ID: "task-" + newID(), OrgID: o.ID, Type: jobs.TypeAddPhone, Request: "req-1",
+			State: jobs.StateActive, Attempts: 1, CreatedAt: start, UpdatedAt: start}
+		if err := s.SaveJob(ctx, j); err != nil {
+			t.Fatalf("SaveJob: %v", err)
+		}
+		end := now()
+		j.State, j.Attempts, j.UpdatedAt, j.FinishedAt = final, 2, end, &end
+		if final == jobs.StateFailed {
+			j.ErrorCode, j.ErrorMessage = jobs.CodeNotOwned, "not owned"
+		} else {
+			j.Result = json.RawMessage(`{"number_id":"n1"}`)
+		}
+		if err := s.SaveJob(ctx, j); err != nil {
+			t.Fatalf("SaveJob (%s): %v", final, err)
+		}
+		for _, state := range []jobs.State{jobs.StatePending, jobs.StateActive, jobs.StateRetrying, jobs.StateSucceeded, jobs.StateFailed} {
+			late := j
+			late.State = state
+			late.Request = "req-2"
+			late.Attempts = 9
+			late.ErrorCode, late.ErrorMessage = jobs.CodeInternal, "late"
+			late.Result = json.RawMessage(`{"late":true}`)
+			late.UpdatedAt = end.Add(time.Minute)
+			late.FinishedAt = nil
+			err := s.SaveJob(ctx, late)
+			wantErr(t, fmt.Sprintf("SaveJob(%s over %s)", state, final), err, store.ErrFinished)
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrConflict) {
+				t.Errorf("SaveJob(%s over %s): %v is another store error too", state, final, err)
+			}
+		}
+		// The same outcome again is refused too: the record is final.
+		err := s.SaveJob(ctx, j)
+		wantErr(t, fmt.Sprintf("SaveJob(%s again)", final), err, store.ErrFinished)
+		got, err := s.GetJob(ctx, o.ID, j.ID)
+		if err != nil {
+			t.Fatalf("GetJob: %v", err)
+		}
+		if diff := cmp.Diff(j, got, jsonEqual()); diff != "" {
+			t.Errorf("GetJob after saves over a %s record mismatch (-want +got):\n%s", final, diff)
+		}
+	}
+}
+
 func testListJobs(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a, b := newOrg(t, s), newOrg(t, s)
@@ -119,27 +173,31 @@ func testListJobs(t *testing.T, s store.Store) {
 	// Four of a's records share one created_at, so pages of 2 or 3 split
 	// them and only the id can order them.
 	var saved []store.JobRecord
+	// Runs of request r1 (three in a, one in b, which shares the request
+	// id by chance) and of r2.
 	for _, spec := range []struct {
 		org     int64
 		minutes int
 		state   jobs.State
 		typ     string
+		request string
 	}{
-		{a.ID, 1, jobs.StateSucceeded, jobs.TypeAttach},
-		{a.ID, 0, jobs.StatePending, jobs.TypeAttach},
-		{b.ID, 1, jobs.StateSucceeded, jobs.TypeAttach},
-		{a.ID, 3, jobs.StateSucceeded, jobs.TypeAttach},
-		{a.ID, 1, jobs.StateFailed, jobs.TypeUnlink},
-		{a.ID, 2, jobs.StateActive, jobs.TypeUnlink},
-		{b.ID, 4, jobs.StateFailed, jobs.TypeAttach},
-		{a.ID, 1, jobs.StateSucceeded, jobs.TypeAddPhone},
-		{a.ID, 1, jobs.StatePending, jobs.TypeAttach},
+		{a.ID, 1, jobs.StateSucceeded, jobs.TypeAttach, "r1"},
+		{a.ID, 0, jobs.StatePending, jobs.TypeAttach, ""},
+		{b.ID, 1, jobs.StateSucceeded, jobs.TypeAttach, "r1"},
+		{a.ID, 3, jobs.StateSucceeded, jobs.TypeAttach, "r1"},
+		{a.ID, 1, jobs.StateFailed, jobs.TypeUnlink, "r2"},
+		{a.ID, 2, jobs.StateActive, jobs.TypeUnlink, ""},
+		{b.ID, 4, jobs.StateFailed, jobs.TypeAttach, ""},
+		{a.ID, 1, jobs.StateSucceeded, jobs.TypeAddPhone, ""},
+		{a.ID, 1, jobs.StatePending, jobs.TypeAttach, "r1"},
 	} {
 		at := start.Add(time.Duration(spec.minutes) * time.Minute)
 		j := store.JobRecord{
 			ID:        "task-" + newID(),
 			OrgID:     spec.org,
 			Type:      spec.typ,
+			Request:   spec.request,
 			Numbers:   []string{"+14155550100"},
 			State:     spec.state,
 			CreatedAt: at,
@@ -189,6 +247,16 @@ func testListJobs(t *testing.T, s store.Store) {
 			func(j store.JobRecord) bool {
 				return j.OrgID == a.ID && j.State == jobs.StateSucceeded && j.Type == jobs.TypeAttach
 			}},
+		{"a request's runs", store.JobFilter{OrgID: a.ID, Request: "r1"},
+			func(j store.JobRecord) bool { return j.OrgID == a.ID && j.Request == "r1" }},
+		{"a request, every org", store.JobFilter{Request: "r1"},
+			func(j store.JobRecord) bool { return j.Request == "r1" }},
+		{"request and state", store.JobFilter{OrgID: a.ID, Request: "r1", State: jobs.StateSucceeded},
+			func(j store.JobRecord) bool {
+				return j.OrgID == a.ID && j.Request == "r1" && j.State == jobs.StateSucceeded
+			}},
+		{"unknown request", store.JobFilter{OrgID: a.ID, Request: "r9"},
+			func(store.JobRecord) bool { return false }},
 		{"nothing matches", store.JobFilter{OrgID: b.ID, Type: jobs.TypeUnlink},
 			func(store.JobRecord) bool { return false }},
 	} {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -257,5 +258,233 @@ func testListAvailableNumbers(t *testing.T, s store.Store) {
 	got, err := s.ListAvailableNumbers(ctx, empty.ID)
 	if err != nil || len(got) != 0 {
 		t.Errorf("ListAvailableNumbers (org without numbers) = %v, %v; want none", got, err)
+	}
+}
+
+// testNumberState adds a claim (NumberAdding) and activates it: the claim
+// is a number for GetNumber and ListNumbers, but not available to link
+// until it is active.
+func testNumberState(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	u := newUser(t, s, a.ID)
+
+	// No state is an active number, as before there were states.
+	unset := number(u, "+14155550100")
+	unset.State = ""
+	n, err := s.CreateNumber(ctx, unset)
+	if err != nil {
+		t.Fatalf("CreateNumber: %v", err)
+	}
+	if n.State != store.NumberActive {
+		t.Errorf("CreateNumber(no state) State = %q, want %q", n.State, store.NumberActive)
+	}
+
+	old := now().Add(-time.Hour)
+	in := number(u, "+14155550101")
+	in.State = store.NumberAdding
+	in.Original = json.RawMessage(`{"voice_url":"https://old.example/"}`)
+	in.CreatedAt, in.UpdatedAt = old, old
+	claim, err := s.CreateNumber(ctx, in)
+	if err != nil {
+		t.Fatalf("CreateNumber(adding): %v", err)
+	}
+	if diff := cmp.Diff(in, claim, jsonEqual()); diff != "" {
+		t.Errorf("CreateNumber(adding) mismatch (-want +got):\n%s", diff)
+	}
+	got, err := s.GetNumber(ctx, a.ID, in.E164)
+	if err != nil {
+		t.Fatalf("GetNumber: %v", err)
+	}
+	if diff := cmp.Diff(claim, got, jsonEqual()); diff != "" {
+		t.Errorf("GetNumber(adding) mismatch (-want +got):\n%s", diff)
+	}
+	listed, _ := listAllNumbers(t, s, store.NumberFilter{OrgID: a.ID})
+	if len(listed) != 2 {
+		t.Errorf("ListNumbers = %d numbers, want both states (2)", len(listed))
+	}
+	available := func() []string {
+		t.Helper()
+		ns, err := s.ListAvailableNumbers(ctx, a.ID)
+		if err != nil {
+			t.Fatalf("ListAvailableNumbers: %v", err)
+		}
+		var e164s []string
+		for _, n := range ns {
+			e164s = append(e164s, n.E164)
+		}
+		return e164s
+	}
+	if diff := cmp.Diff([]string{n.E164}, available()); diff != "" {
+		t.Errorf("ListAvailableNumbers with a claim (-want +got):\n%s", diff)
+	}
+
+	voice := json.RawMessage(`{"voice_url":"https://sb.example/answer"}`)
+	err = s.ActivateNumber(ctx, b.ID, claim.ID, voice)
+	wantErr(t, "ActivateNumber(other org)", err, store.ErrNotFound)
+	err = s.ActivateNumber(ctx, a.ID, newID(), voice)
+	wantErr(t, "ActivateNumber(unknown)", err, store.ErrNotFound)
+	if err := s.ActivateNumber(ctx, a.ID, claim.ID, voice); err != nil {
+		t.Fatalf("ActivateNumber: %v", err)
+	}
+	got, err = s.GetNumber(ctx, a.ID, in.E164)
+	if err != nil {
+		t.Fatalf("GetNumber: %v", err)
+	}
+	want := claim
+	want.State = store.NumberActive
+	want.Voice = voice
+	if diff := cmp.Diff(want, got, jsonEqual(), cmpopts.IgnoreFields(store.Number{}, "UpdatedAt")); diff != "" {
+		t.Errorf("GetNumber after ActivateNumber mismatch (-want +got):\n%s", diff)
+	}
+	checkCreated(t, "UpdatedAt", got.UpdatedAt) // moved from an hour ago to now
+	if diff := cmp.Diff([]string{n.E164, in.E164}, available()); diff != "" {
+		t.Errorf("ListAvailableNumbers after ActivateNumber (-want +got):\n%s", diff)
+	}
+	// Activating again is harmless.
+	if err := s.ActivateNumber(ctx, a.ID, claim.ID, voice); err != nil {
+		t.Errorf("ActivateNumber (again): %v", err)
+	}
+
+	// UpdateNumberVoice leaves the state alone.
+	in2 := number(u, "+14155550102")
+	in2.State = store.NumberAdding
+	claim2, err := s.CreateNumber(ctx, in2)
+	if err != nil {
+		t.Fatalf("CreateNumber(adding): %v", err)
+	}
+	if err := s.UpdateNumberVoice(ctx, a.ID, claim2.ID, voice); err != nil {
+		t.Fatalf("UpdateNumberVoice: %v", err)
+	}
+	if got, err := s.GetNumber(ctx, a.ID, in2.E164); err != nil || got.State != store.NumberAdding {
+		t.Errorf("GetNumber after UpdateNumberVoice = state %q, %v; want %q", got.State, err, store.NumberAdding)
+	}
+
+	// The state is one of the two, checked by the database.
+	bad := number(u, "+14155550103")
+	bad.State = "DELETED"
+	_, err = s.CreateNumber(ctx, bad)
+	if err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		t.Errorf("CreateNumber(state DELETED): error = %v, want a constraint error", err)
+	}
+}
+
+// testDeleteNumber releases claims: only the job that made one, only
+// while no link holds the number.
+func testDeleteNumber(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	u := newUser(t, s, a.ID)
+	in := number(u, "+14155550100")
+	in.State = store.NumberAdding
+	claim, err := s.CreateNumber(ctx, in)
+	if err != nil {
+		t.Fatalf("CreateNumber: %v", err)
+	}
+
+	err = s.DeleteNumber(ctx, a.ID, claim.ID, "job-other")
+	wantErr(t, "DeleteNumber(other job)", err, store.ErrNotFound)
+	err = s.DeleteNumber(ctx, b.ID, claim.ID, claim.JobID)
+	wantErr(t, "DeleteNumber(other org)", err, store.ErrNotFound)
+	err = s.DeleteNumber(ctx, a.ID, newID(), claim.JobID)
+	wantErr(t, "DeleteNumber(unknown)", err, store.ErrNotFound)
+	if _, err := s.GetNumber(ctx, a.ID, claim.E164); err != nil {
+		t.Fatalf("GetNumber after refused deletes: %v", err)
+	}
+
+	if err := s.DeleteNumber(ctx, a.ID, claim.ID, claim.JobID); err != nil {
+		t.Fatalf("DeleteNumber: %v", err)
+	}
+	_, err = s.GetNumber(ctx, a.ID, claim.E164)
+	wantErr(t, "GetNumber(deleted)", err, store.ErrNotFound)
+	err = s.DeleteNumber(ctx, a.ID, claim.ID, claim.JobID)
+	wantErr(t, "DeleteNumber(already deleted)", err, store.ErrNotFound)
+
+	// The number and the provider's number are free again, for any org.
+	again := number(newUser(t, s, b.ID), claim.E164)
+	again.ProviderRef = claim.ProviderRef
+	if _, err := s.CreateNumber(ctx, again); err != nil {
+		t.Errorf("CreateNumber after the claim was released: %v", err)
+	}
+
+	// A linked number stays, whatever its state. The refusal is no
+	// failed statement: a transaction it happens in goes on.
+	linked := newNumber(t, s, u, "+14155550101")
+	tg := newTarget(t, s, a.ID)
+	newLink(t, s, store.Link{OrgID: a.ID, NumberID: linked.ID, TargetID: tg.ID, Status: store.LinkPending})
+	err = s.InTx(ctx, func(tx store.Store) error {
+		err := tx.DeleteNumber(ctx, a.ID, linked.ID, linked.JobID)
+		wantErr(t, "DeleteNumber(linked)", err, store.ErrNotFound)
+		_, err = tx.CreateTarget(ctx, store.Target{ID: newID(), OrgID: a.ID, Kind: store.TargetApp})
+		return err
+	})
+	if err != nil {
+		t.Errorf("InTx(DeleteNumber(linked), then a write): %v", err)
+	}
+	if _, err := s.GetNumber(ctx, a.ID, linked.E164); err != nil {
+		t.Errorf("GetNumber of the linked number: %v", err)
+	}
+}
+
+// testManagedElsewhere adds one provider number (provider, ProviderRef) to
+// two orgs: the second is refused with ErrManagedElsewhere, which is not
+// ErrConflict, the org's own duplicate.
+func testManagedElsewhere(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	ua, ub := newUser(t, s, a.ID), newUser(t, s, b.ID)
+	first := newNumber(t, s, ua, "+14155550100")
+
+	inB := number(ub, first.E164)
+	inB.ProviderRef = first.ProviderRef
+	_, err := s.CreateNumber(ctx, inB)
+	wantErr(t, "CreateNumber(provider number in another org)", err, store.ErrManagedElsewhere)
+	if errors.Is(err, store.ErrConflict) {
+		t.Errorf("CreateNumber(provider number in another org): %v is ErrConflict too", err)
+	}
+	_, err = s.GetNumber(ctx, b.ID, first.E164)
+	wantErr(t, "GetNumber of the refused number", err, store.ErrNotFound)
+
+	// The org's own duplicate is ErrConflict, not ErrManagedElsewhere,
+	// though it has the same provider number too; so is a taken id.
+	for _, tc := range []struct {
+		name string
+		n    store.Number
+	}{
+		{"same e164 and provider number", func() store.Number {
+			n := number(ua, first.E164)
+			n.ProviderRef = first.ProviderRef
+			return n
+		}()},
+		{"same e164", number(ua, first.E164)},
+		{"taken id, provider number in another org", func() store.Number {
+			n := number(ub, "+14155550199")
+			n.ID = first.ID
+			n.ProviderRef = first.ProviderRef
+			return n
+		}()},
+	} {
+		_, err := s.CreateNumber(ctx, tc.n)
+		wantErr(t, "CreateNumber("+tc.name+")", err, store.ErrConflict)
+		if errors.Is(err, store.ErrManagedElsewhere) {
+			t.Errorf("CreateNumber(%s): %v is ErrManagedElsewhere too", tc.name, err)
+		}
+	}
+
+	// The same id on another provider is another number.
+	plivo := number(ub, first.E164)
+	plivo.Provider = "plivo"
+	plivo.ProviderRef = first.ProviderRef
+	if _, err := s.CreateNumber(ctx, plivo); err != nil {
+		t.Errorf("CreateNumber(same provider_ref, other provider): %v", err)
+	}
+
+	// An unknown provider id never collides, within an org or across.
+	for i, u := range []store.User{ua, ua, ub} {
+		n := number(u, fmt.Sprintf("+1415555020%d", i))
+		n.ProviderRef = ""
+		if _, err := s.CreateNumber(ctx, n); err != nil {
+			t.Errorf("CreateNumber(empty provider_ref #%d): %v", i, err)
+		}
 	}
 }

@@ -9,9 +9,9 @@ import (
 )
 
 // race runs n calls of f at once, as near together as goroutines allow,
-// and reports how many succeeded and how many answered ErrConflict. Any
-// other error fails the test.
-func race(t *testing.T, n int, f func(i int) error) (ok, conflict int) {
+// and reports how many succeeded and how many answered refused (an error
+// errors.Is finds). Any other error fails the test.
+func race(t *testing.T, n int, refused error, f func(i int) error) (ok, refusals int) {
 	t.Helper()
 	var (
 		wg    sync.WaitGroup
@@ -27,8 +27,8 @@ func race(t *testing.T, n int, f func(i int) error) (ok, conflict int) {
 			switch {
 			case err == nil:
 				ok++
-			case errors.Is(err, store.ErrConflict):
-				conflict++
+			case errors.Is(err, refused):
+				refusals++
 			default:
 				t.Errorf("call %d: %v", i, err)
 			}
@@ -36,7 +36,7 @@ func race(t *testing.T, n int, f func(i int) error) (ok, conflict int) {
 	}
 	close(start)
 	wg.Wait()
-	return ok, conflict
+	return ok, refusals
 }
 
 // testLinkRace links one number to 50 targets at once: the database must
@@ -53,7 +53,7 @@ func testLinkRace(t *testing.T, s store.Store) {
 		mu     sync.Mutex
 		winner string
 	)
-	ok, conflict := race(t, n, func(i int) error {
+	ok, conflict := race(t, n, store.ErrConflict, func(i int) error {
 		_, err := s.CreateLink(t.Context(), store.Link{
 			OrgID: o.ID, NumberID: num.ID, TargetID: targets[i].ID, Status: store.LinkActive,
 		})
@@ -82,11 +82,34 @@ func testNumberRace(t *testing.T, s store.Store) {
 	const n = 20
 	o := newOrg(t, s)
 	u := newUser(t, s, o.ID)
-	ok, conflict := race(t, n, func(int) error {
+	ok, conflict := race(t, n, store.ErrConflict, func(int) error {
 		_, err := s.CreateNumber(t.Context(), number(u, "+14155550100"))
 		return err
 	})
 	if ok != 1 || conflict != n-1 {
 		t.Fatalf("%d concurrent CreateNumber: %d succeeded, %d ErrConflict; want 1 and %d", n, ok, conflict, n-1)
+	}
+}
+
+// testManagedElsewhereRace adds one provider number to 10 orgs at once:
+// exactly one org may get it, and the others hear it is managed elsewhere.
+func testManagedElsewhereRace(t *testing.T, s store.Store) {
+	const n = 10
+	users := make([]store.User, n)
+	for i := range users {
+		users[i] = newUser(t, s, newOrg(t, s).ID)
+	}
+	ref := "PN" + newID()
+	ok, refused := race(t, n, store.ErrManagedElsewhere, func(i int) error {
+		in := number(users[i], "+14155550100")
+		in.ProviderRef = ref
+		_, err := s.CreateNumber(t.Context(), in)
+		if errors.Is(err, store.ErrConflict) {
+			t.Errorf("call %d: %v is ErrConflict too", i, err)
+		}
+		return err
+	})
+	if ok != 1 || refused != n-1 {
+		t.Fatalf("%d concurrent CreateNumber in %d orgs: %d succeeded, %d ErrManagedElsewhere; want 1 and %d", n, n, ok, refused, n-1)
 	}
 }

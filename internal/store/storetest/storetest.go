@@ -31,12 +31,16 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"User", testUser},
 		{"Connection", testConnection},
 		{"ListConnections", testListConnections},
+		{"GetConnectionByAccount", testGetConnectionByAccount},
 		{"ResealConnections", testResealConnections},
 		{"ResealConnectionsChanged", testResealConnectionsChanged},
 		{"Number", testNumber},
 		{"UpdateNumberVoice", testUpdateNumberVoice},
 		{"ListNumbers", testListNumbers},
 		{"ListAvailableNumbers", testListAvailableNumbers},
+		{"NumberState", testNumberState},
+		{"DeleteNumber", testDeleteNumber},
+		{"ManagedElsewhere", testManagedElsewhere},
 		{"Target", testTarget},
 		{"DeleteTarget", testDeleteTarget},
 		{"Link", testLink},
@@ -44,10 +48,21 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteLink", testDeleteLink},
 		{"ListLinks", testListLinks},
 		{"Application", testApplication},
+		{"ApplicationFence", testApplicationFence},
 		{"Job", testJob},
+		{"JobFinished", testJobFinished},
 		{"ListJobs", testListJobs},
+		{"TxCommit", testTxCommit},
+		{"TxRollback", testTxRollback},
+		{"TxConflict", testTxConflict},
+		{"TxAborted", testTxAborted},
+		{"TxNoRow", testTxNoRow},
+		{"TxNested", testTxNested},
+		{"TxPanic", testTxPanic},
+		{"TxNumberConflict", testTxNumberConflict},
 		{"LinkRace", testLinkRace},
 		{"NumberRace", testNumberRace},
+		{"ManagedElsewhereRace", testManagedElsewhereRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,6 +174,7 @@ func number(u store.User, e164 string) store.Number {
 		Provider:    "twilio",
 		ProviderRef: "PN" + newID(),
 		JobID:       "job-" + newID(),
+		State:       store.NumberActive,
 	}
 }
 
