@@ -26,7 +26,7 @@ func apikeyCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.
 				return errors.New("--org is required")
 			}
 			ctx := cmd.Context()
-			st, err := openStore(ctx, s.databaseURL)
+			st, err := openStore(ctx, s.databaseURL, 0)
 			if err != nil {
 				return err
 			}

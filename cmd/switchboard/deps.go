@@ -43,7 +43,9 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 	if d.log, err = newLogger(stderr, s.logLevel, s.logFormat); err != nil {
 		return nil, err
 	}
-	if d.store, err = openStore(ctx, s.databaseURL); err != nil {
+	// One connection per worker slot (a job holds one at a time), and a
+	// few for the API's requests, the scheduler and health checks.
+	if d.store, err = openStore(ctx, s.databaseURL, d.tune.concurrency+4); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.store.Close)

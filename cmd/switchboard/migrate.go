@@ -17,7 +17,7 @@ func migrateCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra
 			if err := s.require("database"); err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), s.databaseURL)
+			st, err := openStore(cmd.Context(), s.databaseURL, 0)
 			if err != nil {
 				return err
 			}

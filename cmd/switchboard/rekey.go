@@ -39,7 +39,7 @@ nothing still needs it.`,
 			if err != nil {
 				return err
 			}
-			st, err := openStore(cmd.Context(), s.databaseURL)
+			st, err := openStore(cmd.Context(), s.databaseURL, 0)
 			if err != nil {
 				return err
 			}

@@ -66,11 +66,16 @@ type migrator interface {
 }
 
 // openStore opens PostgreSQL for postgres:// and postgresql:// URLs and
-// SQLite for sqlite:<path> (also sqlite://<path>).
-func openStore(ctx context.Context, rawURL string) (migrator, error) {
+// SQLite for sqlite:<path> (also sqlite://<path>). conns sizes the
+// PostgreSQL pool (0: pgx's default; a pool_max_conns in the URL wins).
+func openStore(ctx context.Context, rawURL string, conns int) (migrator, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		return postgres.Open(ctx, rawURL)
+		var opts []postgres.Option
+		if conns > 0 {
+			opts = append(opts, postgres.WithMaxConns(conns))
+		}
+		return postgres.Open(ctx, rawURL, opts...)
 	case strings.HasPrefix(rawURL, "sqlite:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
 		if path == "" {

