@@ -41,6 +41,9 @@ func TestGetJob(t *testing.T) {
 		"numbers": []any{"+12125551234"}, "attempts": float64(1), "error": nil,
 		"result": job["result"], "changes": job["changes"],
 		"created_at": job["created_at"], "updated_at": job["updated_at"], "finished_at": job["finished_at"],
+		// The request's history: this one run.
+		"request": jobs.RequestOf(jobID),
+		"runs":    []any{map[string]any{"id": jobID, "state": "succeeded", "created_at": job["created_at"]}},
 	}}
 	if diff := cmp.Diff(want, body); code != 200 || diff != "" {
 		t.Errorf("job: %d (-want +got):\n%s", code, diff)
@@ -56,6 +59,7 @@ func TestGetJob(t *testing.T) {
 		"id": queued, "type": "number:attach", "state": "pending", "org_id": float64(e.OrgID),
 		"numbers": []any{"+12025551234"}, "attempts": float64(0), "error": nil, "result": nil, "changes": nil,
 		"created_at": nil, "updated_at": nil, "finished_at": nil,
+		"request": "attach-queued", "runs": []any{},
 	}}
 	if diff := cmp.Diff(want, body); code != 200 || diff != "" {
 		t.Errorf("queued job: %d (-want +got):\n%s", code, diff)
