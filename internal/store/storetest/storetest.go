@@ -48,6 +48,12 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListJobs", testListJobs},
 		{"LinkRace", testLinkRace},
 		{"NumberRace", testNumberRace},
+		{"Idempotency", testIdempotency},
+		{"IdempotencyRelease", testIdempotencyRelease},
+		{"IdempotencyLease", testIdempotencyLease},
+		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"IdempotencyPurge", testIdempotencyPurge},
+		{"IdempotencyRace", testIdempotencyRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
