@@ -11,6 +11,8 @@ type endpoint struct {
 
 // endpoints lists every endpoint of the API. NewServer registers exactly
 // these, and openapi.json describes exactly these (a test checks both ways).
+// Every POST and DELETE is wrapped in idempotent, in its family's
+// envelope (idempotency.go; a test checks).
 func (s *server) endpoints() []endpoint {
 	return []endpoint{
 		{"GET", "/healthz", Healthz()},
@@ -18,23 +20,23 @@ func (s *server) endpoints() []endpoint {
 		{"GET", "/openapi.json", s.openAPI()},
 
 		// Seeds 000-002: SFVoPI apps and their numbers (apps.go, links.go).
-		{"POST", "/sfvopi/apps", s.createApp()},
+		{"POST", "/sfvopi/apps", s.idempotent(familySFVoPI, s.createApp())},
 		{"GET", "/sfvopi/apps/{app_id}", s.getApp()},
-		{"DELETE", "/sfvopi/apps/{app_id}", s.deleteApp()},
-		{"POST", "/sfvopi/apps/{app_id}/numbers", s.linkNumber()},
+		{"DELETE", "/sfvopi/apps/{app_id}", s.idempotent(familySFVoPI, s.deleteApp())},
+		{"POST", "/sfvopi/apps/{app_id}/numbers", s.idempotent(familySFVoPI, s.linkNumber())},
 		{"GET", "/sfvopi/apps/{app_id}/numbers", s.listAppNumbers()},
-		{"DELETE", "/sfvopi/apps/{app_id}/numbers/{voip_number}", s.unlinkNumber()},
+		{"DELETE", "/sfvopi/apps/{app_id}/numbers/{voip_number}", s.idempotent(familySFVoPI, s.unlinkNumber())},
 		{"GET", "/sfvopi/numbers/available", s.listAvailableNumbers()},
 
 		// Seed 003: voice agents (agents.go).
-		{"POST", "/api/agent", s.createAgent()},
+		{"POST", "/api/agent", s.idempotent(familyAgents, s.createAgent())},
 		{"GET", "/api/agent/{agent_id}", s.getAgent()},
-		{"POST", "/api/agent/attach-phone-number", s.attachPhoneNumbers()},
+		{"POST", "/api/agent/attach-phone-number", s.idempotent(familyAgents, s.attachPhoneNumbers())},
 
 		// Seed 004: numbers added by credentials, and their users
 		// (addphone.go, users.go).
-		{"POST", "/api/call/add-phone", s.addPhone()},
-		{"POST", "/api/users", s.createUser()},
+		{"POST", "/api/call/add-phone", s.idempotent(familyCall, s.addPhone())},
+		{"POST", "/api/users", s.idempotent(familyCall, s.createUser())},
 		{"GET", "/api/users/{id}", s.getUser()},
 
 		// Durable job records, the Location of every 202 (jobs.go).

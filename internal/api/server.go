@@ -43,6 +43,12 @@ type Params struct {
 	// queue and have no record yet (no worker has picked them up). Without
 	// it such jobs answer 404 until a worker starts them.
 	Queue *asynq.Inspector
+	// IdempotencyTTL is how long an Idempotency-Key's first response is
+	// kept and replayed (idempotency.go). Default 24h.
+	IdempotencyTTL time.Duration
+	// Now is the clock of idempotency keys' leases and expiry. Default
+	// time.Now.
+	Now func() time.Time
 }
 
 type server struct {
@@ -60,6 +66,12 @@ func NewServer(p Params) http.Handler {
 	}
 	if p.Logger == nil {
 		p.Logger = slog.New(slog.DiscardHandler)
+	}
+	if p.IdempotencyTTL <= 0 {
+		p.IdempotencyTTL = 24 * time.Hour
+	}
+	if p.Now == nil {
+		p.Now = time.Now
 	}
 	lenient, err := phone.Lenient(p.DefaultRegion)
 	if err != nil {

@@ -179,6 +179,9 @@ type Store interface {
 	// ListJobs returns job records, newest first, filtered by f.
 	ListJobs(ctx context.Context, f JobFilter) ([]JobRecord, error)
 
+	// The HTTP API's idempotency keys (idempotency.go).
+	IdempotencyKeys
+
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error

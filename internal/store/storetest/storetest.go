@@ -63,6 +63,12 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LinkRace", testLinkRace},
 		{"NumberRace", testNumberRace},
 		{"ManagedElsewhereRace", testManagedElsewhereRace},
+		{"Idempotency", testIdempotency},
+		{"IdempotencyRelease", testIdempotencyRelease},
+		{"IdempotencyLease", testIdempotencyLease},
+		{"IdempotencyExpiry", testIdempotencyExpiry},
+		{"IdempotencyPurge", testIdempotencyPurge},
+		{"IdempotencyRace", testIdempotencyRace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
