@@ -19,8 +19,8 @@ import (
 // claim the number in the database, point its voice webhook at the org's
 // default route (only if it differs), then mark it active.
 //
-// The claim comes before any provider write, in one transaction with the
-// org's connection and the running job record: a row in state ADDING,
+// The claim comes before any provider write (in one transaction with the
+// org's connection when that is new): a row in state ADDING,
 // tagged with the run's RequestID, holding the provider's configuration as
 // it was (numbers.original), so unlinking can always restore the
 // customer's real previous configuration, even after a crash between the
@@ -46,11 +46,8 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 	if !ok {
 		return nil, permanent(jobs.CodeUnsupportedProvider, "provider %q is not enabled", p.Provider)
 	}
-	if _, err := w.store.GetUser(ctx, p.OrgID, p.UserID); errors.Is(err, store.ErrNotFound) {
-		return nil, permanent(jobs.CodeUserNotFound, "user %s not found", p.UserID)
-	} else if err != nil {
-		return nil, internalError(err)
-	}
+	// The user is not read up front: the claim's foreign key refuses an
+	// unknown one (the API checks it before enqueueing, too).
 	claim, done, err := w.existingRow(ctx, p, e164)
 	if done != nil || err != nil {
 		return done, err
@@ -67,7 +64,7 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		return nil, err
 	}
 	if claim == nil {
-		if claim, err = w.claimNumber(ctx, a, p, creds, e164, num); claim == nil || err != nil {
+		if claim, err = w.claimNumber(ctx, p, creds, e164, num); claim == nil || err != nil {
 			return nil, err
 		}
 	}
@@ -148,11 +145,10 @@ func duplicate(p jobs.AddPhone, n store.Number, e164 string) error {
 }
 
 // claimNumber inserts the ADDING row with the number's configuration as
-// the provider reports it now, in one transaction with the connection
-// (written only when new or its credentials changed) and the running job
-// record. It returns nil and the job's answer when someone else holds the
-// number.
-func (w *Worker) claimNumber(ctx context.Context, a *attempt, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number) (*store.Number, error) {
+// the provider reports it now, in one transaction with the connection when
+// that is new or its credentials changed (one statement otherwise). It
+// returns nil and the job's answer when someone else holds the number.
+func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number) (*store.Number, error) {
 	conn, err := w.store.GetConnectionByAccount(ctx, p.OrgID, p.Provider, creds.AccountID)
 	fresh := errors.Is(err, store.ErrNotFound)
 	if err != nil && !fresh {
@@ -163,8 +159,15 @@ func (w *Worker) claimNumber(ctx context.Context, a *attempt, p jobs.AddPhone, c
 		fresh = oerr != nil || old.Secret != creds.Secret
 	}
 	var n store.Number
-	err = a.begin(ctx, w.store, func(tx store.Store) error {
-		if fresh {
+	insert := func(st store.Store) (err error) {
+		n, err = st.CreateNumber(ctx, store.Number{
+			ID: store.NewID(), OrgID: p.OrgID, UserID: p.UserID, E164: e164, Provider: p.Provider, State: store.NumberAdding,
+			ConnectionID: conn.ID, ProviderRef: num.ID, Original: mustJSON(num.Voice), JobID: p.RequestID,
+		})
+		return err
+	}
+	if fresh {
+		err = w.store.InTx(ctx, func(tx store.Store) error {
 			c, err := tx.UpsertConnection(ctx, store.Connection{
 				ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: creds.AccountID, Credentials: p.Credentials,
 			})
@@ -172,15 +175,14 @@ func (w *Worker) claimNumber(ctx context.Context, a *attempt, p jobs.AddPhone, c
 				return fmt.Errorf("save connection: %w", err)
 			}
 			conn = c
-		}
-		var err error
-		n, err = tx.CreateNumber(ctx, store.Number{
-			ID: store.NewID(), OrgID: p.OrgID, UserID: p.UserID, E164: e164, Provider: p.Provider, State: store.NumberAdding,
-			ConnectionID: conn.ID, ProviderRef: num.ID, Original: mustJSON(num.Voice), JobID: p.RequestID,
+			return insert(tx)
 		})
-		return err
-	})
+	} else {
+		err = insert(w.store)
+	}
 	switch {
+	case errors.Is(err, store.ErrNotFound): // the users foreign key
+		return nil, permanent(jobs.CodeUserNotFound, "user %s not found", p.UserID)
 	case errors.Is(err, store.ErrManagedElsewhere):
 		return nil, permanent(jobs.CodeManagedElsewhere, "phone number %s is managed by another organization", e164)
 	case errors.Is(err, store.ErrConflict):

@@ -34,28 +34,17 @@ type attempt struct {
 	release func(tx store.Store) error
 }
 
-// begin runs fn and saves the attempt's record in one transaction: the
-// handler's first writes (its claims) and the record saying the job is
-// running are one commit.
-func (a *attempt) begin(ctx context.Context, st store.Store, fn func(tx store.Store) error) error {
-	return st.InTx(ctx, func(tx store.Store) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return tx.SaveJob(ctx, *a.rec)
-	})
-}
-
 // job adapts a jobFunc to asynq. It keeps the durable record of the run
 // (one record per run: its task id), writes the outcome as the task's
 // result when the job reaches a terminal state (that is what
 // jobs.Client.Wait reads, notified through jobs.NotifyDone), and turns
 // permanent failures into asynq.SkipRetry.
 //
-// A successful first attempt costs at most two commits: the handler's
-// claim with the running record (attempt.begin), and its last writes with
-// the outcome (attempt.commit). A handler that claims nothing saves the
-// record once, at the end.
+// The record is saved when an attempt ends (retrying, succeeded or
+// failed), with the handler's last writes (attempt.commit) in the same
+// transaction, so a successful add-phone job commits twice: its claim and
+// its outcome. While an attempt runs, GET /v1/jobs/{id} reports it from
+// asynq (active).
 func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		id, _ := asynq.GetTaskID(ctx)

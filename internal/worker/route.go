@@ -52,11 +52,14 @@ func (w *Worker) targetRoute(t store.Target, override bool) providers.Route {
 // else runs without one, side by side with the account's other jobs.
 func (w *Worker) configure(ctx context.Context, provider string, creds providers.Credentials, connID string, r providers.Route,
 	op func(context.Context, providers.Route) (providers.Change, error)) (providers.Change, error) {
+	if !providers.CreatesApplications(provider) {
+		return op(ctx, r) // nothing to look up, create or remember
+	}
 	r, err := w.withKnownApplication(ctx, connID, r)
 	if err != nil {
 		return providers.Change{}, err
 	}
-	if r.ApplicationID != "" || !providers.CreatesApplications(provider) {
+	if r.ApplicationID != "" {
 		ch, err := op(ctx, r)
 		if err != nil {
 			return ch, err
