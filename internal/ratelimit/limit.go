@@ -2,7 +2,8 @@ package ratelimit
 
 import "time"
 
-// Limit is a provider account's budget. The zero value limits nothing.
+// Limit is a provider account's budget. The zero value limits nothing but
+// the shared pause after a provider's 429.
 type Limit struct {
 	// Rate requests per Period is the sustained rate. Zero disables the
 	// rate limit (the shared pause and MaxConcurrent still apply).
@@ -16,6 +17,7 @@ type Limit struct {
 	Burst int
 	// MaxConcurrent caps the account's calls in flight across every worker
 	// process (a Redis semaphore with expiring leases). Zero means no cap.
+	// It costs a second Redis call per call, to give the slot back.
 	MaxConcurrent int
 }
 

@@ -72,6 +72,9 @@ func (w *limited) ResetVoiceRoute(ctx context.Context, creds providers.Credentia
 // do runs call once the limiter lets it, and shares a 429 it gets.
 func (w *limited) do(ctx context.Context, creds providers.Credentials, op string, call func() error) error {
 	name, account := w.p.Name(), AccountOf(creds)
+	if _, ok := w.l.Limit(name); !ok {
+		return call() // not limited at all: not even a 429 costs a Redis call
+	}
 	release, err := w.l.Wait(ctx, name, account, op)
 	if err != nil {
 		return err
