@@ -56,7 +56,7 @@ func logged(t *testing.T) (*redis.Client, *commandLog) {
 	return rdb, log
 }
 
-// TestOneRedisCallPerDecision: a decision costs one Redis call (the
+// TestOneRedisCallPerDecision: a request costs one Redis call (the
 // decision script) for a provider without MaxConcurrent, and one more (the
 // release) with it; a provider without a Limit costs none.
 func TestOneRedisCallPerDecision(t *testing.T) {
@@ -83,31 +83,45 @@ func TestOneRedisCallPerDecision(t *testing.T) {
 		{"unlimited", nil},
 	} {
 		for range 3 {
-			release, err := l.Wait(ctx, c.provider, "AC1", "lookup")
-			if err != nil {
+			f := newFake(c.provider)
+			if err := Wrap(f, l).ValidateCredentials(ctx, creds); err != nil {
 				t.Fatal(err)
 			}
-			release()
 			if got := log.take(); !slices.Equal(got, c.want) {
-				t.Errorf("%s: one decision sent %q, want %q", c.provider, got, c.want)
+				t.Errorf("%s: one request sent %q, want %q", c.provider, got, c.want)
 			}
 		}
 	}
+	// An operation of 3 requests: 3 decisions.
+	f := newFake("plivo")
+	f.perOp = 3
+	if err := Wrap(f, l).ValidateCredentials(ctx, creds); err != nil {
+		t.Fatal(err)
+	}
+	if got := log.take(); !slices.Equal(got, []string{"evalsha", "evalsha", "evalsha"}) {
+		t.Errorf("3 requests sent %q, want 3 EVALSHA", got)
+	}
 }
 
-// TestNoLimitsCostsNothing: with an empty limits map nothing is limited
-// and a decision costs no Redis call, not even a pause check.
+// TestNoLimitsCostsNothing: with an empty limits map (worker.Params.Limits
+// set to an empty map) nothing is limited and no request costs a Redis
+// call, not even a pause check, nor a 429.
 func TestNoLimitsCostsNothing(t *testing.T) {
 	ctx := context.Background()
 	rdb, log := logged(t)
 	l := New(rdb, map[string]Limit{})
 	for _, name := range []string{"plivo", "twilio", "telnyx"} {
+		f := newFake(name)
+		f.perOp = 4
+		p := Wrap(f, l)
 		for range 10 {
-			release, err := l.Wait(ctx, name, "AC1", "lookup")
-			if err != nil {
+			if err := p.ValidateCredentials(ctx, creds); err != nil {
 				t.Fatal(err)
 			}
-			release()
+		}
+		f.rateLimitNext.Store(1)
+		if err := p.ValidateCredentials(ctx, creds); err == nil {
+			t.Fatal("want the provider's 429")
 		}
 	}
 	if got := log.take(); len(got) != 0 {

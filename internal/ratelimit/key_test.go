@@ -19,8 +19,9 @@ func TestKeysAreOpaque(t *testing.T) {
 		provider string
 		creds    providers.Credentials
 	}{{"twilio", twilio}, {"telnyx", telnyx}, {"plivo", providers.Credentials{AccountID: "MAZJKYMDKWNGRLODBKNT", Secret: "plivo-token-99"}}} {
-		f := &fakeProvider{name: c.provider, retryAfter: time.Minute}
-		f.rateLimitOnce.Store(true)
+		f := newFake(c.provider)
+		f.retryAfter = time.Minute
+		f.rateLimitNext.Store(1)
 		_ = Wrap(f, l).ValidateCredentials(ctx, c.creds) // 429: pause key
 		_ = Wrap(f, l).ValidateCredentials(ctx, c.creds) // refused
 	}

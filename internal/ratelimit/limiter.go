@@ -48,8 +48,9 @@ type Limiter struct {
 // Option configures a Limiter.
 type Option func(*Limiter)
 
-// WithMaxWait sets how long Wait may sleep in total before it refuses the
-// call instead (default DefaultMaxWait). Zero never sleeps.
+// WithMaxWait sets how long the limiter may sleep in total, across all
+// the requests of one Wrap operation (or one Wait), before it refuses
+// instead (default DefaultMaxWait). Zero never sleeps.
 func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = max(d, 0) } }
 
 // WithDefaultPause sets the pause after a 429 without Retry-After (default
@@ -74,8 +75,9 @@ func WithMaxPause(d time.Duration) Option {
 
 // WithLeaseTTL sets how long a concurrency slot is held at most (default
 // DefaultLeaseTTL): the time a crashed worker's slot stays taken. It must
-// exceed the longest adapter operation, or a slow call loses its slot to
-// another one and the account briefly runs over MaxConcurrent.
+// exceed the longest HTTP request (the adapters' Timeout, 15s by
+// default), or a slow request loses its slot to another one and the
+// account briefly runs over MaxConcurrent.
 func WithLeaseTTL(d time.Duration) Option {
 	return func(l *Limiter) {
 		if d > 0 {

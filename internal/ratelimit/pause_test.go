@@ -62,9 +62,10 @@ func TestPauseCapDefaultsToFiveMinutes(t *testing.T) {
 	if d, err := l.Pause(ctx, "twilio", "AC1", 5*time.Hour); err != nil || d != 5*time.Minute {
 		t.Fatalf("Pause of 5h = %v, %v; want the 5m cap", d, err)
 	}
-	// From a provider's 429.
-	f := &fakeProvider{name: "twilio", retryAfter: 5 * time.Hour}
-	f.rateLimitOnce.Store(true)
+	// Through the transport, from the provider's header.
+	f := newFake("twilio")
+	f.retryAfter = 5 * time.Hour
+	f.rateLimitNext.Store(1)
 	_ = Wrap(f, l).ValidateCredentials(ctx, creds)
 	if d, err := l.Paused(ctx, "twilio", AccountOf(creds)); err != nil || d > 5*time.Minute || d < 4*time.Minute {
 		t.Fatalf("pause after a Retry-After of 5h = %v, %v; want ~5m", d, err)
