@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/phone"
+	"github.com/switchboardhq/switchboard/internal/ratelimit"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/store/postgres"
 	"github.com/switchboardhq/switchboard/internal/store/sqlite"
@@ -95,19 +97,24 @@ func parseKeys(s string) (*jobs.KeyRing, error) {
 	return kr, nil
 }
 
-// newProviders builds one adapter per provider, their HTTP requests
-// counted by m.
+// newProviders builds one adapter per provider. Every HTTP request goes
+// through the rate limiter's transport (the worker's ratelimit.Wrap tells
+// it whose request it is), then through m's, which counts the requests
+// that reach the provider: a request the limiter refuses never does.
 func newProviders(s *settings, m *telemetry.Metrics) ([]providers.Provider, error) {
 	ua := version.UserAgent()
-	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua, Transport: m.Transport("twilio", nil)})
+	transport := func(provider string) http.RoundTripper {
+		return ratelimit.Transport(m.Transport(provider, nil))
+	}
+	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua, Transport: transport(twilio.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TWILIO_BASE_URL: %w", err)
 	}
-	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua, Transport: m.Transport("plivo", nil)})
+	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua, Transport: transport(plivo.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_PLIVO_BASE_URL: %w", err)
 	}
-	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua, Transport: m.Transport("telnyx", nil)})
+	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua, Transport: transport(telnyx.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TELNYX_BASE_URL: %w", err)
 	}

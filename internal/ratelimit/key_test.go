@@ -19,16 +19,19 @@ func TestKeysAreOpaque(t *testing.T) {
 		provider string
 		creds    providers.Credentials
 	}{{"twilio", twilio}, {"telnyx", telnyx}, {"plivo", providers.Credentials{AccountID: "MAZJKYMDKWNGRLODBKNT", Secret: "plivo-token-99"}}} {
-		f := &fakeProvider{name: c.provider, retryAfter: time.Minute}
-		f.rateLimitOnce.Store(true)
+		f := newFake(c.provider)
+		f.retryAfter = time.Minute
+		f.rateLimitNext.Store(1)
 		_ = Wrap(f, l).ValidateCredentials(ctx, c.creds) // 429: pause key
 		_ = Wrap(f, l).ValidateCredentials(ctx, c.creds) // refused
 	}
-	if _, ok, err := l.Acquire(ctx, "twilio", AccountOf(twilio), 5); !ok || err != nil {
-		t.Fatal(ok, err)
+	// A slot held (semaphore key) and a token taken (GCRA key).
+	if _, err := l.Wait(ctx, "twilio", AccountOf(providers.Credentials{AccountID: "ACdeadbeefcafe0123456789"}), "lookup"); err == nil {
+		t.Fatal("paused account: want a refusal")
 	}
-	if ok, _, err := l.Allow(ctx, "twilio", AccountOf(twilio)); !ok || err != nil {
-		t.Fatal(ok, err)
+	other := providers.Credentials{AccountID: "ACdeadbeefcafe9999", Secret: "twilio-auth-token-43"}
+	if _, err := l.Wait(ctx, "twilio", AccountOf(other), "lookup"); err != nil {
+		t.Fatal(err)
 	}
 
 	keys, err := rdb.Keys(ctx, "*").Result()
@@ -58,6 +61,29 @@ func TestKeysAreOpaque(t *testing.T) {
 		if !kinds[want] {
 			t.Errorf("no %s key among %q", want, keys)
 		}
+	}
+}
+
+// TestAccountKeysShareHashSlot: the decision script touches an account's
+// pause, semaphore and GCRA keys at once, which Redis Cluster allows only
+// within one hash slot: the keys share their {hash tag}, and accounts do
+// not.
+func TestAccountKeysShareHashSlot(t *testing.T) {
+	tag := func(k string) string {
+		i, j := strings.IndexByte(k, '{'), strings.IndexByte(k, '}')
+		if i < 0 || j < i+2 {
+			t.Fatalf("key %q has no hash tag", k)
+		}
+		return k[i+1 : j]
+	}
+	a := tag(key(kindPause, "twilio", "AC1"))
+	for _, kind := range []string{kindSem, kindGCRA} {
+		if got := tag(key(kind, "twilio", "AC1")); got != a {
+			t.Errorf("%s key tagged %q, pause key %q", kind, got, a)
+		}
+	}
+	if tag(key(kindPause, "twilio", "AC2")) == a || tag(key(kindPause, "plivo", "AC1")) == a {
+		t.Error("accounts share a hash tag: one slot would hold every account")
 	}
 }
 

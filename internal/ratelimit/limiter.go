@@ -1,40 +1,20 @@
-// Package ratelimit keeps switchboard's calls to a provider account within
-// the provider's limits, across every worker process on every machine.
-//
-// A provider's limit belongs to the customer's account, not to a worker: ten
-// workers each pacing themselves to the limit would exceed it tenfold. So
-// all state lives in Redis, and every worker goes through three shared
-// mechanisms before calling an account:
-//
-//   - a shared pause: once any worker gets a 429, every worker holds off
-//     the account for the provider's Retry-After (Pause, Paused);
-//   - a GCRA rate limit (github.com/go-redis/redis_rate) per account
-//     (Allow);
-//   - for providers whose limit is on concurrency (Twilio), a semaphore of
-//     expiring leases per account (Acquire).
-//
-// Wrap applies them around a providers.Provider. A short wait is slept;
-// a long one fails the call with a KindRateLimited *providers.Error and a
-// RetryAfter, so the job is rescheduled instead of holding a worker.
-//
-// Keys live under KeyPrefix and carry a digest of the account, never the
-// account id or a secret in clear.
 package ratelimit
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/providers"
 )
 
 // ErrLimited is wrapped by the *providers.Error the limiter returns when it
-// refuses a call itself, so a refusal by switchboard can be told from a 429
-// sent by the provider (errors.Is(err, ErrLimited)).
+// refuses a request itself, so a refusal by switchboard can be told from a
+// 429 sent by the provider (errors.Is(err, ErrLimited)).
 var ErrLimited = errors.New("refused by switchboard's rate limiter")
 
 // Defaults of the options.
@@ -47,7 +27,7 @@ const (
 
 // While an account's concurrency slots are all taken, Wait polls at
 // busyPoll, and once it gives up asks to be retried after busyRetry:
-// nothing tells how long the holders' calls will take.
+// nothing tells how long the holders' requests will take.
 const (
 	busyPoll  = 20 * time.Millisecond
 	busyRetry = time.Second
@@ -58,7 +38,6 @@ const (
 // the same Redis (one per worker process) share the same budgets.
 type Limiter struct {
 	rdb          redis.UniversalClient
-	gcra         *redis_rate.Limiter
 	limits       map[string]Limit
 	maxWait      time.Duration
 	defaultPause time.Duration
@@ -69,8 +48,9 @@ type Limiter struct {
 // Option configures a Limiter.
 type Option func(*Limiter)
 
-// WithMaxWait sets how long Wait may sleep in total before it refuses the
-// call instead (default DefaultMaxWait). Zero never sleeps.
+// WithMaxWait sets how long the limiter may sleep in total, across all
+// the requests of one Wrap operation (or one Wait), before it refuses
+// instead (default DefaultMaxWait). Zero never sleeps.
 func WithMaxWait(d time.Duration) Option { return func(l *Limiter) { l.maxWait = max(d, 0) } }
 
 // WithDefaultPause sets the pause after a 429 without Retry-After (default
@@ -95,8 +75,9 @@ func WithMaxPause(d time.Duration) Option {
 
 // WithLeaseTTL sets how long a concurrency slot is held at most (default
 // DefaultLeaseTTL): the time a crashed worker's slot stays taken. It must
-// exceed the longest adapter operation, or a slow call loses its slot to
-// another one and the account briefly runs over MaxConcurrent.
+// exceed the longest HTTP request (the adapters' Timeout, 15s by
+// default), or a slow request loses its slot to another one and the
+// account briefly runs over MaxConcurrent.
 func WithLeaseTTL(d time.Duration) Option {
 	return func(l *Limiter) {
 		if d > 0 {
@@ -106,12 +87,13 @@ func WithLeaseTTL(d time.Duration) Option {
 }
 
 // New returns a Limiter applying limits, keyed by provider name (see
-// Defaults). A provider without a Limit is not rate limited, but the shared
-// pause still applies to it. A Period of 0 means a second.
+// Defaults). A provider with a Limit, even the zero Limit, is subject to
+// the shared pause; a provider without one is not limited at all, and its
+// requests cost no Redis call. So an empty map turns limiting off. A
+// Period of 0 means a second, a Burst under 1 means 1.
 func New(rdb redis.UniversalClient, limits map[string]Limit, opts ...Option) *Limiter {
 	l := &Limiter{
 		rdb:          rdb,
-		gcra:         redis_rate.NewLimiter(rateKeys{rdb}),
 		limits:       make(map[string]Limit, len(limits)),
 		maxWait:      DefaultMaxWait,
 		defaultPause: DefaultPause,
@@ -122,7 +104,9 @@ func New(rdb redis.UniversalClient, limits map[string]Limit, opts ...Option) *Li
 		if lim.Period <= 0 {
 			lim.Period = time.Second
 		}
-		lim.Burst = max(lim.Burst, 1) // redis_rate never allows anything with Burst 0
+		lim.Rate = max(lim.Rate, 0)
+		lim.Burst = max(lim.Burst, 1) // the GCRA never allows anything with Burst 0
+		lim.MaxConcurrent = max(lim.MaxConcurrent, 0)
 		l.limits[name] = lim
 	}
 	for _, o := range opts {
@@ -131,88 +115,83 @@ func New(rdb redis.UniversalClient, limits map[string]Limit, opts ...Option) *Li
 	return l
 }
 
-// Limit returns the Limit applied to provider.
-func (l *Limiter) Limit(provider string) Limit { return l.limits[provider] }
-
-// Allow takes one token of the provider account's rate limit. When none is
-// left it takes nothing and returns false with the time until one is.
-func (l *Limiter) Allow(ctx context.Context, provider, account string) (ok bool, retryAfter time.Duration, err error) {
-	lim := l.limits[provider]
-	if lim.Rate <= 0 {
-		return true, 0, nil
-	}
-	res, err := l.gcra.Allow(ctx, key(kindGCRA, provider, account), redis_rate.Limit{Rate: lim.Rate, Burst: lim.Burst, Period: lim.Period})
-	if err != nil {
-		return false, 0, err
-	}
-	if res.Allowed > 0 {
-		return true, 0, nil
-	}
-	return false, max(res.RetryAfter, time.Millisecond), nil
+// Limit returns the Limit applied to provider, and false when provider is
+// not limited at all.
+func (l *Limiter) Limit(provider string) (Limit, bool) {
+	lim, ok := l.limits[provider]
+	return lim, ok
 }
 
-// Wait readies one call to the provider account: it waits out a shared
-// pause, takes a concurrency slot when the provider's Limit has
-// MaxConcurrent, then a rate token. Waits are slept (respecting ctx) while
-// they add up to at most MaxWait and end before ctx's deadline; a longer
-// one makes Wait return a KindRateLimited *providers.Error wrapping
-// ErrLimited, whose RetryAfter says when to come back, having taken
-// nothing. op names the operation in errors. On success the caller makes
-// its call and then calls release.
+// Wait readies one request to the provider account: it waits out a shared
+// pause, then for a concurrency slot when the provider's Limit has
+// MaxConcurrent and a rate token; each check is one limiter decision, one
+// Redis call. Waits are slept (respecting ctx) while they add up to at
+// most MaxWait and end before ctx's deadline; a longer one makes Wait
+// return a KindRateLimited *providers.Error wrapping ErrLimited, whose
+// RetryAfter says when to come back, having taken nothing. op names the
+// operation in errors. On success the caller sends its request and then
+// calls release (once the answer's headers are in), which gives the
+// concurrency slot back (one more Redis call) or does nothing.
+//
+// A provider without a Limit is not waited for: Wait returns at once,
+// without a Redis call.
 //
 // Redis failures are KindTransient errors: without its shared state the
 // limiter cannot tell whether the account has budget left.
 func (l *Limiter) Wait(ctx context.Context, provider, account, op string) (release func(), err error) {
-	lim := l.limits[provider]
 	var waited time.Duration
+	return l.wait(ctx, provider, account, op, &waited)
+}
+
+// wait is Wait with the time already slept for the same operation in
+// *waited, which it adds to.
+func (l *Limiter) wait(ctx context.Context, provider, account, op string, waited *time.Duration) (release func(), err error) {
+	lim, ok := l.limits[provider]
+	if !ok {
+		return func() {}, nil
+	}
+	id := leaseID()
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		paused, err := l.Paused(ctx, provider, account)
+		d, err := l.decide(ctx, provider, account, lim, id, l.lease(ctx))
 		if err != nil {
 			return nil, unavailable(provider, op, err)
 		}
-		if paused > 0 {
-			if err := l.sleep(ctx, &waited, paused); err != nil {
-				return nil, refusal(err, provider, op, msgPaused, paused)
+		var msg string
+		retry, sleep := d.wait, d.wait
+		switch d.verdict {
+		case allowed:
+			if lim.MaxConcurrent == 0 {
+				return func() {}, nil
 			}
-			continue
+			return l.releaser(ctx, key(kindSem, provider, account), id), nil
+		case paused:
+			msg = msgPaused
+		case busy:
+			msg, retry, sleep = msgBusy, busyRetry, busyPoll
+		case rateSpent:
+			msg = msgRate
 		}
-
-		release := func() {}
-		if lim.MaxConcurrent > 0 {
-			rel, ok, err := l.Acquire(ctx, provider, account, lim.MaxConcurrent)
-			if err != nil {
-				return nil, unavailable(provider, op, err)
-			}
-			if !ok {
-				if err := l.sleep(ctx, &waited, busyPoll); err != nil {
-					return nil, refusal(err, provider, op, msgBusy, busyRetry)
-				}
-				continue
-			}
-			release = rel
-		}
-
-		ok, retry, err := l.Allow(ctx, provider, account)
-		if err != nil {
-			release()
-			return nil, unavailable(provider, op, err)
-		}
-		if ok {
-			return release, nil
-		}
-		// No slot is held while sleeping: it would block other calls on the
-		// account for nothing.
-		release()
-		if err := l.sleep(ctx, &waited, retry); err != nil {
-			return nil, refusal(err, provider, op, msgRate, retry)
+		if err := l.sleep(ctx, waited, sleep); err != nil {
+			return nil, refusal(err, provider, op, msg, retry)
 		}
 	}
 }
 
-// errTooLong tells Wait that a wait exceeds what it may sleep.
+// lease is how long a concurrency slot taken now is held at most: the
+// LeaseTTL, or shorter when ctx's deadline is nearer, since the request
+// cannot outlive it. A second of slack covers the gap between the
+// deadline firing and the release reaching Redis.
+func (l *Limiter) lease(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return min(l.leaseTTL, time.Until(dl)+time.Second)
+	}
+	return l.leaseTTL
+}
+
+// errTooLong tells wait that a wait exceeds what it may sleep.
 var errTooLong = errors.New("wait too long")
 
 // sleep sleeps d and adds it to waited, unless waited would exceed the
@@ -241,7 +220,7 @@ func (l *Limiter) sleep(ctx context.Context, waited *time.Duration, d time.Durat
 const (
 	msgRate   = "rate limit of the provider account reached (switchboard's limiter)"
 	msgPaused = "the provider asked to slow down for this account; paused (switchboard's limiter)"
-	msgBusy   = "too many calls in flight on the provider account (switchboard's limiter)"
+	msgBusy   = "too many requests in flight on the provider account (switchboard's limiter)"
 )
 
 // refusal turns a failed sleep into Wait's error: ctx's own error when ctx
@@ -251,10 +230,16 @@ func refusal(err error, provider, op, msg string, retryAfter time.Duration) erro
 		return err
 	}
 	return &providers.Error{Kind: providers.KindRateLimited, Provider: provider, Op: op,
-		Message: msg, RetryAfter: retryAfter, Err: ErrLimited}
+		Message: msg, RetryAfter: max(retryAfter, time.Millisecond), Err: ErrLimited}
 }
 
 func unavailable(provider, op string, err error) error {
 	return &providers.Error{Kind: providers.KindTransient, Provider: provider, Op: op,
 		Message: "rate limiter unavailable (Redis)", Err: err}
+}
+
+func leaseID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

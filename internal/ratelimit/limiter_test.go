@@ -26,32 +26,39 @@ func machines(t testing.TB, n int) []*redis.Client {
 	return out
 }
 
-func TestAllowRateThenRefuse(t *testing.T) {
+// tryOnce is one limiter decision that never sleeps: nil when the request
+// may go, else the refusal.
+func tryOnce(ctx context.Context, l *Limiter, provider, account string) error {
+	waited := l.maxWait // nothing left to sleep
+	release, err := l.wait(ctx, provider, account, "lookup", &waited)
+	if err == nil {
+		release()
+	}
+	return err
+}
+
+func TestWaitRateThenRefuse(t *testing.T) {
 	ctx := context.Background()
 	rdb := machines(t, 1)[0]
 	l := New(rdb, map[string]Limit{"plivo": {Rate: 3, Period: 10 * time.Second, Burst: 3}})
 	for i := range 3 {
-		ok, _, err := l.Allow(ctx, "plivo", "MA123")
-		if err != nil || !ok {
-			t.Fatalf("call %d: ok=%v err=%v, want allowed", i+1, ok, err)
+		if err := tryOnce(ctx, l, "plivo", "MA123"); err != nil {
+			t.Fatalf("call %d: %v, want allowed", i+1, err)
 		}
 	}
-	ok, retry, err := l.Allow(ctx, "plivo", "MA123")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pe := limiterRefusal(t, tryOnce(ctx, l, "plivo", "MA123"))
 	// One token comes back every Period/Rate = 3.33s.
-	if ok || retry <= 2*time.Second || retry > 4*time.Second {
-		t.Fatalf("4th call: ok=%v retryAfter=%v, want refused with ~3.3s", ok, retry)
+	if pe.RetryAfter <= 2*time.Second || pe.RetryAfter > 4*time.Second {
+		t.Fatalf("4th call: RetryAfter %v, want ~3.3s", pe.RetryAfter)
 	}
 	// Another account has its own budget.
-	if ok, _, err := l.Allow(ctx, "plivo", "MA456"); err != nil || !ok {
-		t.Fatalf("other account: ok=%v err=%v", ok, err)
+	if err := tryOnce(ctx, l, "plivo", "MA456"); err != nil {
+		t.Fatalf("other account: %v", err)
 	}
 	// A provider without a Limit is not rate limited.
 	for range 10 {
-		if ok, _, err := l.Allow(ctx, "unlimited", "x"); err != nil || !ok {
-			t.Fatalf("unlimited provider: ok=%v err=%v", ok, err)
+		if err := tryOnce(ctx, l, "unlimited", "x"); err != nil {
+			t.Fatalf("unlimited provider: %v", err)
 		}
 	}
 }
@@ -62,14 +69,29 @@ func TestLimitersShareBudget(t *testing.T) {
 	limits := map[string]Limit{"plivo": {Rate: 4, Period: 10 * time.Second, Burst: 4}}
 	a, b := New(m[0], limits), New(m[1], limits)
 	for i, l := range []*Limiter{a, b, a, b} {
-		if ok, _, err := l.Allow(ctx, "plivo", "MA1"); err != nil || !ok {
-			t.Fatalf("call %d: ok=%v err=%v", i+1, ok, err)
+		if err := tryOnce(ctx, l, "plivo", "MA1"); err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
 		}
 	}
 	for name, l := range map[string]*Limiter{"a": a, "b": b} {
-		if ok, retry, err := l.Allow(ctx, "plivo", "MA1"); err != nil || ok || retry <= 0 {
-			t.Fatalf("machine %s after the shared budget is spent: ok=%v retry=%v err=%v", name, ok, retry, err)
+		if err := tryOnce(ctx, l, "plivo", "MA1"); err == nil {
+			t.Fatalf("machine %s after the shared budget is spent: allowed", name)
 		}
+	}
+}
+
+// TestBurstZeroMeansOne: a Limit without Burst still lets requests
+// through, evenly spaced. (Mutant: without New's Burst floor the GCRA
+// never allows anything with Burst 0.)
+func TestBurstZeroMeansOne(t *testing.T) {
+	ctx := context.Background()
+	l := New(machines(t, 1)[0], map[string]Limit{"telnyx": {Rate: 10, Period: time.Second}})
+	if err := tryOnce(ctx, l, "telnyx", "k"); err != nil {
+		t.Fatalf("first request with Burst 0: %v, want allowed", err)
+	}
+	pe := limiterRefusal(t, tryOnce(ctx, l, "telnyx", "k"))
+	if pe.RetryAfter > 100*time.Millisecond {
+		t.Fatalf("second request: RetryAfter %v, want <= 100ms (10/s)", pe.RetryAfter)
 	}
 }
 
@@ -107,6 +129,37 @@ func TestWaitRefusesLongWaits(t *testing.T) {
 	}
 }
 
+// TestMaxWaitIsTotalAcrossSleeps: MaxWait bounds the sum of the sleeps,
+// not each one. Every slot is taken, so Wait polls every 20ms; with
+// MaxWait 50ms it gives up after two polls. (Mutant: comparing each sleep
+// with MaxWait, Wait polls until the context's deadline, 2s here.)
+func TestMaxWaitIsTotalAcrossSleeps(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	l := New(machines(t, 1)[0], map[string]Limit{"twilio": {MaxConcurrent: 1}}, WithMaxWait(50*time.Millisecond))
+	hold, err := l.Wait(ctx, "twilio", "AC1", "lookup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold()
+	start := time.Now()
+	_, err = l.Wait(ctx, "twilio", "AC1", "lookup")
+	limiterRefusal(t, err)
+	if el := time.Since(start); el > 500*time.Millisecond {
+		t.Fatalf("refused after %v, want ~40ms: MaxWait is the total", el)
+	}
+
+	// And across the requests of one operation: each request's sleeps
+	// count against the same MaxWait.
+	b := &binding{l: l, provider: "twilio", account: "AC1", op: "lookup", waited: 40 * time.Millisecond}
+	start = time.Now()
+	_, err = b.wait(ctx)
+	limiterRefusal(t, err)
+	if el := time.Since(start); el > 500*time.Millisecond {
+		t.Fatalf("an operation that already slept 40ms of 50ms slept %v more", el)
+	}
+}
+
 func TestWaitHonoursContext(t *testing.T) {
 	rdb := machines(t, 1)[0]
 	l := New(rdb, map[string]Limit{"telnyx": {Rate: 2, Period: time.Second, Burst: 1}})
@@ -139,8 +192,22 @@ func TestRedisDownIsTransient(t *testing.T) {
 	if k, ok := providers.KindOf(err); !ok || k != providers.KindTransient {
 		t.Fatalf("Wait without Redis: %v, want a transient *providers.Error", err)
 	}
+	// Through Wrap and Transport: the request is not sent, and the error
+	// is the limiter's.
+	f := newFake("plivo")
+	err = Wrap(f, l).ValidateCredentials(context.Background(), creds)
+	var pe *providers.Error
+	if !errors.As(err, &pe) || pe.Kind != providers.KindTransient || pe.Message != "rate limiter unavailable (Redis)" {
+		t.Fatalf("call without Redis: %v, want the limiter's transient error", err)
+	}
+	if f.sent.Load() != 0 {
+		t.Fatal("the request was sent without the limiter's say")
+	}
 }
 
+// TestDefaults holds the defaults to the providers' published limits,
+// with headroom for the customer's own traffic on the same account (see
+// docs/providers.md for the figures and their sources).
 func TestDefaults(t *testing.T) {
 	d := Defaults()
 	for _, name := range []string{"plivo", "twilio", "telnyx"} {
@@ -149,14 +216,17 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("Defaults()[%q] = %+v", name, lim)
 		}
 	}
-	if p := d["plivo"]; p.Rate != 300 || p.Period != 5*time.Second {
-		t.Errorf("plivo = %+v, want Plivo's documented 300 per 5s", p)
+	// Plivo: 300 requests per 5 s per account. A GCRA lets Burst + Rate
+	// through in any window of one Period; keep that at most 85%.
+	if p := d["plivo"]; p.Period != 5*time.Second || p.Rate+p.Burst > 255 {
+		t.Errorf("plivo = %+v, want at most 85%% of Plivo's 300 per 5s in any window", p)
 	}
-	if d["twilio"].MaxConcurrent <= 0 {
-		t.Errorf("twilio has no MaxConcurrent: Twilio's limit is on concurrency")
+	// Twilio limits concurrency (error 20429), with no published figure.
+	if tw := d["twilio"]; tw.MaxConcurrent <= 0 || tw.MaxConcurrent > 25 {
+		t.Errorf("twilio = %+v, want a conservative MaxConcurrent", tw)
 	}
 	d["plivo"] = Limit{} // callers own the map they get
-	if Defaults()["plivo"].Rate != 300 {
+	if Defaults()["plivo"].Rate == 0 {
 		t.Error("Defaults shares state between calls")
 	}
 }
@@ -174,16 +244,24 @@ func limiterRefusal(t *testing.T, err error) *providers.Error {
 	return pe
 }
 
-func BenchmarkAllow(b *testing.B) {
+func BenchmarkWait(b *testing.B) {
 	ctx := context.Background()
 	rdb := machines(b, 1)[0]
-	l := New(rdb, map[string]Limit{"twilio": {Rate: 1 << 30, Period: time.Second, Burst: 1 << 30}})
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if _, _, err := l.Allow(ctx, "twilio", "AC1"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	for _, c := range []struct {
+		name string
+		lim  Limit
+	}{{"rate", Limit{Rate: 1 << 30, Burst: 1 << 30}}, {"rate+concurrency", Limit{Rate: 1 << 30, Burst: 1 << 30, MaxConcurrent: 1 << 20}}} {
+		b.Run(c.name, func(b *testing.B) {
+			l := New(rdb, map[string]Limit{"twilio": c.lim})
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					release, err := l.Wait(ctx, "twilio", "AC1", "lookup")
+					if err != nil {
+						b.Fatal(err)
+					}
+					release()
+				}
+			})
+		})
+	}
 }

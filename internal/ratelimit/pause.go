@@ -9,7 +9,8 @@ import (
 
 // A pause is a key holding its end on the Redis clock (ms since the epoch),
 // set to expire then (PX) so it cleans itself up. The scripts read the
-// clock from Redis, like the GCRA, so machines with skewed clocks agree on
+// clock from Redis, like the decision script (which is what checks the
+// pause before every request), so machines with skewed clocks agree on
 // when a pause ends.
 
 // pauseScript extends the pause KEYS[1] to end ARGV[1] ms from now, unless
@@ -30,6 +31,7 @@ return d
 `)
 
 // pausedScript returns how many ms the pause KEYS[1] has left, 0 when none.
+// Only Paused uses it: requests check the pause in decideScript.
 var pausedScript = redis.NewScript(`
 local v = redis.call("GET", KEYS[1])
 if not v then
@@ -62,7 +64,8 @@ func (l *Limiter) Pause(ctx context.Context, provider, account string, d time.Du
 }
 
 // Paused returns how long the provider account stays paused, 0 when it is
-// not.
+// not. It is for inspection: requests check the pause as part of their
+// limiter decision.
 func (l *Limiter) Paused(ctx context.Context, provider, account string) (time.Duration, error) {
 	ms, err := pausedScript.Run(ctx, l.rdb, []string{key(kindPause, provider, account)}).Int64()
 	if err != nil {

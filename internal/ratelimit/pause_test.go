@@ -53,6 +53,25 @@ func TestPauseDefaultAndCap(t *testing.T) {
 	}
 }
 
+// TestPauseCapDefaultsToFiveMinutes: without WithMaxPause, a provider's
+// Retry-After of hours (a garbled header, a misbehaving proxy) stops the
+// account for 5 minutes at most. (Mutant: a 5h DefaultMaxPause.)
+func TestPauseCapDefaultsToFiveMinutes(t *testing.T) {
+	ctx := context.Background()
+	l := New(machines(t, 1)[0], Defaults())
+	if d, err := l.Pause(ctx, "twilio", "AC1", 5*time.Hour); err != nil || d != 5*time.Minute {
+		t.Fatalf("Pause of 5h = %v, %v; want the 5m cap", d, err)
+	}
+	// Through the transport, from the provider's header.
+	f := newFake("twilio")
+	f.retryAfter = 5 * time.Hour
+	f.rateLimitNext.Store(1)
+	_ = Wrap(f, l).ValidateCredentials(ctx, creds)
+	if d, err := l.Paused(ctx, "twilio", AccountOf(creds)); err != nil || d > 5*time.Minute || d < 4*time.Minute {
+		t.Fatalf("pause after a Retry-After of 5h = %v, %v; want ~5m", d, err)
+	}
+}
+
 func TestPauseEnds(t *testing.T) {
 	ctx := context.Background()
 	l := New(machines(t, 1)[0], Defaults())

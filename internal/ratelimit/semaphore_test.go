@@ -8,31 +8,32 @@ import (
 	"time"
 )
 
-func TestAcquireCapsAcrossMachines(t *testing.T) {
+func TestConcurrencyCapAcrossMachines(t *testing.T) {
 	ctx := context.Background()
 	m := machines(t, 2)
-	a, b := New(m[0], nil), New(m[1], nil)
-	r1, ok, err := a.Acquire(ctx, "twilio", "AC1", 2)
-	if err != nil || !ok {
-		t.Fatalf("1st slot: %v %v", ok, err)
+	limits := map[string]Limit{"twilio": {MaxConcurrent: 2}}
+	a, b := New(m[0], limits, WithMaxWait(0)), New(m[1], limits, WithMaxWait(0))
+	r1, err := a.Wait(ctx, "twilio", "AC1", "lookup")
+	if err != nil {
+		t.Fatalf("1st slot: %v", err)
 	}
-	r2, ok, err := b.Acquire(ctx, "twilio", "AC1", 2)
-	if err != nil || !ok {
-		t.Fatalf("2nd slot: %v %v", ok, err)
+	r2, err := b.Wait(ctx, "twilio", "AC1", "lookup")
+	if err != nil {
+		t.Fatalf("2nd slot: %v", err)
 	}
-	if _, ok, err := a.Acquire(ctx, "twilio", "AC1", 2); err != nil || ok {
-		t.Fatalf("3rd slot of 2: ok=%v err=%v", ok, err)
+	if _, err := a.Wait(ctx, "twilio", "AC1", "lookup"); err == nil {
+		t.Fatal("3rd slot of 2 granted")
 	}
 	if n, err := b.InFlight(ctx, "twilio", "AC1"); err != nil || n != 2 {
 		t.Fatalf("InFlight = %d, %v", n, err)
 	}
 	r1()
 	r1() // releasing twice frees one slot only
-	r3, ok, err := b.Acquire(ctx, "twilio", "AC1", 2)
-	if err != nil || !ok {
-		t.Fatalf("slot after a release: %v %v", ok, err)
+	r3, err := b.Wait(ctx, "twilio", "AC1", "lookup")
+	if err != nil {
+		t.Fatalf("slot after a release: %v", err)
 	}
-	if _, ok, _ := a.Acquire(ctx, "twilio", "AC1", 2); ok {
+	if _, err := a.Wait(ctx, "twilio", "AC1", "lookup"); err == nil {
 		t.Fatal("double release freed two slots")
 	}
 	r2()
@@ -42,19 +43,35 @@ func TestAcquireCapsAcrossMachines(t *testing.T) {
 	}
 }
 
-func TestAcquireCrashedHolderLeaseExpires(t *testing.T) {
+func TestCrashedHolderLeaseExpires(t *testing.T) {
 	ctx := context.Background()
-	l := New(machines(t, 1)[0], nil, WithLeaseTTL(50*time.Millisecond))
+	l := New(machines(t, 1)[0], map[string]Limit{"twilio": {MaxConcurrent: 1}}, WithLeaseTTL(50*time.Millisecond), WithMaxWait(0))
 	// The holder "crashes": it never releases.
-	if _, ok, err := l.Acquire(ctx, "twilio", "AC1", 1); err != nil || !ok {
-		t.Fatalf("slot: %v %v", ok, err)
+	if _, err := l.Wait(ctx, "twilio", "AC1", "lookup"); err != nil {
+		t.Fatalf("slot: %v", err)
 	}
-	if _, ok, _ := l.Acquire(ctx, "twilio", "AC1", 1); ok {
+	if _, err := l.Wait(ctx, "twilio", "AC1", "lookup"); err == nil {
 		t.Fatal("second slot of 1 granted")
 	}
 	time.Sleep(80 * time.Millisecond)
-	if _, ok, err := l.Acquire(ctx, "twilio", "AC1", 1); err != nil || !ok {
-		t.Fatalf("slot after the crashed holder's lease ended: %v %v", ok, err)
+	if _, err := l.Wait(ctx, "twilio", "AC1", "lookup"); err != nil {
+		t.Fatalf("slot after the crashed holder's lease ended: %v", err)
+	}
+}
+
+// TestRateRefusalTakesNoSlot: a request the GCRA refuses holds no
+// concurrency slot, neither while it sleeps nor after its refusal.
+func TestRateRefusalTakesNoSlot(t *testing.T) {
+	ctx := context.Background()
+	l := New(machines(t, 1)[0], map[string]Limit{"twilio": {Rate: 1, Period: time.Hour, Burst: 1, MaxConcurrent: 1}}, WithMaxWait(0))
+	release, err := l.Wait(ctx, "twilio", "AC1", "lookup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	limiterRefusal(t, tryOnce(ctx, l, "twilio", "AC1"))
+	if n, err := l.InFlight(ctx, "twilio", "AC1"); err != nil || n != 0 {
+		t.Fatalf("InFlight after a rate refusal = %d, %v", n, err)
 	}
 }
 
@@ -92,8 +109,8 @@ func TestWaitCapsConcurrency(t *testing.T) {
 	// With every slot held and no time to wait, the call is refused.
 	l := New(m[0], limits, WithMaxWait(0))
 	for range 2 {
-		if _, ok, err := l.Acquire(ctx, "twilio", "AC9", 2); !ok || err != nil {
-			t.Fatal(ok, err)
+		if _, err := l.Wait(ctx, "twilio", "AC9", "lookup"); err != nil {
+			t.Fatal(err)
 		}
 	}
 	_, err := l.Wait(ctx, "twilio", "AC9", "lookup")

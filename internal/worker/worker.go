@@ -41,7 +41,12 @@ type Params struct {
 	// shutdown starts; the rest are re-queued by asynq. Default 25s.
 	ShutdownTimeout time.Duration
 	// Limits are the providers' rate limits, shared by every worker on the
-	// same Redis; nil means ratelimit.Defaults().
+	// same Redis, applied to each HTTP request of the Providers (their
+	// transport must include ratelimit.Transport). nil means
+	// ratelimit.Defaults(). A non-nil empty map means no limits at all:
+	// nothing is paced or paused, and no request costs a Redis call (for
+	// benchmarks of switchboard itself); a provider missing from the map
+	// is likewise not limited.
 	Limits map[string]ratelimit.Limit
 	// CallbackSecret signs completion callbacks; without it jobs with a
 	// callback URL are processed but their callbacks are not sent.

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/internal/ratelimit"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/store/postgres"
 	"github.com/switchboardhq/switchboard/internal/store/sqlite"
@@ -99,23 +100,25 @@ func Each(t *testing.T, test func(t *testing.T, env *Env)) {
 func Start(t testing.TB, st store.Store) *Env {
 	t.Helper()
 	ctx := context.Background()
+	// The adapters are built as cmd/switchboard builds them, with the rate
+	// limiter's transport, so the worker's limits apply to their requests.
 	sim := twiliotest.NewSandbox()
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Cleanup(sim.Close) // runs first: releases requests held by a hang fault
-	tw, err := twilio.New(twilio.Options{BaseURL: srv.URL, Timeout: 2 * time.Second})
+	tw, err := twilio.New(twilio.Options{BaseURL: srv.URL, Transport: ratelimit.Transport(nil), Timeout: 2 * time.Second})
 	must(t, err)
 	plSim := plivotest.NewSandbox()
 	plSrv := httptest.NewServer(plSim)
 	t.Cleanup(plSrv.Close)
 	t.Cleanup(plSim.Close)
-	pl, err := plivo.New(plivo.Options{BaseURL: plSrv.URL, Timeout: 2 * time.Second})
+	pl, err := plivo.New(plivo.Options{BaseURL: plSrv.URL, Transport: ratelimit.Transport(nil), Timeout: 2 * time.Second})
 	must(t, err)
 	txSim := telnyxtest.NewSandbox()
 	txSrv := httptest.NewServer(txSim)
 	t.Cleanup(txSrv.Close)
 	t.Cleanup(txSim.Close)
-	tx, err := telnyx.New(telnyx.Options{BaseURL: txSrv.URL, Timeout: 2 * time.Second})
+	tx, err := telnyx.New(telnyx.Options{BaseURL: txSrv.URL, Transport: ratelimit.Transport(nil), Timeout: 2 * time.Second})
 	must(t, err)
 	keys, err := jobs.ParseKeyRing(jobs.GenerateKey())
 	must(t, err)
