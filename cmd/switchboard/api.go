@@ -53,9 +53,11 @@ func (d *deps) apiHandler(s *settings) http.Handler {
 }
 
 func (d *deps) apiServer(s *settings) http.Handler {
+	client := jobs.NewClient(d.rdb, d.keys, jobs.Options{})
+	d.closers = append(d.closers, client.Close) // its Wait subscription, before Redis
 	return api.NewServer(api.Params{
 		Store:         d.store,
-		Jobs:          jobs.NewClient(d.rdb, d.keys, jobs.Options{}),
+		Jobs:          client,
 		Ping:          d.pingRedis,
 		Logger:        d.log,
 		Wait:          d.tune.apiWait,

@@ -127,6 +127,7 @@ func Start(t testing.TB, st store.Store) *Env {
 	metrics := telemetry.New()
 	env := &Env{Store: st, Twilio: sim, Plivo: plSim, Telnyx: txSim, Redis: rdb, Jobs: jobs.NewClient(rdb, keys, jobs.Options{}), Keys: keys, Metrics: metrics,
 		providers: []providers.Provider{tw, pl, tx}}
+	t.Cleanup(func() { env.Jobs.Close() })
 	env.Server = env.StartWorker(t, time.Second)
 
 	org, err := st.CreateOrg(ctx, "acme")
