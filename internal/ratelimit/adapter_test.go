@@ -362,12 +362,12 @@ func TestRedisCommandsPerProviderCall(t *testing.T) {
 		p := ratelimit.Wrap(r.adapter, ratelimit.New(rdb, ratelimit.Defaults()))
 		_, err := p.Lookup(ctx, r.creds, r.number) // loads the script
 		must(t, err)
-		log := &commandLog{}
+		log := &testenv.CommandLog{}
 		rdb.AddHook(log)
 		for range 3 {
 			_, err := p.Lookup(ctx, r.creds, r.number)
 			must(t, err)
-			if got := log.take(); !slices.Equal(got, want[name]) {
+			if got := log.Take(); !slices.Equal(got, want[name]) {
 				t.Errorf("one Lookup sent %q to Redis, want %q", got, want[name])
 			}
 		}
@@ -410,33 +410,4 @@ func TestTwilioConcurrencyKeptUnderAccountLimit(t *testing.T) {
 	if refused.Load() != 0 || limited.Load() != 0 {
 		t.Fatalf("%d refused by the limiter, %d failed at Twilio; want all 20 through", refused.Load(), limited.Load())
 	}
-}
-
-// commandLog is a go-redis hook recording the commands a client sends.
-type commandLog struct {
-	mu   sync.Mutex
-	cmds []string
-}
-
-func (c *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.mu.Lock()
-		c.cmds = append(c.cmds, cmd.Name())
-		c.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-
-func (c *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-
-func (c *commandLog) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.cmds
-	c.cmds = nil
-	return out
 }

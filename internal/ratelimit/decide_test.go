@@ -3,55 +3,19 @@ package ratelimit
 import (
 	"context"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/switchboardhq/switchboard/internal/testenv"
 )
 
-// commandLog is a go-redis hook recording the commands a client sends.
-type commandLog struct {
-	mu   sync.Mutex
-	cmds []string
-}
-
-func (c *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.mu.Lock()
-		c.cmds = append(c.cmds, cmd.Name())
-		c.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-
-func (c *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.mu.Lock()
-		for _, cmd := range cmds {
-			c.cmds = append(c.cmds, cmd.Name())
-		}
-		c.mu.Unlock()
-		return next(ctx, cmds)
-	}
-}
-
-// take returns the commands logged since the last take.
-func (c *commandLog) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.cmds
-	c.cmds = nil
-	return out
-}
-
 // logged returns a Redis client whose commands are logged.
-func logged(t *testing.T) (*redis.Client, *commandLog) {
+func logged(t *testing.T) (*redis.Client, *testenv.CommandLog) {
 	rdb := machines(t, 1)[0]
-	log := &commandLog{}
+	log := &testenv.CommandLog{}
 	rdb.AddHook(log)
 	return rdb, log
 }
@@ -72,7 +36,7 @@ func TestOneRedisCallPerDecision(t *testing.T) {
 	if err := decideScript.Load(ctx, rdb).Err(); err != nil {
 		t.Fatal(err)
 	}
-	log.take()
+	log.Take()
 	for _, c := range []struct {
 		provider string
 		want     []string
@@ -87,7 +51,7 @@ func TestOneRedisCallPerDecision(t *testing.T) {
 			if err := Wrap(f, l).ValidateCredentials(ctx, creds); err != nil {
 				t.Fatal(err)
 			}
-			if got := log.take(); !slices.Equal(got, c.want) {
+			if got := log.Take(); !slices.Equal(got, c.want) {
 				t.Errorf("%s: one request sent %q, want %q", c.provider, got, c.want)
 			}
 		}
@@ -98,7 +62,7 @@ func TestOneRedisCallPerDecision(t *testing.T) {
 	if err := Wrap(f, l).ValidateCredentials(ctx, creds); err != nil {
 		t.Fatal(err)
 	}
-	if got := log.take(); !slices.Equal(got, []string{"evalsha", "evalsha", "evalsha"}) {
+	if got := log.Take(); !slices.Equal(got, []string{"evalsha", "evalsha", "evalsha"}) {
 		t.Errorf("3 requests sent %q, want 3 EVALSHA", got)
 	}
 }
@@ -124,7 +88,7 @@ func TestNoLimitsCostsNothing(t *testing.T) {
 			t.Fatal("want the provider's 429")
 		}
 	}
-	if got := log.take(); len(got) != 0 {
+	if got := log.Take(); len(got) != 0 {
 		t.Fatalf("no limits sent %q to Redis", got)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -68,35 +67,14 @@ func TestLimitsNilIsDefaultsEmptyIsNone(t *testing.T) {
 			if _, err := p.Lookup(ctx, creds, plivotest.SandboxNumber1); err != nil { // loads the limiter's script
 				t.Fatal(err)
 			}
-			log := &commandLog{}
+			log := &testenv.CommandLog{}
 			rdb.AddHook(log)
 			if _, err := p.Lookup(ctx, creds, plivotest.SandboxNumber1); err != nil {
 				t.Fatal(err)
 			}
-			if got := log.cmds; !slices.Equal(got, c.want) {
+			if got := log.Take(); !slices.Equal(got, c.want) {
 				t.Fatalf("one Plivo request sent %q to Redis, want %q", got, c.want)
 			}
 		})
 	}
-}
-
-// commandLog is a go-redis hook recording the commands a client sends.
-type commandLog struct {
-	mu   sync.Mutex
-	cmds []string
-}
-
-func (c *commandLog) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *commandLog) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.mu.Lock()
-		c.cmds = append(c.cmds, cmd.Name())
-		c.mu.Unlock()
-		return next(ctx, cmd)
-	}
-}
-
-func (c *commandLog) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
 }
