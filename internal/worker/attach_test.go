@@ -292,3 +292,43 @@ func TestAttachAmbiguousWriteRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestAttachPartialFailure: when the provider refuses one number of an
+// attach (it was wired to a SIP trunk after it was added), the job fails
+// with that number's reason, the other number is linked, and the refused
+// number's claim is released: it is available again, and can be linked
+// elsewhere.
+func TestAttachPartialFailure(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		good, trunked := twiliotest.SandboxNumberNYC, twiliotest.SandboxNumberDC
+		h.mustAdd(t, good, trunked)
+		mustOK(t, h.Twilio.UpdateNumber(twiliotest.SandboxAccountSID, trunked, func(n *twiliotest.Number) { n.TrunkSID = twiliotest.SandboxTrunkSID }))
+		h.target(t, "agent_one", "https://agents.example.com/one")
+
+		_, out, res := h.attach(t, "agent_one", good, trunked)
+		if out.State != jobs.StateFailed || out.Code != jobs.CodeConflict {
+			t.Fatalf("outcome %+v, want failed %s", out, jobs.CodeConflict)
+		}
+		if len(res.Numbers) != 2 || res.Numbers[0].Status != jobs.NumberLinked || res.Numbers[1].Status != jobs.NumberFailed ||
+			res.Numbers[1].Code != jobs.CodeConflict {
+			t.Errorf("per-number outcomes %+v, want linked then failed conflict", res.Numbers)
+		}
+		if got := h.voiceURL(good); got != "https://agents.example.com/one" {
+			t.Errorf("good number routes to %q", got)
+		}
+		avail, err := h.Store.ListAvailableNumbers(ctx, h.OrgID)
+		mustOK(t, err)
+		if len(avail) != 1 || avail[0].E164 != trunked {
+			t.Errorf("available numbers %v, want only the refused %s", avail, trunked)
+		}
+		// Released for real: another target can take it (with override).
+		h.target(t, "agent_two", "https://agents.example.com/two")
+		_, out = h.run(t, func(ctx context.Context) (jobs.Job, error) {
+			return h.Jobs.Attach(ctx, jobs.Attach{OrgID: h.OrgID, TargetID: "agent_two", Numbers: []string{trunked}, Override: true})
+		})
+		if out.State != jobs.StateSucceeded {
+			t.Errorf("attach elsewhere: %+v", out)
+		}
+	})
+}
