@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -182,6 +183,10 @@ func TestAgentAttachErrors(t *testing.T) {
 		{"one bad among good", auth, req(agentID, "twilio", "+12125551234", "+1212"), 400, "Invalid phone number format. Use E.164 format"},
 		{"bad number before unknown provider", auth, req(agentID, "nope", "12125551234"), 400, "Invalid phone number format. Use E.164 format"},
 		{"too many numbers", auth, req(agentID, "twilio", many...), 422, fmt.Sprintf("At most %d phone numbers per request", jobs.MaxNumbersPerAttach)},
+		// The cap counts distinct numbers: the cap exactly, plus a repeat,
+		// gets past it (to the inventory check).
+		{"the cap and a repeat", auth, req(agentID, "twilio", slices.Concat(many[:jobs.MaxNumbersPerAttach], many[:1])...), 400, "Number not found or not owned by organization"},
+		{"too many, bad number after the cap", auth, req(agentID, "twilio", slices.Concat(many, []string{"12"})...), 422, fmt.Sprintf("At most %d phone numbers per request", jobs.MaxNumbersPerAttach)},
 		{"unknown provider", auth, req(agentID, "nope", "+12125551234"), 422, "Unsupported provider. Use one of: san, ozonetell, twilio, exotel, telnyx, vonage, plivo, bandwidth"},
 		{"unknown provider before unknown agent", auth, req(unknownAgent, "nope", "+12125551234"), 422, "Unsupported provider. Use one of: san, ozonetell, twilio, exotel, telnyx, vonage, plivo, bandwidth"},
 		{"seed provider without adapter", auth, req(agentID, "vonage", "+12125551234"), 400, "Provider not configured for your account"},
