@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/pressly/goose/v3"
@@ -67,6 +68,9 @@ type Store struct {
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == ":memory:" || strings.Contains(path, "mode=memory") {
 		return nil, fmt.Errorf("sqlite: open %s: an in-memory database cannot be shared by the reader and writer pools; use a file", path)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
 	}
 	writer, err := openPool(ctx, path, url.Values{"_txlock": {"immediate"}})
 	if err != nil {
@@ -151,4 +155,23 @@ func (s *Store) Close() error {
 		return errors.New("sqlite: close: inside a transaction")
 	}
 	return errors.Join(s.writer.Close(), s.reader.Close())
+}
+
+// createPrivate creates the database file readable by its owner only
+// (0600) when it does not exist yet: it holds sealed credentials and API
+// key hashes. SQLite gives the -wal and -shm files it creates beside it the
+// database file's permissions. An existing file keeps its own.
+func createPrivate(path string) error {
+	file := strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(file, '?'); i >= 0 && strings.HasPrefix(path, "file:") {
+		file = file[:i]
+	}
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("sqlite: create %s: %w", file, err)
+	}
+	return f.Close()
 }

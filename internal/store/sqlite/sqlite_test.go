@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -124,6 +125,26 @@ func TestConcurrentWriters(t *testing.T) {
 	for _, num := range got {
 		if num.Voice == nil {
 			t.Errorf("number %s has no voice: its transaction half applied", num.E164)
+		}
+	}
+}
+
+// TestFilesArePrivate: the database and the -wal and -shm files SQLite
+// makes beside it are readable by their owner only, whatever the umask:
+// they hold sealed credentials and API key hashes.
+func TestFilesArePrivate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "private.db")
+	s := open(t, path)
+	if _, err := s.CreateOrg(t.Context(), "acme"); err != nil { // a write, so the WAL exists
+		t.Fatal(err)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode := fi.Mode().Perm(); mode != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(f), mode)
 		}
 	}
 }
