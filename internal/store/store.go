@@ -148,6 +148,12 @@ type Store interface {
 	// SetLinkStatus changes a link's status and sets UpdatedAt; ErrNotFound
 	// when the number has no link to targetID.
 	SetLinkStatus(ctx context.Context, orgID int64, numberID, targetID, status string) (Link, error)
+	// ActivateLink marks the number's LinkPending link to targetID
+	// LinkActive. Activating the claim completes the link's creation, so
+	// UpdatedAt stays as it was (nil for a new link: "null if never
+	// updated", seed 000). An active link answers as it is; ErrNotFound
+	// when the number has no link to targetID.
+	ActivateLink(ctx context.Context, orgID int64, numberID, targetID string) (Link, error)
 	// DeleteLink removes the number's link to targetID; ErrNotFound when the
 	// number is not linked to that target.
 	DeleteLink(ctx context.Context, orgID int64, numberID, targetID string) error

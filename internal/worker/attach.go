@@ -154,7 +154,7 @@ func (w *Worker) attachOne(ctx context.Context, p jobs.Attach, target store.Targ
 		ch, err = w.route(ctx, acct, n, w.targetRoute(target, p.Override), false)
 		if err == nil {
 			if link.Status != store.LinkActive {
-				if link, err = w.store.SetLinkStatus(ctx, p.OrgID, n.ID, target.ID, store.LinkActive); err != nil {
+				if link, err = w.store.ActivateLink(ctx, p.OrgID, n.ID, target.ID); err != nil {
 					return out, nil, internalError(err)
 				}
 			}

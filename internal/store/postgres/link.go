@@ -49,6 +49,16 @@ func (s *Store) SetLinkStatus(ctx context.Context, orgID int64, numberID, target
 	return l, translate("set link status", err)
 }
 
+func (s *Store) ActivateLink(ctx context.Context, orgID int64, numberID, targetID string) (store.Link, error) {
+	row := s.q.QueryRow(ctx,
+		`UPDATE links SET status = $1
+		WHERE org_id = $2 AND number_id = $3 AND target_id = $4
+		RETURNING `+linkColumns,
+		store.LinkActive, orgID, numberID, targetID)
+	l, err := scanLink(row)
+	return l, translate("activate link", err)
+}
+
 func (s *Store) DeleteLink(ctx context.Context, orgID int64, numberID, targetID string) error {
 	tag, err := s.q.Exec(ctx,
 		`DELETE FROM links WHERE org_id = $1 AND number_id = $2 AND target_id = $3`,

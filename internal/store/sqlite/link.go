@@ -49,6 +49,16 @@ func (s *Store) SetLinkStatus(ctx context.Context, orgID int64, numberID, target
 	return l, s.translate("set link status", err)
 }
 
+func (s *Store) ActivateLink(ctx context.Context, orgID int64, numberID, targetID string) (store.Link, error) {
+	row := queryRow(ctx, s.w,
+		`UPDATE links SET status = ?
+		WHERE org_id = ? AND number_id = ? AND target_id = ?
+		RETURNING `+linkColumns,
+		store.LinkActive, orgID, numberID, targetID)
+	l, err := scanLink(row)
+	return l, s.translate("activate link", err)
+}
+
 func (s *Store) DeleteLink(ctx context.Context, orgID int64, numberID, targetID string) error {
 	res, err := s.w.ExecContext(ctx,
 		`DELETE FROM links WHERE org_id = ? AND number_id = ? AND target_id = ?`,

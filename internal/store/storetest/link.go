@@ -216,3 +216,28 @@ func testListLinks(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+func testActivateLink(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	n := newNumber(t, s, newUser(t, s, a.ID), "+14155550100")
+	t1, t2 := newTarget(t, s, a.ID), newTarget(t, s, a.ID)
+	l := newLink(t, s, store.Link{OrgID: a.ID, NumberID: n.ID, TargetID: t1.ID, Status: store.LinkPending, JobID: "job-1"})
+
+	got, err := s.ActivateLink(ctx, a.ID, n.ID, t1.ID)
+	if err != nil {
+		t.Fatalf("ActivateLink: %v", err)
+	}
+	want := l
+	want.Status = store.LinkActive // and UpdatedAt still nil: never updated
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ActivateLink mismatch (-want +got):\n%s", diff)
+	}
+	if stored, err := s.GetLink(ctx, a.ID, n.ID); err != nil || !cmp.Equal(got, stored) {
+		t.Errorf("GetLink after ActivateLink = %+v, %v; want %+v", stored, err, got)
+	}
+	_, err = s.ActivateLink(ctx, a.ID, n.ID, t2.ID)
+	wantErr(t, "ActivateLink(other target)", err, store.ErrNotFound)
+	_, err = s.ActivateLink(ctx, b.ID, n.ID, t1.ID)
+	wantErr(t, "ActivateLink(other org)", err, store.ErrNotFound)
+}

@@ -45,6 +45,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteTarget", testDeleteTarget},
 		{"Link", testLink},
 		{"SetLinkStatus", testSetLinkStatus},
+		{"ActivateLink", testActivateLink},
 		{"DeleteLink", testDeleteLink},
 		{"ListLinks", testListLinks},
 		{"Application", testApplication},
