@@ -17,6 +17,9 @@ import (
 // SHA-256 hash of the whole key is stored and compared (in constant time).
 const keyPrefix = "sbk_"
 
+// maxAPIKeyLen bounds a presented key; switchboard's are 65 characters.
+const maxAPIKeyLen = 256
+
 // NewAPIKey makes a key for org. The plain key is returned once, for
 // showing to the operator; the store keeps only k.
 func NewAPIKey(orgID int64) (plain string, k store.APIKey) {
@@ -68,7 +71,10 @@ func presentedKey(r *http.Request) string {
 // authenticate returns the org the request's key belongs to.
 func authenticate(ctx context.Context, st store.Store, r *http.Request) (int64, error) {
 	plain := presentedKey(r)
-	if plain == "" {
+	// A key is printable ASCII: anything else (a NUL, bytes that are not
+	// UTF-8, which PostgreSQL refuses outright) cannot be one, and is
+	// refused before the database sees it.
+	if plain == "" || len(plain) > maxAPIKeyLen || strings.IndexFunc(plain, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
 		return 0, errUnauthorized
 	}
 	k, err := st.GetAPIKey(ctx, keyID(plain))
