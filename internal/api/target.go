@@ -72,6 +72,9 @@ func (s *server) createTarget(ctx context.Context, orgID int64, kind, name, answ
 // getTarget finds a live target of kind in the org: another kind, another
 // org's target and a deleted one are all store.ErrNotFound.
 func (s *server) getTarget(ctx context.Context, orgID int64, id, kind string) (store.Target, error) {
+	if !plausibleID(id) {
+		return store.Target{}, store.ErrNotFound
+	}
 	t, err := s.Store.GetTarget(ctx, orgID, id)
 	if err != nil {
 		return store.Target{}, err
@@ -80,6 +83,17 @@ func (s *server) getTarget(ctx context.Context, orgID int64, id, kind string) (s
 		return store.Target{}, store.ErrNotFound
 	}
 	return t, nil
+}
+
+// maxIDLen bounds the ids switchboard makes (apps, agents, users, jobs).
+const maxIDLen = 128
+
+// plausibleID reports whether id could be one switchboard made: printable
+// ASCII, not too long. Anything else (a NUL, bytes that are not UTF-8,
+// which PostgreSQL refuses outright) names nothing, and never reaches the
+// database.
+func plausibleID(id string) bool {
+	return id != "" && len(id) <= maxIDLen && strings.IndexFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) < 0
 }
 
 // numberState is what the store says about a number a request names.

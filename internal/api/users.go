@@ -82,7 +82,11 @@ func (s *server) getUser() http.Handler {
 			s.callAuthError(w, err)
 			return
 		}
-		u, err := s.Store.GetUser(r.Context(), orgID, r.PathValue("id"))
+		id := r.PathValue("id")
+		u, err := store.User{}, store.ErrNotFound
+		if plausibleID(id) {
+			u, err = s.Store.GetUser(r.Context(), orgID, id)
+		}
 		if errors.Is(err, store.ErrNotFound) {
 			callError(w, http.StatusNotFound, "User not found", "no user with this id")
 			return

@@ -37,3 +37,26 @@ func TestMalformedKeysAreUnauthorized(t *testing.T) {
 		}
 	})
 }
+
+// TestMalformedIDsAreNotFound: path ids no id can look like (%00, %FF)
+// answer their family's 404 on both stores, not a 500 from PostgreSQL.
+func TestMalformedIDsAreNotFound(t *testing.T) {
+	t.Parallel()
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPI(t, env, 20*time.Second, nil)
+		for _, c := range []struct {
+			target  string
+			headers map[string]string
+		}{
+			{"/sfvopi/apps/app_%00", xAPIKey(e.key)},
+			{"/sfvopi/apps/app_%FF%FE", xAPIKey(e.key)},
+			{"/api/agent/agent_%00", token(e.key)},
+			{"/api/agent/agent_%FF", token(e.key)},
+			{"/api/users/%FF%FE", map[string]string{"Authorization": "Bearer " + e.key}},
+		} {
+			if code, body := e.raw(t, "GET", c.target, c.headers); code != http.StatusNotFound {
+				t.Errorf("GET %s: %d %v, want 404", c.target, code, body)
+			}
+		}
+	})
+}
