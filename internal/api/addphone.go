@@ -20,6 +20,14 @@ type callEnvelope struct {
 	Data         any    `json:"data"`
 }
 
+// callBodyDetail is the family's errorMessage for a refused body.
+func callBodyDetail(err error) string {
+	if d := bodyDetail(err); d != "" {
+		return d
+	}
+	return "body must be a JSON object"
+}
+
 func callError(w http.ResponseWriter, status int, message, detail string) {
 	encode(w, status, callEnvelope{Message: message, Status: false, Code: status, ErrorMessage: detail})
 }
@@ -64,7 +72,7 @@ func (s *server) addPhone() http.Handler {
 		}
 		var req addPhoneRequest
 		if err := decode(r, &req); err != nil {
-			callError(w, http.StatusBadRequest, "Invalid request body", "body must be a JSON object")
+			callError(w, http.StatusBadRequest, msgInvalidBody, callBodyDetail(err))
 			return
 		}
 		if !objectID.MatchString(req.UserID) {

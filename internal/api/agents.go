@@ -104,7 +104,7 @@ func (s *server) createAgent() http.Handler {
 		}
 		var req createAgentRequest
 		if err := decode(r, &req); err != nil {
-			agentError(w, http.StatusBadRequest, msgInvalidBody)
+			agentError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		if err := checkTarget(req.Name, req.AnswerURL, ""); err != nil {
@@ -229,7 +229,7 @@ func (s *server) attachPhoneNumbers() http.Handler {
 		ctx := r.Context()
 		var req attachRequest
 		if err := decode(r, &req); err != nil {
-			agentError(w, http.StatusBadRequest, msgInvalidBody)
+			agentError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		provider := strings.ToLower(strings.TrimSpace(req.Provider))

@@ -65,7 +65,7 @@ func TestAppLifecycle(t *testing.T) {
 		}
 
 		// Link (seed 000), with lenient input.
-		code, body = e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", auth, map[string]any{"voip_number": "+1 (212) 555-1234", "note": "unknown fields are ignored"})
+		code, body = e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", auth, map[string]any{"voip_number": "+1 (212) 555-1234"})
 		link := dataOf(body)
 		if code != 200 || !isoMillis.MatchString(str(link, "created_at")) {
 			t.Fatalf("link: %d %v", code, body)

@@ -75,7 +75,7 @@ func (s *server) linkNumber() http.Handler {
 		ctx := r.Context()
 		var req linkNumberRequest
 		if err := decode(r, &req); err != nil {
-			sfvopiError(w, http.StatusBadRequest, msgInvalidBody)
+			sfvopiError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		e164, err := s.lenient.Normalize(req.VoipNumber)

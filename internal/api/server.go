@@ -15,6 +15,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -89,20 +91,59 @@ func NewServer(p Params) http.Handler {
 // attach of jobs.MaxNumbersPerAttach numbers, is a few kilobytes.
 const maxBody = 1 << 20
 
-// errBody is any body decode refuses; handlers answer their family's 400.
+// errBody is any body decode refuses; handlers answer their family's 400,
+// with bodyDetail's explanation when it has one.
 var errBody = errors.New("invalid request body")
 
+// unknownFieldError is a body with a member the request type does not
+// have. A client that sends a field this version does not know (a newer
+// one's callback_url, a misspelt name) is told, rather than having it
+// silently ignored.
+type unknownFieldError struct{ name string }
+
+func (e unknownFieldError) Error() string { return fmt.Sprintf("%v: unknown field %q", errBody, e.name) }
+func (e unknownFieldError) Unwrap() error { return errBody }
+
 // decode reads a JSON body of at most maxBody bytes into v. Unknown fields
-// are ignored; trailing data after the JSON value is an error.
+// (unknownFieldError) and trailing data after the JSON value are errors;
+// all its errors wrap errBody.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		// encoding/json has no typed error for an unknown field; its
+		// message is `json: unknown field "<name>"`.
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if n, err := strconv.Unquote(name); err == nil {
+				name = n
+			}
+			return unknownFieldError{name: name}
+		}
 		return fmt.Errorf("%w: %w", errBody, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("%w: data after the JSON value", errBody)
 	}
 	return nil
+}
+
+// bodyDetail is what a client is told about a refused body beyond
+// "Invalid request body": the unknown field's name, or "".
+func bodyDetail(err error) string {
+	var u unknownFieldError
+	if errors.As(err, &u) {
+		return fmt.Sprintf("unknown field %q", u.name)
+	}
+	return ""
+}
+
+// invalidBodyMessage is the SFVoPI and agents families' 400 message for a
+// refused body: "Invalid request body", with the detail when there is one.
+func invalidBodyMessage(err error) string {
+	if d := bodyDetail(err); d != "" {
+		return msgInvalidBody + ": " + d
+	}
+	return msgInvalidBody
 }
 
 // encode writes v as JSON with status.
