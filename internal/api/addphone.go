@@ -51,18 +51,12 @@ type addPhoneData struct {
 	CreatedAt   string `json:"createdAt"`
 }
 
-// jobID is returned with 202 when the outcome is not known in time.
-type pendingData struct {
-	JobID string `json:"jobId"`
-	State string `json:"state"`
-}
-
 var objectID = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
 
 // addPhone is seed 004's POST /api/call/add-phone: it checks the request,
 // enqueues a number:add job and waits for its outcome (201 with the
-// number; 400/404/500 per the seed), or answers 202 with the job id when
-// the provider is slow.
+// number; 400/404/500 per the seed), or answers 202 with the job when the
+// provider is slow or the client sent Prefer: respond-async.
 func (s *server) addPhone() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, err := authenticate(r.Context(), s.Store, r)
@@ -107,11 +101,10 @@ func (s *server) addPhone() http.Handler {
 			s.internalError(w, err)
 			return
 		}
-		out, done, err := s.await(r.Context(), job)
+		out, done, err := s.await(r, job)
 		if err == nil && !done {
-			accepted(w, job)
 			encode(w, http.StatusAccepted, callEnvelope{Message: "Phone number is being added", Status: true, Code: http.StatusAccepted,
-				Data: pendingData{JobID: job.ID, State: string(jobs.StatePending)}})
+				Data: accepted(w, r, job)})
 			return
 		}
 		if err != nil {

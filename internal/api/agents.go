@@ -171,7 +171,7 @@ type attachPendingData struct {
 	AgentID      string   `json:"agent_id"`
 	PhoneNumbers []string `json:"phone_numbers"`
 	Provider     string   `json:"provider"`
-	JobID        string   `json:"job_id"`
+	jobRef
 }
 
 // numberOutcomeData is one number's jobs.NumberOutcome.
@@ -299,15 +299,14 @@ func (s *server) attachPhoneNumbers() http.Handler {
 			s.agentInternal(w, failedToAttachNumbers+": internal error", err)
 			return
 		}
-		out, done, err := s.await(ctx, job)
+		out, done, err := s.await(r, job)
 		if err != nil {
 			s.agentInternal(w, failedToAttachNumbers+": internal error", err)
 			return
 		}
 		if !done {
-			accepted(w, job)
 			agentReply(w, http.StatusAccepted, "Phone number(s) are being attached",
-				attachPendingData{AgentID: agent.ID, PhoneNumbers: numbers, Provider: provider, JobID: job.ID})
+				attachPendingData{AgentID: agent.ID, PhoneNumbers: numbers, Provider: provider, jobRef: accepted(w, r, job)})
 			return
 		}
 		var res jobs.AttachResult

@@ -37,10 +37,6 @@ func newLinkData(l store.Link, e164 string) linkData {
 		CreatedAt: formatTime(l.CreatedAt), UpdatedAt: formatTimePtr(l.UpdatedAt)}
 }
 
-// sfvopiJobData is the data of a 202: the job to follow at Location.
-type sfvopiJobData struct {
-	JobID string `json:"job_id"`
-}
 
 // linkFailure is the one table from a failed attach job's code to seed
 // 000's status and message; "" means 500 "Failed to link number: <the
@@ -113,14 +109,13 @@ func (s *server) linkNumber() http.Handler {
 			s.sfvopiInternal(w, failedToLinkNumber, err)
 			return
 		}
-		out, done, err := s.await(ctx, job)
+		out, done, err := s.await(r, job)
 		switch {
 		case err != nil:
 			s.sfvopiInternal(w, failedToLinkNumber, err)
 			return
 		case !done:
-			accepted(w, job)
-			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: sfvopiJobData{JobID: job.ID}, Message: "accepted"})
+			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: accepted(w, r, job), Message: "accepted"})
 			return
 		case out.State != jobs.StateSucceeded:
 			status, message := linkFailure(out.Code)
@@ -229,13 +224,12 @@ func (s *server) unlinkNumber() http.Handler {
 			s.sfvopiInternal(w, failedToUnlink, err)
 			return
 		}
-		out, done, err := s.await(ctx, job)
+		out, done, err := s.await(r, job)
 		switch {
 		case err != nil:
 			s.sfvopiInternal(w, failedToUnlink, err)
 		case !done:
-			accepted(w, job)
-			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: sfvopiJobData{JobID: job.ID}, Message: "accepted"})
+			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: accepted(w, r, job), Message: "accepted"})
 		case out.State == jobs.StateSucceeded:
 			sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
 		case out.Code == jobs.CodeNotLinked:

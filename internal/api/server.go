@@ -167,10 +167,39 @@ func formatTimePtr(t *time.Time) *string {
 	return &s
 }
 
-// await waits up to s.Wait for job's outcome. done is false when the job
-// has not finished in time: the caller answers 202 with jobLocation(job).
-func (s *server) await(ctx context.Context, job jobs.Job) (out jobs.Outcome, done bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, s.Wait)
+// Prefer: respond-async (RFC 7240). A client that sends it gets 202 at once
+// from every endpoint that enqueues a job, with Preference-Applied saying
+// so; endpoints that enqueue nothing (or never wait) answer as usual and
+// do not claim to have applied it, as RFC 7240 allows.
+const (
+	headerPrefer            = "Prefer"
+	headerPreferenceApplied = "Preference-Applied"
+	preferRespondAsync      = "respond-async"
+)
+
+// prefersAsync reports whether r carries the respond-async preference, in
+// any of its Prefer headers and lists ("respond-async, wait=10").
+func prefersAsync(r *http.Request) bool {
+	for _, h := range r.Header.Values(headerPrefer) {
+		for _, p := range strings.Split(h, ",") {
+			token, _, _ := strings.Cut(p, ";")
+			token, _, _ = strings.Cut(token, "=")
+			if strings.EqualFold(strings.TrimSpace(token), preferRespondAsync) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// await waits up to s.Wait for job's outcome; with Prefer: respond-async it
+// does not wait at all. done is false when the job has not finished: the
+// caller answers 202 with accepted.
+func (s *server) await(r *http.Request, job jobs.Job) (out jobs.Outcome, done bool, err error) {
+	if prefersAsync(r) {
+		return jobs.Outcome{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.Wait)
 	defer cancel()
 	out, err = s.Jobs.Wait(ctx, job)
 	if errors.Is(err, jobs.ErrNotFinished) {
@@ -182,8 +211,23 @@ func (s *server) await(ctx context.Context, job jobs.Job) (out jobs.Outcome, don
 	return out, true, nil
 }
 
-// accepted sets the Location of a job that has not finished: its durable
-// record, GET /v1/jobs/{id}.
-func accepted(w http.ResponseWriter, job jobs.Job) {
-	w.Header().Set("Location", "/v1/jobs/"+job.ID)
+// jobRef is what every 202 carries in its family's data: the job and where
+// to follow it.
+type jobRef struct {
+	JobID string `json:"job_id"`
+	// StatusURL is the job's record, GET /v1/jobs/{id}; the Location header
+	// says the same.
+	StatusURL string `json:"status_url"`
+}
+
+// accepted sets the headers of a 202 for a job that has not finished (its
+// Location, and Preference-Applied when r asked not to wait) and returns
+// the job's reference for the body.
+func accepted(w http.ResponseWriter, r *http.Request, job jobs.Job) jobRef {
+	ref := jobRef{JobID: job.ID, StatusURL: "/v1/jobs/" + job.ID}
+	w.Header().Set("Location", ref.StatusURL)
+	if prefersAsync(r) {
+		w.Header().Set(headerPreferenceApplied, preferRespondAsync)
+	}
+	return ref
 }
