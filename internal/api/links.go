@@ -37,7 +37,6 @@ func newLinkData(l store.Link, e164 string) linkData {
 		CreatedAt: formatTime(l.CreatedAt), UpdatedAt: formatTimePtr(l.UpdatedAt)}
 }
 
-
 // linkFailure is the one table from a failed attach job's code to seed
 // 000's status and message; "" means 500 "Failed to link number: <the
 // job's message>".

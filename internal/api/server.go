@@ -101,7 +101,9 @@ var errBody = errors.New("invalid request body")
 // silently ignored.
 type unknownFieldError struct{ name string }
 
-func (e unknownFieldError) Error() string { return fmt.Sprintf("%v: unknown field %q", errBody, e.name) }
+func (e unknownFieldError) Error() string {
+	return fmt.Sprintf("%v: unknown field %q", errBody, e.name)
+}
 func (e unknownFieldError) Unwrap() error { return errBody }
 
 // decode reads a JSON body of at most maxBody bytes into v. Unknown fields
