@@ -41,6 +41,9 @@ type addPhoneRequest struct {
 	// Override lets switchboard take over a number wired to a SIP trunk or a
 	// foreign connection (an extension to the seed, off by default).
 	Override bool `json:"override"`
+	// CallbackURL receives the job's completion event (docs/callbacks.md;
+	// an extension to the seed).
+	CallbackURL string `json:"callback_url"`
 }
 
 type addPhoneData struct {
@@ -86,6 +89,10 @@ func (s *server) addPhone() http.Handler {
 			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", "authToken and accSId are required")
 			return
 		}
+		if why := s.checkCallback(req.CallbackURL); why != "" {
+			callError(w, http.StatusBadRequest, msgInvalidCallback, why)
+			return
+		}
 		if _, err := s.Store.GetUser(r.Context(), orgID, req.UserID); errors.Is(err, store.ErrNotFound) {
 			callError(w, http.StatusNotFound, "User not found", "no user with this userId")
 			return
@@ -96,6 +103,7 @@ func (s *server) addPhone() http.Handler {
 		job, err := s.Jobs.AddPhone(r.Context(), jobs.AddPhoneRequest{
 			OrgID: orgID, UserID: req.UserID, PhoneNumber: e164, Provider: req.Integration,
 			Credentials: jobs.Credentials{AccountID: req.AccSID, Secret: req.AuthToken}, Override: req.Override,
+			CallbackURL: req.CallbackURL,
 		})
 		if err != nil {
 			s.internalError(w, err)

@@ -143,6 +143,8 @@ type attachRequest struct {
 	AgentID  string   `json:"agent_id"`
 	Provider string   `json:"provider"`
 	Numbers  []string `json:"numbers"`
+	// CallbackURL receives the job's completion event (docs/callbacks.md).
+	CallbackURL string `json:"callback_url"`
 }
 
 // attachData is seed 003's success data, plus the job and each number's
@@ -262,6 +264,10 @@ func (s *server) attachPhoneNumbers() http.Handler {
 			agentError(w, http.StatusUnprocessableEntity, msgUnsupportedProvider)
 			return
 		}
+		if why := s.checkCallback(req.CallbackURL); why != "" {
+			agentError(w, http.StatusBadRequest, msgInvalidCallback+": "+why)
+			return
+		}
 		if ok, err := s.hasConnection(ctx, orgID, provider); err != nil {
 			s.agentInternal(w, msgAgentInternalServer, err)
 			return
@@ -294,7 +300,7 @@ func (s *server) attachPhoneNumbers() http.Handler {
 			}
 		}
 
-		job, err := s.Jobs.Attach(ctx, jobs.Attach{OrgID: orgID, TargetID: agent.ID, Provider: provider, Numbers: numbers})
+		job, err := s.Jobs.Attach(ctx, jobs.Attach{OrgID: orgID, TargetID: agent.ID, Provider: provider, Numbers: numbers, CallbackURL: req.CallbackURL})
 		if err != nil {
 			s.agentInternal(w, failedToAttachNumbers+": internal error", err)
 			return

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -51,6 +52,10 @@ type Params struct {
 	// Now is the clock of idempotency keys' leases and expiry. Default
 	// time.Now.
 	Now func() time.Time
+	// Callbacks decides which callback_url values are accepted; the zero
+	// value is production's, public addresses only. The worker delivering
+	// the callbacks must use the same policy.
+	Callbacks callback.Policy
 }
 
 type server struct {
@@ -232,4 +237,23 @@ func accepted(w http.ResponseWriter, r *http.Request, job jobs.Job) jobRef {
 		w.Header().Set(headerPreferenceApplied, preferRespondAsync)
 	}
 	return ref
+}
+
+// msgInvalidCallback starts every refusal of a callback_url.
+const msgInvalidCallback = "Invalid callback_url"
+
+// checkCallback says why raw, a request's callback_url, is refused, or ""
+// when it is acceptable (an empty one means no callback). It runs before
+// anything is enqueued: a job never carries a URL the policy refuses.
+func (s *server) checkCallback(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if len(raw) > maxURLLen {
+		return fmt.Sprintf("URL must be at most %d characters", maxURLLen)
+	}
+	if err := s.Callbacks.CheckURL(raw); err != nil {
+		return strings.TrimPrefix(err.Error(), "callback: ")
+	}
+	return ""
 }
