@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/internal/api"
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
@@ -63,6 +64,7 @@ func (d *deps) apiServer(s *settings) http.Handler {
 		Wait:          d.tune.apiWait,
 		DefaultRegion: d.tune.defaultRegion,
 		Queue:         asynq.NewInspectorFromRedisClient(d.rdb),
+		Callbacks:     callback.Policy{AllowPrivate: d.tune.allowPrivate},
 	})
 }
 

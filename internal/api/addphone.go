@@ -20,6 +20,14 @@ type callEnvelope struct {
 	Data         any    `json:"data"`
 }
 
+// callBodyDetail is the family's errorMessage for a refused body.
+func callBodyDetail(err error) string {
+	if d := bodyDetail(err); d != "" {
+		return d
+	}
+	return "body must be a JSON object"
+}
+
 func callError(w http.ResponseWriter, status int, message, detail string) {
 	encode(w, status, callEnvelope{Message: message, Status: false, Code: status, ErrorMessage: detail})
 }
@@ -33,6 +41,9 @@ type addPhoneRequest struct {
 	// Override lets switchboard take over a number wired to a SIP trunk or a
 	// foreign connection (an extension to the seed, off by default).
 	Override bool `json:"override"`
+	// CallbackURL receives the job's completion event (docs/callbacks.md;
+	// an extension to the seed).
+	CallbackURL string `json:"callback_url"`
 }
 
 type addPhoneData struct {
@@ -43,18 +54,12 @@ type addPhoneData struct {
 	CreatedAt   string `json:"createdAt"`
 }
 
-// jobID is returned with 202 when the outcome is not known in time.
-type pendingData struct {
-	JobID string `json:"jobId"`
-	State string `json:"state"`
-}
-
 var objectID = regexp.MustCompile(`^[0-9a-fA-F]{24}$`)
 
 // addPhone is seed 004's POST /api/call/add-phone: it checks the request,
 // enqueues a number:add job and waits for its outcome (201 with the
-// number; 400/404/500 per the seed), or answers 202 with the job id when
-// the provider is slow.
+// number; 400/404/500 per the seed), or answers 202 with the job when the
+// provider is slow or the client sent Prefer: respond-async.
 func (s *server) addPhone() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, err := authenticate(r.Context(), s.Store, r)
@@ -64,7 +69,7 @@ func (s *server) addPhone() http.Handler {
 		}
 		var req addPhoneRequest
 		if err := decode(r, &req); err != nil {
-			callError(w, http.StatusBadRequest, "Invalid request body", "body must be a JSON object")
+			callError(w, http.StatusBadRequest, msgInvalidBody, callBodyDetail(err))
 			return
 		}
 		if !objectID.MatchString(req.UserID) {
@@ -84,6 +89,10 @@ func (s *server) addPhone() http.Handler {
 			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", "authToken and accSId are required")
 			return
 		}
+		if why := s.checkCallback(req.CallbackURL); why != "" {
+			callError(w, http.StatusBadRequest, msgInvalidCallback, why)
+			return
+		}
 		if _, err := s.Store.GetUser(r.Context(), orgID, req.UserID); errors.Is(err, store.ErrNotFound) {
 			callError(w, http.StatusNotFound, "User not found", "no user with this userId")
 			return
@@ -94,16 +103,16 @@ func (s *server) addPhone() http.Handler {
 		job, err := s.Jobs.AddPhone(r.Context(), jobs.AddPhoneRequest{
 			OrgID: orgID, UserID: req.UserID, PhoneNumber: e164, Provider: req.Integration,
 			Credentials: jobs.Credentials{AccountID: req.AccSID, Secret: req.AuthToken}, Override: req.Override,
+			CallbackURL: req.CallbackURL,
 		})
 		if err != nil {
 			s.internalError(w, err)
 			return
 		}
-		out, done, err := s.await(r.Context(), job)
+		out, done, err := s.await(r, job)
 		if err == nil && !done {
-			accepted(w, job)
 			encode(w, http.StatusAccepted, callEnvelope{Message: "Phone number is being added", Status: true, Code: http.StatusAccepted,
-				Data: pendingData{JobID: job.ID, State: string(jobs.StatePending)}})
+				Data: accepted(w, r, job)})
 			return
 		}
 		if err != nil {

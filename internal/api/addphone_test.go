@@ -105,8 +105,11 @@ func TestAddPhoneAnswers202WhenTheProviderIsSlow(t *testing.T) {
 	e := startAPI(t, env, 100*time.Millisecond, nil)
 	code, body := e.do(t, "POST", "/api/call/add-phone", map[string]string{"Authorization": "Bearer " + e.key},
 		addPhoneBody("12025551234", twiliotest.SandboxAuthToken))
-	data, _ := body["data"].(map[string]any)
-	if code != 202 || body["status"] != true || data["jobId"] == "" || data["jobId"] == nil {
-		t.Errorf("slow provider: %d %v, want 202 with a job id", code, body)
+	jobID := str(dataOf(body), "job_id")
+	want := map[string]any{"message": "Phone number is being added", "status": true, "code": float64(202), "errorMessage": "",
+		// No "state": the job's state is at status_url.
+		"data": map[string]any{"job_id": jobID, "status_url": "/v1/jobs/" + jobID}}
+	if diff := cmp.Diff(want, body); code != 202 || jobID == "" || diff != "" {
+		t.Errorf("slow provider: %d, want 202 with the job (-want +got):\n%s", code, diff)
 	}
 }

@@ -104,7 +104,7 @@ func (s *server) createAgent() http.Handler {
 		}
 		var req createAgentRequest
 		if err := decode(r, &req); err != nil {
-			agentError(w, http.StatusBadRequest, msgInvalidBody)
+			agentError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		if err := checkTarget(req.Name, req.AnswerURL, ""); err != nil {
@@ -143,6 +143,8 @@ type attachRequest struct {
 	AgentID  string   `json:"agent_id"`
 	Provider string   `json:"provider"`
 	Numbers  []string `json:"numbers"`
+	// CallbackURL receives the job's completion event (docs/callbacks.md).
+	CallbackURL string `json:"callback_url"`
 }
 
 // attachData is seed 003's success data, plus the job and each number's
@@ -171,7 +173,7 @@ type attachPendingData struct {
 	AgentID      string   `json:"agent_id"`
 	PhoneNumbers []string `json:"phone_numbers"`
 	Provider     string   `json:"provider"`
-	JobID        string   `json:"job_id"`
+	jobRef
 }
 
 // numberOutcomeData is one number's jobs.NumberOutcome.
@@ -229,7 +231,7 @@ func (s *server) attachPhoneNumbers() http.Handler {
 		ctx := r.Context()
 		var req attachRequest
 		if err := decode(r, &req); err != nil {
-			agentError(w, http.StatusBadRequest, msgInvalidBody)
+			agentError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		provider := strings.ToLower(strings.TrimSpace(req.Provider))
@@ -266,6 +268,10 @@ func (s *server) attachPhoneNumbers() http.Handler {
 			agentError(w, http.StatusUnprocessableEntity, msgUnsupportedProvider)
 			return
 		}
+		if why := s.checkCallback(req.CallbackURL); why != "" {
+			agentError(w, http.StatusBadRequest, msgInvalidCallback+": "+why)
+			return
+		}
 		if ok, err := s.hasConnection(ctx, orgID, provider); err != nil {
 			s.agentInternal(w, msgAgentInternalServer, err)
 			return
@@ -298,20 +304,19 @@ func (s *server) attachPhoneNumbers() http.Handler {
 			}
 		}
 
-		job, err := s.Jobs.Attach(ctx, jobs.Attach{OrgID: orgID, TargetID: agent.ID, Provider: provider, Numbers: numbers})
+		job, err := s.Jobs.Attach(ctx, jobs.Attach{OrgID: orgID, TargetID: agent.ID, Provider: provider, Numbers: numbers, CallbackURL: req.CallbackURL})
 		if err != nil {
 			s.agentInternal(w, failedToAttachNumbers+": internal error", err)
 			return
 		}
-		out, done, err := s.await(ctx, job)
+		out, done, err := s.await(r, job)
 		if err != nil {
 			s.agentInternal(w, failedToAttachNumbers+": internal error", err)
 			return
 		}
 		if !done {
-			accepted(w, job)
 			agentReply(w, http.StatusAccepted, "Phone number(s) are being attached",
-				attachPendingData{AgentID: agent.ID, PhoneNumbers: numbers, Provider: provider, JobID: job.ID})
+				attachPendingData{AgentID: agent.ID, PhoneNumbers: numbers, Provider: provider, jobRef: accepted(w, r, job)})
 			return
 		}
 		var res jobs.AttachResult

@@ -308,7 +308,7 @@ func TestAgentAttachAnswers202WhenTheProviderIsSlow(t *testing.T) {
 	checkAgentEnvelope(t, "slow", code, body)
 	jobID := str(dataOf(body), "job_id")
 	want := map[string]any{"error": false, "code": float64(202), "message": "Phone number(s) are being attached",
-		"data": map[string]any{"agent_id": agentID, "phone_numbers": []any{"+12125551234"}, "provider": "twilio", "job_id": jobID}}
+		"data": map[string]any{"agent_id": agentID, "phone_numbers": []any{"+12125551234"}, "provider": "twilio", "job_id": jobID, "status_url": "/v1/jobs/" + jobID}}
 	if diff := cmp.Diff(want, body); code != 202 || jobID == "" || diff != "" {
 		t.Fatalf("slow attach: %d (-want +got):\n%s", code, diff)
 	}

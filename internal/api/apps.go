@@ -90,7 +90,7 @@ func (s *server) createApp() http.Handler {
 		}
 		var req createAppRequest
 		if err := decode(r, &req); err != nil {
-			sfvopiError(w, http.StatusBadRequest, msgInvalidBody)
+			sfvopiError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		if err := checkTarget(req.Name, req.AnswerURL, req.HangupURL); err != nil {

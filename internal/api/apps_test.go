@@ -65,7 +65,7 @@ func TestAppLifecycle(t *testing.T) {
 		}
 
 		// Link (seed 000), with lenient input.
-		code, body = e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", auth, map[string]any{"voip_number": "+1 (212) 555-1234", "note": "unknown fields are ignored"})
+		code, body = e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", auth, map[string]any{"voip_number": "+1 (212) 555-1234"})
 		link := dataOf(body)
 		if code != 200 || !isoMillis.MatchString(str(link, "created_at")) {
 			t.Fatalf("link: %d %v", code, body)
@@ -294,17 +294,20 @@ func TestLinkAndUnlinkAnswer202WhenTheProviderIsSlow(t *testing.T) {
 
 	code, header, body := e.call(t, "POST", "/sfvopi/apps/"+appID+"/numbers", auth, map[string]any{"voip_number": "+12125551234"})
 	jobID := str(dataOf(body), "job_id")
-	if diff := cmp.Diff(map[string]any{"data": map[string]any{"job_id": jobID}, "message": "accepted"}, body); code != 202 || jobID == "" || diff != "" {
+	if diff := cmp.Diff(map[string]any{"data": map[string]any{"job_id": jobID, "status_url": "/v1/jobs/" + jobID}, "message": "accepted"}, body); code != 202 || jobID == "" || diff != "" {
 		t.Fatalf("slow link: %d (-want +got):\n%s", code, diff)
 	}
 	if loc := header.Get("Location"); loc != "/v1/jobs/"+jobID {
 		t.Errorf("Location = %q, want /v1/jobs/%s", loc, jobID)
 	}
+	if h := header.Get("Preference-Applied"); h != "" {
+		t.Errorf("Preference-Applied = %q on a 202 nobody asked for", h)
+	}
 	waitJob(t, e, jobID, "succeeded")
 
 	code, header, body = e.call(t, "DELETE", "/sfvopi/apps/"+appID+"/numbers/%2B12125551234", auth, nil)
 	jobID = str(dataOf(body), "job_id")
-	if code != 202 || jobID == "" || header.Get("Location") != "/v1/jobs/"+jobID {
+	if code != 202 || jobID == "" || header.Get("Location") != "/v1/jobs/"+jobID || str(dataOf(body), "status_url") != "/v1/jobs/"+jobID {
 		t.Fatalf("slow unlink: %d %v %v", code, header, body)
 	}
 	waitJob(t, e, jobID, "succeeded")

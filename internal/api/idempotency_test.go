@@ -225,7 +225,7 @@ func TestIdempotentAddPhone202(t *testing.T) {
 	if first.status != 202 || first.header.Get("Location") == "" {
 		t.Fatalf("slow add: %d %v %s", first.status, first.header, first.body)
 	}
-	jobID := str(dataOf(first.json(t)), "jobId")
+	jobID := str(dataOf(first.json(t)), "job_id")
 	eventually(t, "the job to finish", func() bool {
 		rec, err := env.Store.GetJob(t.Context(), e.OrgID, jobID)
 		return err == nil && rec.State == jobs.StateSucceeded

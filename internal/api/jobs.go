@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/hibiken/asynq"
 
@@ -35,7 +38,7 @@ func v1Fail(w http.ResponseWriter, status int, code, message string) {
 type jobData struct {
 	ID       string          `json:"id"`
 	Type     string          `json:"type"`
-	State    jobs.State      `json:"state"`
+	State    string          `json:"state"` // apiState
 	OrgID    int64           `json:"org_id"`
 	Numbers  []string        `json:"numbers"`
 	Attempts int             `json:"attempts"`
@@ -54,9 +57,9 @@ type jobData struct {
 
 // runRef is one run of a request, in a job's history.
 type runRef struct {
-	ID        string     `json:"id"`
-	State     jobs.State `json:"state"`
-	CreatedAt string     `json:"created_at"`
+	ID        string `json:"id"`
+	State     string `json:"state"` // apiState
+	CreatedAt string `json:"created_at"`
 }
 
 // maxRuns bounds the history shown with a job.
@@ -70,14 +73,14 @@ func (s *server) withRuns(ctx context.Context, orgID int64, d jobData) (jobData,
 		return d, err
 	}
 	for _, r := range recs {
-		d.Runs = append(d.Runs, runRef{ID: r.ID, State: r.State, CreatedAt: formatTime(r.CreatedAt)})
+		d.Runs = append(d.Runs, runRef{ID: r.ID, State: apiState(r.State), CreatedAt: formatTime(r.CreatedAt)})
 	}
 	return d, nil
 }
 
 func newJobData(j store.JobRecord) jobData {
-	d := jobData{ID: j.ID, Type: j.Type, State: j.State, OrgID: j.OrgID, Numbers: j.Numbers, Attempts: j.Attempts,
-		Result: nullIfEmpty(j.Result), Changes: nullIfEmpty(j.Changes),
+	d := jobData{ID: j.ID, Type: j.Type, State: apiState(j.State), OrgID: j.OrgID, Numbers: j.Numbers, Attempts: j.Attempts,
+		Result: normalizeTimes(nullIfEmpty(j.Result)), Changes: nullIfEmpty(j.Changes),
 		CreatedAt: formatTimePtr(&j.CreatedAt), UpdatedAt: formatTimePtr(&j.UpdatedAt), FinishedAt: formatTimePtr(j.FinishedAt)}
 	if d.Numbers == nil {
 		d.Numbers = []string{}
@@ -86,6 +89,73 @@ func newJobData(j store.JobRecord) jobData {
 		d.Error = &v1Error{Code: string(j.ErrorCode), Message: j.ErrorMessage}
 	}
 	return d
+}
+
+// The states GET /v1/jobs/{id} reports, as docs/api.md specifies them.
+// jobs' own names for the first two (asynq's) stop at this edge.
+const (
+	stateQueued    = "queued"
+	stateRunning   = "running"
+	stateRetrying  = "retrying"
+	stateSucceeded = "succeeded"
+	stateFailed    = "failed"
+)
+
+// apiState is the API's name for a job state.
+func apiState(st jobs.State) string {
+	switch st {
+	case jobs.StatePending:
+		return stateQueued
+	case jobs.StateActive:
+		return stateRunning
+	case jobs.StateRetrying:
+		return stateRetrying
+	case jobs.StateSucceeded:
+		return stateSucceeded
+	case jobs.StateFailed:
+		return stateFailed
+	}
+	// A state a newer worker records: shown as is rather than hidden.
+	return string(st)
+}
+
+// normalizeTimes rewrites the timestamps of a job's result data in the
+// API's one precision (formatTime: milliseconds, UTC), as every other time
+// the API shows. Workers store Go's RFC 3339 with nanoseconds; a member
+// named "*_at" whose value parses as RFC 3339 is a timestamp. Anything that
+// does not decode is returned as it is.
+func normalizeTimes(raw json.RawMessage) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw
+	}
+	out, err := json.Marshal(normalizeValue(v))
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func normalizeValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && strings.HasSuffix(k, "_at") {
+				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+					v[k] = formatTime(t)
+					continue
+				}
+			}
+			v[k] = normalizeValue(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = normalizeValue(x)
+		}
+	}
+	return v
 }
 
 func nullIfEmpty(raw json.RawMessage) json.RawMessage {
@@ -97,7 +167,7 @@ func nullIfEmpty(raw json.RawMessage) json.RawMessage {
 
 // getJob is GET /v1/jobs/{id}: the durable record of one of the org's
 // jobs. A job no worker has started yet has no record; with Params.Queue
-// it is found in the queue instead and reported as pending.
+// it is found in the queue instead and reported as queued.
 func (s *server) getJob() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, err := authenticate(r.Context(), s.Store, r)
@@ -165,7 +235,7 @@ func (s *server) queuedJob(orgID int64, id string) (jobData, bool, error) {
 		if json.Unmarshal(info.Payload, &p) != nil || p.OrgID != orgID {
 			return jobData{}, false, nil
 		}
-		d := jobData{ID: info.ID, Type: info.Type, State: queuedState(info.State), OrgID: orgID, Numbers: p.Numbers,
+		d := jobData{ID: info.ID, Type: info.Type, State: apiState(queuedState(info.State)), OrgID: orgID, Numbers: p.Numbers,
 			Attempts: info.Retried, Result: json.RawMessage("null"), Changes: json.RawMessage("null")}
 		for _, n := range []string{p.Number, p.PhoneNumber} {
 			if n != "" {
@@ -181,7 +251,7 @@ func (s *server) queuedJob(orgID int64, id string) (jobData, bool, error) {
 }
 
 // queuedState maps a task without a record to a job state. Workers record
-// a job before running it, so this is nearly always pending.
+// a job before running it, so this is nearly always pending (queued).
 func queuedState(st asynq.TaskState) jobs.State {
 	switch st {
 	case asynq.TaskStateActive:

@@ -32,9 +32,17 @@ func TestGetJob(t *testing.T) {
 			t.Errorf("%s = %v, want ISO 8601", k, job[k])
 		}
 	}
-	var result map[string]any
-	if raw, _ := json.Marshal(job["result"]); json.Unmarshal(raw, &result) != nil || result["target_id"] != agentID {
+	var result struct {
+		TargetID string `json:"target_id"`
+		Numbers  []struct {
+			LinkedAt string `json:"linked_at"`
+		} `json:"numbers"`
+	}
+	if raw, _ := json.Marshal(job["result"]); json.Unmarshal(raw, &result) != nil || result.TargetID != agentID || len(result.Numbers) != 1 {
 		t.Errorf("result = %v, want the attach result", job["result"])
+	} else if !isoMillis.MatchString(result.Numbers[0].LinkedAt) {
+		// The same precision as the attach answer's linked_at.
+		t.Errorf("result linked_at = %q, want ISO 8601 with milliseconds", result.Numbers[0].LinkedAt)
 	}
 	want := map[string]any{"data": map[string]any{
 		"id": jobID, "type": "number:attach", "state": "succeeded", "org_id": float64(e.OrgID),
@@ -56,7 +64,7 @@ func TestGetJob(t *testing.T) {
 	queued := enqueueLater(t, e, "attach-queued", e.OrgID)
 	code, body = e.do(t, "GET", "/v1/jobs/"+queued, xAPIKey(e.key), nil)
 	want = map[string]any{"data": map[string]any{
-		"id": queued, "type": "number:attach", "state": "pending", "org_id": float64(e.OrgID),
+		"id": queued, "type": "number:attach", "state": "queued", "org_id": float64(e.OrgID),
 		"numbers": []any{"+12025551234"}, "attempts": float64(0), "error": nil, "result": nil, "changes": nil,
 		"created_at": nil, "updated_at": nil, "finished_at": nil,
 		"request": "attach-queued", "runs": []any{},
@@ -102,4 +110,27 @@ func enqueueLater(t *testing.T, e *apiEnv, id string, orgID int64) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestJobRunningState: a job a worker is running is "running", not
+// asynq's "active".
+func TestJobRunningState(t *testing.T) {
+	t.Parallel()
+	env := workertest.Start(t, workertest.Backends()[0].Open(t))
+	// A first attempt has no record until it ends: the queue reports it.
+	e := startAPIWith(t, env, api.Params{Wait: 50 * time.Millisecond, Queue: asynq.NewInspectorFromRedisClient(env.Redis)})
+	e.mustAddNumbers(t, "+12125551234")
+	agentID := e.createAgent(t, e.key, "one")
+	slow(t, e, time.Second)
+	code, body := e.do(t, "POST", "/api/agent/attach-phone-number", token(e.key), map[string]any{"agent_id": agentID, "provider": "twilio", "numbers": []string{"+12125551234"}})
+	jobID := str(dataOf(body), "job_id")
+	if code != 202 || jobID == "" {
+		t.Fatalf("slow attach: %d %v", code, body)
+	}
+	waitJob(t, e, jobID, "running")
+	job := waitJob(t, e, jobID, "succeeded")
+	runs, _ := job["runs"].([]any)
+	if len(runs) != 1 || runs[0].(map[string]any)["state"] != "succeeded" {
+		t.Errorf("runs = %v, want this run, succeeded", job["runs"])
+	}
 }

@@ -37,11 +37,6 @@ func newLinkData(l store.Link, e164 string) linkData {
 		CreatedAt: formatTime(l.CreatedAt), UpdatedAt: formatTimePtr(l.UpdatedAt)}
 }
 
-// sfvopiJobData is the data of a 202: the job to follow at Location.
-type sfvopiJobData struct {
-	JobID string `json:"job_id"`
-}
-
 // linkFailure is the one table from a failed attach job's code to seed
 // 000's status and message; "" means 500 "Failed to link number: <the
 // job's message>".
@@ -59,6 +54,8 @@ func linkFailure(code jobs.Code) (int, string) {
 
 type linkNumberRequest struct {
 	VoipNumber string `json:"voip_number"`
+	// CallbackURL receives the job's completion event (docs/callbacks.md).
+	CallbackURL string `json:"callback_url"`
 }
 
 // linkNumber is seed 000's POST /sfvopi/apps/{app_id}/numbers. It checks
@@ -75,12 +72,16 @@ func (s *server) linkNumber() http.Handler {
 		ctx := r.Context()
 		var req linkNumberRequest
 		if err := decode(r, &req); err != nil {
-			sfvopiError(w, http.StatusBadRequest, msgInvalidBody)
+			sfvopiError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
 		e164, err := s.lenient.Normalize(req.VoipNumber)
 		if err != nil {
 			sfvopiError(w, http.StatusBadRequest, msgInvalidBody)
+			return
+		}
+		if why := s.checkCallback(req.CallbackURL); why != "" {
+			sfvopiError(w, http.StatusBadRequest, msgInvalidCallback+": "+why)
 			return
 		}
 		app, err := s.getTarget(ctx, orgID, r.PathValue("app_id"), store.TargetApp)
@@ -108,19 +109,18 @@ func (s *server) linkNumber() http.Handler {
 		}
 		// Not linked, or a pending link to this app (an attach under way or
 		// one that gave up): the job finishes it.
-		job, err := s.Jobs.Attach(ctx, jobs.Attach{OrgID: orgID, TargetID: app.ID, Numbers: []string{e164}})
+		job, err := s.Jobs.Attach(ctx, jobs.Attach{OrgID: orgID, TargetID: app.ID, Numbers: []string{e164}, CallbackURL: req.CallbackURL})
 		if err != nil {
 			s.sfvopiInternal(w, failedToLinkNumber, err)
 			return
 		}
-		out, done, err := s.await(ctx, job)
+		out, done, err := s.await(r, job)
 		switch {
 		case err != nil:
 			s.sfvopiInternal(w, failedToLinkNumber, err)
 			return
 		case !done:
-			accepted(w, job)
-			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: sfvopiJobData{JobID: job.ID}, Message: "accepted"})
+			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: accepted(w, r, job), Message: "accepted"})
 			return
 		case out.State != jobs.StateSucceeded:
 			status, message := linkFailure(out.Code)
@@ -193,7 +193,8 @@ func pathNumber(r *http.Request) string {
 }
 
 // unlinkNumber is seed 002's DELETE /sfvopi/apps/{app_id}/numbers/{voip_number}:
-// it enqueues an unlink job and waits for it.
+// it enqueues an unlink job and waits for it. The seed has no body, so a
+// callback URL comes as the callback_url query parameter.
 func (s *server) unlinkNumber() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, ok := s.sfvopiAuth(w, r)
@@ -201,6 +202,11 @@ func (s *server) unlinkNumber() http.Handler {
 			return
 		}
 		ctx := r.Context()
+		callbackURL := r.URL.Query().Get("callback_url")
+		if why := s.checkCallback(callbackURL); why != "" {
+			sfvopiError(w, http.StatusBadRequest, msgInvalidCallback+": "+why)
+			return
+		}
 		app, err := s.getTarget(ctx, orgID, r.PathValue("app_id"), store.TargetApp)
 		if errors.Is(err, store.ErrNotFound) {
 			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
@@ -224,18 +230,17 @@ func (s *server) unlinkNumber() http.Handler {
 			s.sfvopiInternal(w, failedToUnlink, err)
 			return
 		}
-		job, err := s.Jobs.Unlink(ctx, jobs.Unlink{OrgID: orgID, TargetID: app.ID, Number: e164})
+		job, err := s.Jobs.Unlink(ctx, jobs.Unlink{OrgID: orgID, TargetID: app.ID, Number: e164, CallbackURL: callbackURL})
 		if err != nil {
 			s.sfvopiInternal(w, failedToUnlink, err)
 			return
 		}
-		out, done, err := s.await(ctx, job)
+		out, done, err := s.await(r, job)
 		switch {
 		case err != nil:
 			s.sfvopiInternal(w, failedToUnlink, err)
 		case !done:
-			accepted(w, job)
-			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: sfvopiJobData{JobID: job.ID}, Message: "accepted"})
+			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: accepted(w, r, job), Message: "accepted"})
 		case out.State == jobs.StateSucceeded:
 			sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
 		case out.Code == jobs.CodeNotLinked:

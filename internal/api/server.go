@@ -15,10 +15,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -49,6 +52,10 @@ type Params struct {
 	// Now is the clock of idempotency keys' leases and expiry. Default
 	// time.Now.
 	Now func() time.Time
+	// Callbacks decides which callback_url values are accepted; the zero
+	// value is production's, public addresses only. The worker delivering
+	// the callbacks must use the same policy.
+	Callbacks callback.Policy
 }
 
 type server struct {
@@ -89,20 +96,61 @@ func NewServer(p Params) http.Handler {
 // attach of jobs.MaxNumbersPerAttach numbers, is a few kilobytes.
 const maxBody = 1 << 20
 
-// errBody is any body decode refuses; handlers answer their family's 400.
+// errBody is any body decode refuses; handlers answer their family's 400,
+// with bodyDetail's explanation when it has one.
 var errBody = errors.New("invalid request body")
 
+// unknownFieldError is a body with a member the request type does not
+// have. A client that sends a field this version does not know (a newer
+// one's callback_url, a misspelt name) is told, rather than having it
+// silently ignored.
+type unknownFieldError struct{ name string }
+
+func (e unknownFieldError) Error() string {
+	return fmt.Sprintf("%v: unknown field %q", errBody, e.name)
+}
+func (e unknownFieldError) Unwrap() error { return errBody }
+
 // decode reads a JSON body of at most maxBody bytes into v. Unknown fields
-// are ignored; trailing data after the JSON value is an error.
+// (unknownFieldError) and trailing data after the JSON value are errors;
+// all its errors wrap errBody.
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		// encoding/json has no typed error for an unknown field; its
+		// message is `json: unknown field "<name>"`.
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			if n, err := strconv.Unquote(name); err == nil {
+				name = n
+			}
+			return unknownFieldError{name: name}
+		}
 		return fmt.Errorf("%w: %w", errBody, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("%w: data after the JSON value", errBody)
 	}
 	return nil
+}
+
+// bodyDetail is what a client is told about a refused body beyond
+// "Invalid request body": the unknown field's name, or "".
+func bodyDetail(err error) string {
+	var u unknownFieldError
+	if errors.As(err, &u) {
+		return fmt.Sprintf("unknown field %q", u.name)
+	}
+	return ""
+}
+
+// invalidBodyMessage is the SFVoPI and agents families' 400 message for a
+// refused body: "Invalid request body", with the detail when there is one.
+func invalidBodyMessage(err error) string {
+	if d := bodyDetail(err); d != "" {
+		return msgInvalidBody + ": " + d
+	}
+	return msgInvalidBody
 }
 
 // encode writes v as JSON with status.
@@ -126,10 +174,39 @@ func formatTimePtr(t *time.Time) *string {
 	return &s
 }
 
-// await waits up to s.Wait for job's outcome. done is false when the job
-// has not finished in time: the caller answers 202 with jobLocation(job).
-func (s *server) await(ctx context.Context, job jobs.Job) (out jobs.Outcome, done bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, s.Wait)
+// Prefer: respond-async (RFC 7240). A client that sends it gets 202 at once
+// from every endpoint that enqueues a job, with Preference-Applied saying
+// so; endpoints that enqueue nothing (or never wait) answer as usual and
+// do not claim to have applied it, as RFC 7240 allows.
+const (
+	headerPrefer            = "Prefer"
+	headerPreferenceApplied = "Preference-Applied"
+	preferRespondAsync      = "respond-async"
+)
+
+// prefersAsync reports whether r carries the respond-async preference, in
+// any of its Prefer headers and lists ("respond-async, wait=10").
+func prefersAsync(r *http.Request) bool {
+	for _, h := range r.Header.Values(headerPrefer) {
+		for _, p := range strings.Split(h, ",") {
+			token, _, _ := strings.Cut(p, ";")
+			token, _, _ = strings.Cut(token, "=")
+			if strings.EqualFold(strings.TrimSpace(token), preferRespondAsync) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// await waits up to s.Wait for job's outcome; with Prefer: respond-async it
+// does not wait at all. done is false when the job has not finished: the
+// caller answers 202 with accepted.
+func (s *server) await(r *http.Request, job jobs.Job) (out jobs.Outcome, done bool, err error) {
+	if prefersAsync(r) {
+		return jobs.Outcome{}, false, nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.Wait)
 	defer cancel()
 	out, err = s.Jobs.Wait(ctx, job)
 	if errors.Is(err, jobs.ErrNotFinished) {
@@ -141,8 +218,42 @@ func (s *server) await(ctx context.Context, job jobs.Job) (out jobs.Outcome, don
 	return out, true, nil
 }
 
-// accepted sets the Location of a job that has not finished: its durable
-// record, GET /v1/jobs/{id}.
-func accepted(w http.ResponseWriter, job jobs.Job) {
-	w.Header().Set("Location", "/v1/jobs/"+job.ID)
+// jobRef is what every 202 carries in its family's data: the job and where
+// to follow it.
+type jobRef struct {
+	JobID string `json:"job_id"`
+	// StatusURL is the job's record, GET /v1/jobs/{id}; the Location header
+	// says the same.
+	StatusURL string `json:"status_url"`
+}
+
+// accepted sets the headers of a 202 for a job that has not finished (its
+// Location, and Preference-Applied when r asked not to wait) and returns
+// the job's reference for the body.
+func accepted(w http.ResponseWriter, r *http.Request, job jobs.Job) jobRef {
+	ref := jobRef{JobID: job.ID, StatusURL: "/v1/jobs/" + job.ID}
+	w.Header().Set("Location", ref.StatusURL)
+	if prefersAsync(r) {
+		w.Header().Set(headerPreferenceApplied, preferRespondAsync)
+	}
+	return ref
+}
+
+// msgInvalidCallback starts every refusal of a callback_url.
+const msgInvalidCallback = "Invalid callback_url"
+
+// checkCallback says why raw, a request's callback_url, is refused, or ""
+// when it is acceptable (an empty one means no callback). It runs before
+// anything is enqueued: a job never carries a URL the policy refuses.
+func (s *server) checkCallback(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if len(raw) > maxURLLen {
+		return fmt.Sprintf("URL must be at most %d characters", maxURLLen)
+	}
+	if err := s.Callbacks.CheckURL(raw); err != nil {
+		return strings.TrimPrefix(err.Error(), "callback: ")
+	}
+	return ""
 }

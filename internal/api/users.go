@@ -42,7 +42,7 @@ func (s *server) createUser() http.Handler {
 		}
 		var req createUserRequest
 		if err := decode(r, &req); err != nil {
-			callError(w, http.StatusBadRequest, "Invalid request body", "body must be a JSON object")
+			callError(w, http.StatusBadRequest, msgInvalidBody, callBodyDetail(err))
 			return
 		}
 		name := strings.TrimSpace(req.Name)
