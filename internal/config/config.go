@@ -51,7 +51,10 @@ func Vars() []Var {
 const testPrefix = "SWITCHBOARD_TEST_"
 
 // CheckUnknown returns an error naming every SWITCHBOARD_* variable in
-// environ that switchboard does not read.
+// environ (NAME=value entries) that switchboard does not read. The
+// variables Kubernetes sets for a Service whose name starts with
+// switchboard- (SWITCHBOARD_API_SERVICE_HOST, SWITCHBOARD_API_PORT=tcp://...,
+// see isServiceLink) are not switchboard's and pass.
 func CheckUnknown(environ []string) error {
 	known := map[string]bool{}
 	for _, v := range Vars() {
@@ -59,8 +62,8 @@ func CheckUnknown(environ []string) error {
 	}
 	var unknown []string
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "SWITCHBOARD_") && !strings.HasPrefix(name, testPrefix) && !known[name] {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "SWITCHBOARD_") && !strings.HasPrefix(name, testPrefix) && !known[name] && !isServiceLink(name, value) {
 			unknown = append(unknown, name)
 		}
 	}
