@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -85,14 +86,34 @@ func TestSecretKeyNeverInErrors(t *testing.T) {
 
 func TestUnknownVariableFailsAtStart(t *testing.T) {
 	t.Setenv("SWITCHBOARD_REDIS_ULR", "redis://typo")
-	err := run(context.Background(), []string{"version"}, func(k string) string {
-		if k == "SWITCHBOARD_REDIS_ULR" {
-			return "redis://typo"
+	for _, args := range [][]string{{"worker"}, {"migrate"}, {"apikey", "create", "--org", "acme"}} {
+		err := run(context.Background(), args, os.Getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_REDIS_ULR") {
+			t.Errorf("%q: error %v, want one naming SWITCHBOARD_REDIS_ULR", args, err)
 		}
-		return ""
-	}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_REDIS_ULR") {
-		t.Errorf("error %v, want one naming SWITCHBOARD_REDIS_ULR", err)
+	}
+}
+
+// TestHelpAndVersionIgnoreConfiguration: help, version and any --help
+// work whatever the environment holds: an unknown variable, a bad value, a
+// missing required setting.
+func TestHelpAndVersionIgnoreConfiguration(t *testing.T) {
+	t.Setenv("SWITCHBOARD_REDIS_ULR", "redis://typo")
+	t.Setenv("SWITCHBOARD_LOG_LEVEL", "loud")
+	t.Setenv("SWITCHBOARD_CONCURRENCY", "many")
+	t.Setenv("SWITCHBOARD_REDIS_URL", "memcached://x")
+	for _, args := range [][]string{
+		nil, {"version"}, {"help"}, {"help", "worker"}, {"--help"}, {"-h"},
+		{"worker", "--help"}, {"api", "--help"}, {"migrate", "-h"}, {"dev", "--help"},
+		{"apikey", "--help"}, {"apikey", "create", "--help"}, {"rekey", "--help"},
+		{"completion", "bash"},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, os.Getenv, &out, io.Discard); err != nil {
+			t.Errorf("%q: %v", args, err)
+		} else if out.Len() == 0 {
+			t.Errorf("%q printed nothing", args)
+		}
 	}
 }
 
