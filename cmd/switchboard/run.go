@@ -148,16 +148,16 @@ func (s *settings) bind(fs *pflag.FlagSet, getenv func(string) string, flags ...
 	}
 }
 
-// require fails naming the variable of the first empty required flag.
+// require fails naming the variable of every empty required flag, all in
+// one error.
 func (s *settings) require(flags ...string) error {
+	var missing []config.Setting
 	for _, f := range flags {
 		for _, fv := range s.flagVars() {
 			if fv.flag == f {
-				if err := config.Required(fv.env, fv.flag, *fv.dst); err != nil {
-					return err
-				}
+				missing = append(missing, config.Setting{Name: fv.env, Flag: fv.flag, Value: *fv.dst})
 			}
 		}
 	}
-	return nil
+	return config.RequireAll(missing...)
 }

@@ -55,11 +55,7 @@ func TestMissingConfigurationNamesTheVariable(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"worker"}, nil, "SWITCHBOARD_REDIS_URL is required"},
-		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x"}, "SWITCHBOARD_DATABASE_URL is required"},
-		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x"}, "SWITCHBOARD_SECRET_KEY is required"},
-		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k"}, "SWITCHBOARD_WEBHOOK_BASE_URL is required"},
-		{[]string{"api"}, nil, "SWITCHBOARD_REDIS_URL is required"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k"}, "SWITCHBOARD_WEBHOOK_BASE_URL is required (or --webhook-base-url)"},
 		{[]string{"migrate"}, nil, "SWITCHBOARD_DATABASE_URL is required"},
 		{[]string{"migrate"}, map[string]string{"SWITCHBOARD_DATABASE_URL": "mysql://x"}, "SWITCHBOARD_DATABASE_URL: want postgres://... or sqlite:<path>"},
 		{[]string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db"), "--secret-key", "k1:short"}, nil, "SWITCHBOARD_SECRET_KEY: "},
@@ -71,6 +67,29 @@ func TestMissingConfigurationNamesTheVariable(t *testing.T) {
 		err := run(context.Background(), c.args, env(c.env), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v with %v: error %v, want it to contain %q", c.args, c.env, err, c.want)
+		}
+	}
+}
+
+// TestMissingSettingsAllAtOnce: one run names every missing required
+// setting, not the first of them.
+func TestMissingSettingsAllAtOnce(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"worker"}, nil, "4 required settings are missing: SWITCHBOARD_REDIS_URL (or --redis), SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_SECRET_KEY (or --secret-key), SWITCHBOARD_WEBHOOK_BASE_URL (or --webhook-base-url)"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_DATABASE_URL": "sqlite:x"}, "3 required settings are missing: SWITCHBOARD_REDIS_URL (or --redis), SWITCHBOARD_SECRET_KEY (or --secret-key), SWITCHBOARD_WEBHOOK_BASE_URL (or --webhook-base-url)"},
+		{[]string{"worker", "--redis", "redis://x", "--secret-key", "k"}, nil, "2 required settings are missing: SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_WEBHOOK_BASE_URL (or --webhook-base-url)"},
+		{[]string{"api"}, nil, "3 required settings are missing: SWITCHBOARD_REDIS_URL (or --redis), SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_SECRET_KEY (or --secret-key)"},
+		{[]string{"rekey"}, nil, "2 required settings are missing: SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_SECRET_KEY (or --secret-key)"},
+		{[]string{"migrate"}, nil, "SWITCHBOARD_DATABASE_URL is required (or --database)"},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, env(c.env), io.Discard, io.Discard)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q with %v:\n got %v\nwant %s", c.args, c.env, err, c.want)
 		}
 	}
 }

@@ -99,10 +99,36 @@ func Usage(name string) string {
 
 // Required returns an error naming the variable when value is empty.
 func Required(name, flag, value string) error {
-	if strings.TrimSpace(value) == "" {
-		return fmt.Errorf("%s is required (or --%s)", name, flag)
+	return RequireAll(Setting{name, flag, value})
+}
+
+// Setting is one required setting: its variable, its flag (without the
+// dashes) and the value it has.
+type Setting struct {
+	Name, Flag, Value string
+}
+
+// RequireAll returns one error naming every setting whose value is empty
+// (or blank), in the order given, so a start lists all that is missing at
+// once; nil when none is.
+func RequireAll(settings ...Setting) error {
+	var missing []Setting
+	for _, s := range settings {
+		if strings.TrimSpace(s.Value) == "" {
+			missing = append(missing, s)
+		}
 	}
-	return nil
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s is required (or --%s)", missing[0].Name, missing[0].Flag)
+	}
+	names := make([]string, len(missing))
+	for i, s := range missing {
+		names[i] = fmt.Sprintf("%s (or --%s)", s.Name, s.Flag)
+	}
+	return fmt.Errorf("%d required settings are missing: %s", len(missing), strings.Join(names, ", "))
 }
 
 // Duration parses a duration variable, naming it in the error.

@@ -98,3 +98,13 @@ func TestCheckUnknownPassesServiceLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireAll(t *testing.T) {
+	if err := config.RequireAll(config.Setting{"SWITCHBOARD_A", "a", "x"}); err != nil {
+		t.Errorf("RequireAll with every value set: %v", err)
+	}
+	err := config.RequireAll(config.Setting{"SWITCHBOARD_A", "a", ""}, config.Setting{"SWITCHBOARD_B", "b", "x"}, config.Setting{"SWITCHBOARD_C", "c", " "})
+	if want := "2 required settings are missing: SWITCHBOARD_A (or --a), SWITCHBOARD_C (or --c)"; err == nil || err.Error() != want {
+		t.Errorf("RequireAll error %v, want %q", err, want)
+	}
+}
