@@ -24,7 +24,7 @@ type Var struct {
 // operations guide's configuration reference mirrors this table.
 func Vars() []Var {
 	return []Var{
-		{"SWITCHBOARD_REDIS_URL", "", "Redis for the job queues: redis://, rediss:// (TLS) or redis-sentinel:// (required for worker and api)"},
+		{"SWITCHBOARD_REDIS_URL", "", "Redis for the job queues: redis://, rediss:// (TLS; tls_ca, tls_cert, tls_key parameters), unix:// or redis-sentinel://...?master=<name>; not Redis Cluster (required for worker and api)"},
 		{"SWITCHBOARD_DATABASE_URL", "", "postgres://... or sqlite:<path> (required for worker, api, migrate, apikey and rekey)"},
 		{"SWITCHBOARD_SECRET_KEY", "", "key ring sealing provider credentials: <id>:<base64 32 bytes>[,<old id>:<old key>...] (required for worker, api and rekey)"},
 		{"SWITCHBOARD_WEBHOOK_BASE_URL", "", "base URL numbers' voice webhooks point at: <base>/voice/inbound, /voice/status, /voice/hangup (required for worker)"},
