@@ -230,14 +230,26 @@ func TestDev(t *testing.T) {
 			t.Errorf("add-phone %s: %d %s", body, resp.StatusCode, raw)
 		}
 	}
-	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 200 {
-		t.Errorf("GET /metrics: %v %v", resp, err)
-	} else {
+	// The worker counts a job just after the API has its result: poll.
+	wantMetrics := []string{
+		`switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`,
+		`switchboard_provider_http_requests_total{endpoint="/sandbox/telnyx/v2/phone_numbers/{id}",method="PATCH",provider="telnyx",status="200"} 1`,
+	}
+	var metrics string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET /metrics: %v %v", resp, err)
+		}
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(raw), `switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`) ||
-			!strings.Contains(string(raw), `switchboard_provider_http_requests_total{endpoint="/sandbox/telnyx/v2/phone_numbers/{id}",method="PATCH",provider="telnyx",status="200"} 1`) {
-			t.Errorf("metrics do not count the three adds:\n%s", raw)
+		metrics = string(raw)
+		if strings.Contains(metrics, wantMetrics[0]) && strings.Contains(metrics, wantMetrics[1]) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("metrics do not count the three adds:\n%s", metrics)
+			break
 		}
 	}
 
