@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -476,6 +477,27 @@ func eachContainer(doc any, f func(map[string]any)) {
 	}
 }
 
+// eachPodSpec calls f on every pod spec anywhere in doc (a map holding a
+// containers list: a Pod's spec, a Deployment's or Job's template, a
+// CronJob's jobTemplate, a KEDA ScaledJob's...), with its path in doc.
+func eachPodSpec(doc any, at string, f func(at string, spec map[string]any)) {
+	switch v := doc.(type) {
+	case map[string]any:
+		if _, ok := v["containers"].([]any); ok {
+			f(at, v)
+			return
+		}
+		keys := slices.Sorted(maps.Keys(v))
+		for _, k := range keys {
+			eachPodSpec(v[k], at+"."+k, f)
+		}
+	case []any:
+		for i, child := range v {
+			eachPodSpec(child, fmt.Sprintf("%s[%d]", at, i), f)
+		}
+	}
+}
+
 // ---------------------------------------------------------------------------
 // Checks of a rendered kustomization
 
@@ -708,6 +730,18 @@ func manifestProblems(objs []*object, port string) problems {
 		if s, ok := o.obj.(*corev1.Secret); ok && (len(s.Data) > 0 || len(s.StringData) > 0) {
 			ps.addf("%s: Secret %s commits secret values: create it by hand (see deploy/kubernetes/README.md)", o.source, s.Name)
 		}
+	}
+
+	// Every pod, whatever its controller, goes without service links:
+	// Kubernetes would otherwise set SWITCHBOARD_API_SERVICE_HOST,
+	// SWITCHBOARD_API_PORT=tcp://... and more for the switchboard-api
+	// Service, in every pod of the namespace.
+	for _, o := range objs {
+		eachPodSpec(o.doc, "", func(at string, spec map[string]any) {
+			if v, ok := spec["enableServiceLinks"].(bool); !ok || v {
+				ps.addf("%s: %s: the pod spec at %s does not set enableServiceLinks: false (Kubernetes would inject <SERVICE>_SERVICE_HOST, <SERVICE>_PORT, ... variables)", o.source, o.id(), strings.TrimPrefix(at, "."))
+			}
+		})
 	}
 
 	// The workloads and their pods.
@@ -1143,6 +1177,9 @@ func TestKubernetesCatchesBreakage(t *testing.T) {
 		{"seccomp", "base/migrate-job.yaml", "            seccompProfile:\n              type: RuntimeDefault", "            seccompProfile:\n              type: Unconfined", "seccompProfile"},
 		{"no limits", "base/worker-deployment.yaml", "            limits:\n              cpu: \"1\"\n              memory: 512Mi\n", "", "requests and limits"},
 		{"request above limit", "base/api-deployment.yaml", "memory: 64Mi", "memory: 1Gi", "above its limit"},
+		{"service links", "base/worker-deployment.yaml", "      enableServiceLinks: false\n", "", "Deployment switchboard-worker: the pod spec at spec.template.spec does not set enableServiceLinks: false"},
+		{"service links on", "base/migrate-job.yaml", "enableServiceLinks: false", "enableServiceLinks: true", "Job switchboard-migrate: the pod spec at spec.template.spec does not set enableServiceLinks"},
+		{"service links in a new CronJob", "base/configmap.yaml", "apiVersion: v1\nkind: ConfigMap", "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: sweep\nspec:\n  schedule: \"@daily\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: c\n              image: ghcr.io/switchboardhq/switchboard\n---\napiVersion: v1\nkind: ConfigMap", "CronJob sweep: the pod spec at spec.jobTemplate.spec.template.spec does not set enableServiceLinks"},
 		{"token mounted", "base/migrate-job.yaml", "automountServiceAccountToken: false", "automountServiceAccountToken: true", "automountServiceAccountToken"},
 		{"latest image", "base/kustomization.yaml", "newTag: v0.1.0", "newTag: latest", "release tag"},
 		{"no image tag", "base/kustomization.yaml", "images:\n  - name: ghcr.io/switchboardhq/switchboard\n    newTag: v0.1.0\n", "", "images entry"},

@@ -23,6 +23,7 @@ type deps struct {
 	store     migrator
 	keys      *jobs.KeyRing
 	providers []providers.Provider
+	redis     redisConn // what SWITCHBOARD_REDIS_URL names, when set
 	rdb       redis.UniversalClient
 	metrics   *telemetry.Metrics
 	closers   []func() error
@@ -39,6 +40,13 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 	}()
 	if d.tune, err = s.tuning(); err != nil {
 		return nil, err
+	}
+	// Read the Redis URL before anything connects: a URL that cannot work
+	// fails the start at once.
+	if s.redisURL != "" {
+		if d.redis, err = parseRedisURL(s.redisURL); err != nil {
+			return nil, err
+		}
 	}
 	if d.log, err = newLogger(stderr, s.logLevel, s.logFormat); err != nil {
 		return nil, err
@@ -57,7 +65,7 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 		return nil, err
 	}
 	if s.redisURL != "" {
-		if d.rdb, err = openRedis(ctx, s.redisURL); err != nil {
+		if d.rdb, err = openRedis(ctx, d.redis); err != nil {
 			return nil, err
 		}
 		d.closers = append(d.closers, d.rdb.Close)

@@ -111,7 +111,7 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	workerErr := make(chan error, 1)
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	defer stopWorker()
-	go func() { workerErr <- runWorker(workerCtx, w, s.redisURL, d.tune.reconcileInterval, d.log) }()
+	go func() { workerErr <- runWorker(workerCtx, w, d.redis, d.tune.reconcileInterval, d.log) }()
 
 	printBanner(stdout, serverURL, key, s.databaseURL, redisNote)
 	err = serveHTTP(ctx, ln, mux, d.log)

@@ -239,7 +239,7 @@ func TestRekeyRequiresDatabaseAndKey(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"rekey"}, nil, "SWITCHBOARD_DATABASE_URL is required"},
+		{[]string{"rekey", "--secret-key", "k"}, nil, "SWITCHBOARD_DATABASE_URL is required"},
 		{[]string{"rekey", "--database", db}, nil, "SWITCHBOARD_SECRET_KEY is required"},
 		{[]string{"rekey"}, map[string]string{"SWITCHBOARD_DATABASE_URL": db, "SWITCHBOARD_SECRET_KEY": "k1:short"}, "SWITCHBOARD_SECRET_KEY: "},
 	}

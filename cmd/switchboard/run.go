@@ -18,25 +18,39 @@ import (
 // arguments, environment and output streams, so tests can run any
 // subcommand in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if err := config.CheckUnknown(visibleEnviron(getenv)); err != nil {
-		return err
-	}
 	root := &cobra.Command{
 		Use:           "switchboard",
 		Short:         "Provision phone numbers across Twilio, Plivo and Telnyx",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Only the commands that read the configuration check it: help,
+		// version and completion work in any environment (and --help never
+		// reaches a pre-run).
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if !readsConfig(cmd) {
+				return nil
+			}
+			return config.CheckUnknown(visibleEnviron(getenv))
+		},
 	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(
+	for _, cmd := range []*cobra.Command{
 		devCommand(getenv, stdout, stderr),
 		workerCommand(getenv, stderr),
 		apiCommand(getenv, stderr),
 		migrateCommand(getenv, stdout, stderr),
 		apikeyCommand(getenv, stdout, stderr),
 		rekeyCommand(getenv, stdout, stderr),
+	} {
+		if cmd.Annotations == nil {
+			cmd.Annotations = map[string]string{}
+		}
+		cmd.Annotations[configAnnotation] = "true"
+		root.AddCommand(cmd)
+	}
+	root.AddCommand(
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -45,6 +59,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		},
 	)
 	return root.ExecuteContext(ctx)
+}
+
+// configAnnotation marks the commands that read SWITCHBOARD_* variables.
+const configAnnotation = "switchboard/reads-config"
+
+// readsConfig tells whether cmd or a parent of it reads the configuration.
+func readsConfig(cmd *cobra.Command) bool {
+	for c := cmd; c != nil; c = c.Parent() {
+		if c.Annotations[configAnnotation] == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // visibleEnviron lists the process's SWITCHBOARD_* variables as getenv
@@ -121,16 +148,16 @@ func (s *settings) bind(fs *pflag.FlagSet, getenv func(string) string, flags ...
 	}
 }
 
-// require fails naming the variable of the first empty required flag.
+// require fails naming the variable of every empty required flag, all in
+// one error.
 func (s *settings) require(flags ...string) error {
+	var missing []config.Setting
 	for _, f := range flags {
 		for _, fv := range s.flagVars() {
 			if fv.flag == f {
-				if err := config.Required(fv.env, fv.flag, *fv.dst); err != nil {
-					return err
-				}
+				missing = append(missing, config.Setting{Name: fv.env, Flag: fv.flag, Value: *fv.dst})
 			}
 		}
 	}
-	return nil
+	return config.RequireAll(missing...)
 }

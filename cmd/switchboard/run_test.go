@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -54,11 +55,7 @@ func TestMissingConfigurationNamesTheVariable(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{[]string{"worker"}, nil, "SWITCHBOARD_REDIS_URL is required"},
-		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x"}, "SWITCHBOARD_DATABASE_URL is required"},
-		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x"}, "SWITCHBOARD_SECRET_KEY is required"},
-		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k"}, "SWITCHBOARD_WEBHOOK_BASE_URL is required"},
-		{[]string{"api"}, nil, "SWITCHBOARD_REDIS_URL is required"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k"}, "SWITCHBOARD_WEBHOOK_BASE_URL is required (or --webhook-base-url)"},
 		{[]string{"migrate"}, nil, "SWITCHBOARD_DATABASE_URL is required"},
 		{[]string{"migrate"}, map[string]string{"SWITCHBOARD_DATABASE_URL": "mysql://x"}, "SWITCHBOARD_DATABASE_URL: want postgres://... or sqlite:<path>"},
 		{[]string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db"), "--secret-key", "k1:short"}, nil, "SWITCHBOARD_SECRET_KEY: "},
@@ -74,6 +71,29 @@ func TestMissingConfigurationNamesTheVariable(t *testing.T) {
 	}
 }
 
+// TestMissingSettingsAllAtOnce: one run names every missing required
+// setting, not the first of them.
+func TestMissingSettingsAllAtOnce(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"worker"}, nil, "4 required settings are missing: SWITCHBOARD_REDIS_URL (or --redis), SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_SECRET_KEY (or --secret-key), SWITCHBOARD_WEBHOOK_BASE_URL (or --webhook-base-url)"},
+		{[]string{"worker"}, map[string]string{"SWITCHBOARD_DATABASE_URL": "sqlite:x"}, "3 required settings are missing: SWITCHBOARD_REDIS_URL (or --redis), SWITCHBOARD_SECRET_KEY (or --secret-key), SWITCHBOARD_WEBHOOK_BASE_URL (or --webhook-base-url)"},
+		{[]string{"worker", "--redis", "redis://x", "--secret-key", "k"}, nil, "2 required settings are missing: SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_WEBHOOK_BASE_URL (or --webhook-base-url)"},
+		{[]string{"api"}, nil, "3 required settings are missing: SWITCHBOARD_REDIS_URL (or --redis), SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_SECRET_KEY (or --secret-key)"},
+		{[]string{"rekey"}, nil, "2 required settings are missing: SWITCHBOARD_DATABASE_URL (or --database), SWITCHBOARD_SECRET_KEY (or --secret-key)"},
+		{[]string{"migrate"}, nil, "SWITCHBOARD_DATABASE_URL is required (or --database)"},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, env(c.env), io.Discard, io.Discard)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%q with %v:\n got %v\nwant %s", c.args, c.env, err, c.want)
+		}
+	}
+}
+
 func TestSecretKeyNeverInErrors(t *testing.T) {
 	secret := "k1:" + strings.Repeat("QUJD", 10) // valid base64, wrong length
 	err := run(context.Background(), []string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db")},
@@ -85,14 +105,34 @@ func TestSecretKeyNeverInErrors(t *testing.T) {
 
 func TestUnknownVariableFailsAtStart(t *testing.T) {
 	t.Setenv("SWITCHBOARD_REDIS_ULR", "redis://typo")
-	err := run(context.Background(), []string{"version"}, func(k string) string {
-		if k == "SWITCHBOARD_REDIS_ULR" {
-			return "redis://typo"
+	for _, args := range [][]string{{"worker"}, {"migrate"}, {"apikey", "create", "--org", "acme"}} {
+		err := run(context.Background(), args, os.Getenv, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_REDIS_ULR") {
+			t.Errorf("%q: error %v, want one naming SWITCHBOARD_REDIS_ULR", args, err)
 		}
-		return ""
-	}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_REDIS_ULR") {
-		t.Errorf("error %v, want one naming SWITCHBOARD_REDIS_ULR", err)
+	}
+}
+
+// TestHelpAndVersionIgnoreConfiguration: help, version and any --help
+// work whatever the environment holds: an unknown variable, a bad value, a
+// missing required setting.
+func TestHelpAndVersionIgnoreConfiguration(t *testing.T) {
+	t.Setenv("SWITCHBOARD_REDIS_ULR", "redis://typo")
+	t.Setenv("SWITCHBOARD_LOG_LEVEL", "loud")
+	t.Setenv("SWITCHBOARD_CONCURRENCY", "many")
+	t.Setenv("SWITCHBOARD_REDIS_URL", "memcached://x")
+	for _, args := range [][]string{
+		nil, {"version"}, {"help"}, {"help", "worker"}, {"--help"}, {"-h"},
+		{"worker", "--help"}, {"api", "--help"}, {"migrate", "-h"}, {"dev", "--help"},
+		{"apikey", "--help"}, {"apikey", "create", "--help"}, {"rekey", "--help"},
+		{"completion", "bash"},
+	} {
+		var out bytes.Buffer
+		if err := run(context.Background(), args, os.Getenv, &out, io.Discard); err != nil {
+			t.Errorf("%q: %v", args, err)
+		} else if out.Len() == 0 {
+			t.Errorf("%q printed nothing", args)
+		}
 	}
 }
 
@@ -190,14 +230,26 @@ func TestDev(t *testing.T) {
 			t.Errorf("add-phone %s: %d %s", body, resp.StatusCode, raw)
 		}
 	}
-	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 200 {
-		t.Errorf("GET /metrics: %v %v", resp, err)
-	} else {
+	// The worker counts a job just after the API has its result: poll.
+	wantMetrics := []string{
+		`switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`,
+		`switchboard_provider_http_requests_total{endpoint="/sandbox/telnyx/v2/phone_numbers/{id}",method="PATCH",provider="telnyx",status="200"} 1`,
+	}
+	var metrics string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET /metrics: %v %v", resp, err)
+		}
 		raw, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if !strings.Contains(string(raw), `switchboard_jobs_total{outcome="succeeded",type="number:add"} 3`) ||
-			!strings.Contains(string(raw), `switchboard_provider_http_requests_total{endpoint="/sandbox/telnyx/v2/phone_numbers/{id}",method="PATCH",provider="telnyx",status="200"} 1`) {
-			t.Errorf("metrics do not count the three adds:\n%s", raw)
+		metrics = string(raw)
+		if strings.Contains(metrics, wantMetrics[0]) && strings.Contains(metrics, wantMetrics[1]) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("metrics do not count the three adds:\n%s", metrics)
+			break
 		}
 	}
 

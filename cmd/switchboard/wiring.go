@@ -9,9 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
-
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/ratelimit"
@@ -41,24 +38,6 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("SWITCHBOARD_LOG_FORMAT: %q is not json or text", format)
-}
-
-// openRedis connects to Redis by URL: redis://, rediss:// or
-// redis-sentinel:// (asynq's ParseRedisURI), and checks it answers.
-func openRedis(ctx context.Context, rawURL string) (redis.UniversalClient, error) {
-	opt, err := asynq.ParseRedisURI(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("SWITCHBOARD_REDIS_URL: %w", err)
-	}
-	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
-	if !ok {
-		return nil, fmt.Errorf("SWITCHBOARD_REDIS_URL: unsupported Redis client")
-	}
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("redis: %w", err)
-	}
-	return rdb, nil
 }
 
 // migrator is a store that can bring its schema up to date.

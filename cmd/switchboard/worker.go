@@ -42,7 +42,7 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 				}
 				go serveHTTP(cmd.Context(), ln, d.workerHTTP(), d.log)
 			}
-			return runWorker(cmd.Context(), w, s.redisURL, d.tune.reconcileInterval, d.log)
+			return runWorker(cmd.Context(), w, d.redis, d.tune.reconcileInterval, d.log)
 		},
 	}
 	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "webhook-base-url",
@@ -55,18 +55,14 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 // reconcile, unless 0) until ctx ends, then stops taking new tasks and
 // gives in-flight ones the shutdown timeout to finish; asynq re-queues the
 // rest.
-func runWorker(ctx context.Context, w *worker.Worker, redisURL string, reconcile time.Duration, log *slog.Logger) error {
+func runWorker(ctx context.Context, w *worker.Worker, r asynq.RedisConnOpt, reconcile time.Duration, log *slog.Logger) error {
 	srv := w.Server()
 	if err := srv.Start(w.Handler()); err != nil {
 		return err
 	}
 	defer srv.Shutdown()
 	if reconcile > 0 {
-		opt, err := asynq.ParseRedisURI(redisURL)
-		if err != nil {
-			return fmt.Errorf("SWITCHBOARD_REDIS_URL: %w", err)
-		}
-		sched, err := worker.Scheduler(opt, reconcile, log)
+		sched, err := worker.Scheduler(r, reconcile, log)
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ type Var struct {
 // operations guide's configuration reference mirrors this table.
 func Vars() []Var {
 	return []Var{
-		{"SWITCHBOARD_REDIS_URL", "", "Redis for the job queues: redis://, rediss:// (TLS) or redis-sentinel:// (required for worker and api)"},
+		{"SWITCHBOARD_REDIS_URL", "", "Redis for the job queues: redis://, rediss:// (TLS; tls_ca, tls_cert, tls_key parameters), unix:// or redis-sentinel://...?master=<name>; not Redis Cluster (required for worker and api)"},
 		{"SWITCHBOARD_DATABASE_URL", "", "postgres://... or sqlite:<path> (required for worker, api, migrate, apikey and rekey)"},
 		{"SWITCHBOARD_SECRET_KEY", "", "key ring sealing provider credentials: <id>:<base64 32 bytes>[,<old id>:<old key>...] (required for worker, api and rekey)"},
 		{"SWITCHBOARD_WEBHOOK_BASE_URL", "", "base URL numbers' voice webhooks point at: <base>/voice/inbound, /voice/status, /voice/hangup (required for worker)"},
@@ -51,7 +51,10 @@ func Vars() []Var {
 const testPrefix = "SWITCHBOARD_TEST_"
 
 // CheckUnknown returns an error naming every SWITCHBOARD_* variable in
-// environ that switchboard does not read.
+// environ (NAME=value entries) that switchboard does not read. The
+// variables Kubernetes sets for a Service whose name starts with
+// switchboard- (SWITCHBOARD_API_SERVICE_HOST, SWITCHBOARD_API_PORT=tcp://...,
+// see isServiceLink) are not switchboard's and pass.
 func CheckUnknown(environ []string) error {
 	known := map[string]bool{}
 	for _, v := range Vars() {
@@ -59,8 +62,8 @@ func CheckUnknown(environ []string) error {
 	}
 	var unknown []string
 	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "SWITCHBOARD_") && !strings.HasPrefix(name, testPrefix) && !known[name] {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "SWITCHBOARD_") && !strings.HasPrefix(name, testPrefix) && !known[name] && !isServiceLink(name, value) {
 			unknown = append(unknown, name)
 		}
 	}
@@ -96,10 +99,36 @@ func Usage(name string) string {
 
 // Required returns an error naming the variable when value is empty.
 func Required(name, flag, value string) error {
-	if strings.TrimSpace(value) == "" {
-		return fmt.Errorf("%s is required (or --%s)", name, flag)
+	return RequireAll(Setting{name, flag, value})
+}
+
+// Setting is one required setting: its variable, its flag (without the
+// dashes) and the value it has.
+type Setting struct {
+	Name, Flag, Value string
+}
+
+// RequireAll returns one error naming every setting whose value is empty
+// (or blank), in the order given, so a start lists all that is missing at
+// once; nil when none is.
+func RequireAll(settings ...Setting) error {
+	var missing []Setting
+	for _, s := range settings {
+		if strings.TrimSpace(s.Value) == "" {
+			missing = append(missing, s)
+		}
 	}
-	return nil
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s is required (or --%s)", missing[0].Name, missing[0].Flag)
+	}
+	names := make([]string, len(missing))
+	for i, s := range missing {
+		names[i] = fmt.Sprintf("%s (or --%s)", s.Name, s.Flag)
+	}
+	return fmt.Errorf("%d required settings are missing: %s", len(missing), strings.Join(names, ", "))
 }
 
 // Duration parses a duration variable, naming it in the error.
