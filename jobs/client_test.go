@@ -370,6 +370,27 @@ func TestAddPhoneID(t *testing.T) {
 	}
 }
 
+// TestAddPhoneIDKeepsEveryDigit: numbers that differ only in where their
+// 0s or 9s are are different numbers, so different requests; dropping a
+// digit from the id would make the second join the first one's job.
+func TestAddPhoneIDKeepsEveryDigit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobs.Options{})
+	for _, pair := range [][2]string{
+		{"+12125550123", "+12125551023"},
+		{"+12125559123", "+12125551923"},
+		{"+12125550000", "+12125551111"},
+		{"+12125559999", "+12125551111"},
+	} {
+		a, b := addPhoneReq(), addPhoneReq()
+		a.PhoneNumber, b.PhoneNumber = pair[0], pair[1]
+		ja, jb := e.addPhone(t, a), e.addPhone(t, b)
+		if jobs.RequestOf(ja.ID) == jobs.RequestOf(jb.ID) || jb.Existing && jb.ID == ja.ID {
+			t.Errorf("%s and %s share request key %s (second %+v)", pair[0], pair[1], jobs.RequestOf(ja.ID), jb)
+		}
+	}
+}
+
 func TestAddPhoneIDDependsOnKey(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, jobs.Options{})

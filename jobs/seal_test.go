@@ -45,6 +45,7 @@ func TestParseKeyRingAccepts(t *testing.T) {
 		{"std base64", "k1:" + stdKey(1), "k1"},
 		{"raw url base64", "k1:" + base64.RawURLEncoding.EncodeToString(rawKey(0xf0)), "k1"},
 		{"id charset", "Ab_9-z:" + stdKey(1), "Ab_9-z"},
+		{"id charset bounds", "aZ0-_zA9:" + stdKey(1), "aZ0-_zA9"},
 		{"32 char id", strings.Repeat("x", 32) + ":" + stdKey(1), strings.Repeat("x", 32)},
 		{"list, first is primary", "new:" + stdKey(1) + ",old:" + stdKey(2), "new"},
 		{"list with spaces", " new:" + stdKey(1) + " , old:" + stdKey(2) + " ", "new"},
@@ -91,6 +92,8 @@ func TestParseKeyRingRejects(t *testing.T) {
 	t.Parallel()
 	short := base64.StdEncoding.EncodeToString(rawKey(3)[:31])
 	long := base64.StdEncoding.EncodeToString(append(rawKey(4), 0))
+	aes128 := base64.StdEncoding.EncodeToString(rawKey(7)[:16])
+	aes192 := base64.StdEncoding.EncodeToString(rawKey(8)[:24])
 	good := stdKey(5)
 	tests := []struct {
 		name string
@@ -107,6 +110,9 @@ func TestParseKeyRingRejects(t *testing.T) {
 		{"id with unicode", "kä:" + good, good},
 		{"short key", "k1:" + short, short},
 		{"long key", "k1:" + long, long},
+		// AES accepts 16- and 24-byte keys too; the ring promises AES-256.
+		{"AES-128 key", "k1:" + aes128, aes128},
+		{"AES-192 key", "k1:" + aes192, aes192},
 		{"not base64", "k1:" + good[:20] + "!!" + good[22:], good[:20]},
 		{"empty key", "k1:", ""},
 		{"duplicate id", "k1:" + good + ",k1:" + stdKey(6), stdKey(6)},
@@ -126,6 +132,9 @@ func TestParseKeyRingRejects(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), good) {
 				t.Errorf("error %q contains the first key", err)
+			}
+			if (tt.key == aes128 || tt.key == aes192) && !strings.Contains(err.Error(), "32 bytes") {
+				t.Errorf("error %q does not say a key is 32 bytes", err)
 			}
 		})
 	}

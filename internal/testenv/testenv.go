@@ -4,6 +4,10 @@
 // are shared between runs; without them Redis falls back to miniredis and
 // PostgreSQL-only tests skip. SWITCHBOARD_TEST_REQUIRE_SERVICES=1 (set by
 // CI) turns a missing service into a failure instead.
+//
+// Which Redis databases a run may use follows the URL: redis://host/3
+// confines it to database 3, redis://host/?dbs=4-15 to databases 4 to 15,
+// and redis://host (or /0) uses 1 to 15 as before (see redisRange).
 package testenv
 
 import (
@@ -11,8 +15,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,8 +45,8 @@ func RealPostgres() bool { return os.Getenv(envDB) != "" }
 
 // Redis returns options for a Redis database the test has to itself, empty
 // at the start. It is a real Redis when SWITCHBOARD_TEST_REDIS_URL is set
-// (a database index leased for the test and flushed around it), otherwise
-// an in-process miniredis.
+// (a database index leased for the test and flushed around it, see
+// redisRange for which), otherwise an in-process miniredis.
 func Redis(t testing.TB) *redis.Options {
 	t.Helper()
 	raw := os.Getenv(envRedis)
@@ -50,11 +57,15 @@ func Redis(t testing.TB) *redis.Options {
 		mr := miniredis.RunT(t)
 		return &redis.Options{Addr: mr.Addr()}
 	}
-	opt, err := redis.ParseURL(raw)
+	opt, r, err := redisRange(raw)
 	if err != nil {
 		t.Fatalf("%s: %v", envRedis, err)
 	}
-	opt.DB = leaseRedisDB(t, *opt)
+	db, err := leaseRedisDB(t, *opt, r, 5*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.DB = db
 	return opt
 }
 
@@ -65,23 +76,84 @@ func RedisURL(t testing.TB) string {
 	return fmt.Sprintf("redis://%s/%d", o.Addr, o.DB)
 }
 
-// leaseRedisDB claims one of the databases 1..15 with a lease key in
-// database 0, so concurrent test processes (and CI beside a developer)
-// never share one. The lease expires on its own if a test process dies.
-func leaseRedisDB(t testing.TB, opt redis.Options) int {
+// dbRange is the Redis databases tests may lease, first to last.
+type dbRange struct {
+	first, last int
+	// legacy also takes the claim keys older versions of this package
+	// keep in database 0, so that they and this one never share a
+	// database on a shared Redis.
+	legacy bool
+}
+
+// redisRange reads SWITCHBOARD_TEST_REDIS_URL. Tests lease databases from:
+//
+//   - the range of its dbs parameter, "A-B" or "A" (redis://host/?dbs=4-15);
+//   - otherwise the database index of its path, alone (redis://host/3): the
+//     run is confined to it, and its tests take turns;
+//   - otherwise (redis://host or redis://host/0) databases 1 to 15, with
+//     database 0 holding the claim keys older versions of this package
+//     used (as before), so that they and this one never share a database.
+//
+// Leases are Pub/Sub subscriptions to switchboard:test:lease:<index>, which
+// are no database's, so with a dbs range or an index nothing is written
+// outside the leased databases, and a lease ends with the connection
+// holding it even when a test process dies.
+func redisRange(raw string) (*redis.Options, dbRange, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, dbRange{}, err
+	}
+	q := u.Query()
+	dbs, hasDBs := q.Get("dbs"), q.Has("dbs")
+	q.Del("dbs")
+	u.RawQuery = q.Encode()
+	opt, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, dbRange{}, err
+	}
+	switch {
+	case hasDBs:
+		a, b, ok := strings.Cut(dbs, "-")
+		if !ok {
+			b = a
+		}
+		first, err1 := strconv.Atoi(a)
+		last, err2 := strconv.Atoi(b)
+		if err1 != nil || err2 != nil || first < 0 || last < first {
+			return nil, dbRange{}, fmt.Errorf("dbs=%q: want A-B or A with 0 <= A <= B", dbs)
+		}
+		return opt, dbRange{first: first, last: last}, nil
+	case opt.DB != 0:
+		return opt, dbRange{first: opt.DB, last: opt.DB}, nil
+	}
+	return opt, dbRange{first: 1, last: 15, legacy: true}, nil
+}
+
+// leaseRedisDB leases one of r's databases for t, flushed, waiting up to
+// wait for one to be free, so concurrent test processes (and CI beside a
+// developer) never share one.
+func leaseRedisDB(t testing.TB, opt redis.Options, r dbRange, wait time.Duration) (int, error) {
 	t.Helper()
 	ctx := context.Background()
-	opt.DB = 0
+	// Pub/Sub is not per database: the control client never selects a
+	// database outside the range.
+	opt.DB = r.first
 	ctl := redis.NewClient(&opt)
 	t.Cleanup(func() { ctl.Close() })
+	var legacyCtl *redis.Client
+	if r.legacy {
+		o := opt
+		o.DB = 0
+		legacyCtl = redis.NewClient(&o)
+		t.Cleanup(func() { legacyCtl.Close() })
+	}
 	token := randomHex(8)
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(wait)
 	for {
-		for db := 1; db <= 15; db++ {
-			key := fmt.Sprintf("switchboard:test:lease:%d", db)
-			ok, err := ctl.SetNX(ctx, key, token, 30*time.Minute).Result()
+		for db := r.first; db <= r.last; db++ {
+			release, ok, err := claim(ctx, ctl, legacyCtl, db, token)
 			if err != nil {
-				t.Fatalf("redis at %s: %v", opt.Addr, err)
+				return 0, fmt.Errorf("redis at %s: %w", opt.Addr, err)
 			}
 			if !ok {
 				continue
@@ -90,22 +162,56 @@ func leaseRedisDB(t testing.TB, opt redis.Options) int {
 			o.DB = db
 			c := redis.NewClient(&o)
 			if err := c.FlushDB(ctx).Err(); err != nil {
-				t.Fatalf("redis flush db %d: %v", db, err)
+				release()
+				c.Close()
+				return 0, fmt.Errorf("redis flush db %d: %w", db, err)
 			}
 			t.Cleanup(func() {
 				c.FlushDB(context.Background())
 				c.Close()
-				if v, _ := ctl.Get(context.Background(), key).Result(); v == token {
-					ctl.Del(context.Background(), key)
-				}
+				release()
 			})
-			return db
+			return db, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no free Redis test database (1-15) after 2 minutes")
+			return 0, fmt.Errorf("no free Redis test database (%d-%d) after %v", r.first, r.last, wait)
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(time.Duration(100+mrand.IntN(200)) * time.Millisecond)
 	}
+}
+
+// claim tries to lease database db: subscribe to its lease channel, then
+// count the subscribers. Whoever counts one holds it; two claimants that
+// both subscribed both count two (the later count sees the earlier
+// subscription), back off and try again. With legacyCtl, the claim key
+// older versions set in database 0 is taken too.
+func claim(ctx context.Context, ctl, legacyCtl *redis.Client, db int, token string) (release func(), ok bool, err error) {
+	ch := fmt.Sprintf("switchboard:test:lease:%d", db)
+	ps := ctl.Subscribe(ctx, ch)
+	if _, err := ps.Receive(ctx); err != nil {
+		ps.Close()
+		return nil, false, err
+	}
+	n, err := ctl.PubSubNumSub(ctx, ch).Result()
+	if err != nil || n[ch] != 1 {
+		ps.Close()
+		return nil, false, err
+	}
+	if legacyCtl == nil {
+		return func() { ps.Close() }, true, nil
+	}
+	key := ch // the key older versions use, in database 0
+	got, err := legacyCtl.SetNX(ctx, key, token, 30*time.Minute).Result()
+	if err != nil || !got {
+		ps.Close()
+		return nil, false, err
+	}
+	return func() {
+		if v, _ := legacyCtl.Get(context.Background(), key).Result(); v == token {
+			legacyCtl.Del(context.Background(), key)
+		}
+		ps.Close()
+	}, true, nil
 }
 
 // PostgresURL creates an empty database for the test and returns its URL,

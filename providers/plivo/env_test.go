@@ -40,10 +40,11 @@ func newEnv(t *testing.T, rt http.RoundTripper) *env {
 	return newEnvWith(t, plivo.Options{Transport: rt, Timeout: 5 * time.Second})
 }
 
-// newEnvWith is newEnv with the adapter's options but BaseURL.
-func newEnvWith(t *testing.T, o plivo.Options) *env {
+// newEnvWith is newEnv with the adapter's options but BaseURL, and the
+// simulator's.
+func newEnvWith(t *testing.T, o plivo.Options, simOpts ...plivotest.Option) *env {
 	t.Helper()
-	sim := plivotest.NewSandbox()
+	sim := plivotest.NewSandbox(simOpts...)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	t.Cleanup(sim.Close)

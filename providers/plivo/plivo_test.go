@@ -1,6 +1,7 @@
 package plivo_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -286,5 +287,76 @@ func TestNewRefusesBadBaseURL(t *testing.T) {
 	must(t, err)
 	if a.Name() != "plivo" {
 		t.Errorf("Name() = %q", a.Name())
+	}
+}
+
+// TestLocalChecksKeepTheBoundaries: what the adapter refuses before a
+// request (auth IDs that are not alphanumeric, application names outside
+// [A-Za-z0-9_-], numbers that are not 2 to 15 digits) is refused; what is
+// valid, the character classes' and lengths' boundaries included, is sent.
+func TestLocalChecksKeepTheBoundaries(t *testing.T) {
+	ctxb := context.Background()
+	sent := func(t *testing.T, e *env, err error, want bool) {
+		t.Helper()
+		if got := e.sim.Reads()+e.sim.Writes() > 0; got != want {
+			t.Errorf("request sent = %v, want %v (%v)", got, want, err)
+		}
+	}
+	for _, c := range []struct {
+		id   string
+		sent bool
+	}{
+		{"MAazAZ09", true}, {"z", true}, {"Z", true}, {"0", true}, {"9", true},
+		{"", false}, {"MA-1", false}, {"MA_1", false}, {"MA 1", false}, {"MA/", false}, {"MA:", false},
+		{"MA@", false}, {"MA[", false}, {"MA`", false}, {"MA{", false}, {"MAé", false},
+	} {
+		t.Run("auth id "+c.id, func(t *testing.T) {
+			e := newEnv(t, nil)
+			err := e.a.ValidateCredentials(ctxb, providers.Credentials{AccountID: c.id, Secret: "token"})
+			wantKind(t, err, providers.KindInvalidCredentials)
+			sent(t, e, err, c.sent)
+		})
+	}
+	for _, c := range []struct {
+		name string
+		sent bool
+	}{
+		{"switchboard-org1-azAZ09_-", true}, {"z", true}, {"Z", true}, {"0", true}, {"9", true}, {"_", true}, {"-", true},
+		{"", false}, {"a.b", false}, {"a b", false}, {"a/b", false}, {"a:b", false}, {"a@b", false},
+		{"a[b", false}, {"a`b", false}, {"a{b", false}, {"aé", false},
+	} {
+		t.Run("application name "+c.name, func(t *testing.T) {
+			e := newEnv(t, nil)
+			num := e.lookup(t, pt.SandboxNumber1)
+			e.sim.ResetCalls()
+			r := route
+			r.Name = c.name
+			_, err := e.a.EnsureVoiceRoute(ctxb, sandboxCreds, num, r)
+			if c.sent && err != nil {
+				t.Errorf("EnsureVoiceRoute: %v", err)
+			}
+			if !c.sent {
+				wantKind(t, err, providers.KindBadRequest)
+			}
+			sent(t, e, err, c.sent)
+		})
+	}
+	for _, c := range []struct {
+		e164 string
+		sent bool
+	}{
+		{"+12", true}, {"+190", true}, {"+999999999999999", true}, {"+123456789012345", true},
+		{"+1", false}, {"+1234567890123456", false}, {"+0123", false}, {"+12a", false}, {"12", false}, {"+1/", false}, {"+1:", false},
+	} {
+		t.Run("number "+c.e164, func(t *testing.T) {
+			e := newEnv(t, nil)
+			_, err := e.a.Lookup(ctxb, sandboxCreds, c.e164)
+			if c.sent {
+				wantKind(t, err, providers.KindNotOwned)
+			} else {
+				wantKind(t, err, providers.KindBadRequest)
+			}
+			sent(t, e, err, c.sent)
+		})
 	}
 }

@@ -33,8 +33,9 @@
 //     /v1/Account/{auth_id}// (the path plivo-go v7 actually sends).
 //   - Valid credentials used on another account's path, unknown paths and
 //     unsupported methods answer 404 {"api_id":...,"error":"not found"}.
-//   - app_name filters exactly (case-sensitive); names are not unique, as on
-//     Plivo. Applications are listed newest first; limit must be 1..20.
+//   - app_name filters exactly (case-sensitive), or as a substring with
+//     WithAppNameContains; names are not unique, as on Plivo. Applications
+//     are listed newest first; limit must be 1..20.
 //   - App ids are 17-digit numeric strings like Plivo's, from a counter, so
 //     a later application has a larger id.
 //   - Attaching a number (POST Number/{number}/) without app_id attaches

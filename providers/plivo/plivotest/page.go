@@ -75,7 +75,7 @@ func (lq *listQuery) uri(authID string, offset int) string {
 }
 
 // listApplications lists the account's applications, newest first,
-// app_name matching exactly.
+// app_name matching exactly (or as a substring, WithAppNameContains).
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t target) {
 	lq, msg := parseListQuery(r.URL.Query())
 	if msg != "" {
@@ -86,7 +86,7 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t targ
 	a := s.accounts[t.account]
 	var matching []*Application
 	for i := len(a.apps) - 1; i >= 0; i-- {
-		if app := a.apps[i]; !lq.hasName || app.AppName == lq.name {
+		if app := a.apps[i]; !lq.hasName || app.AppName == lq.name || s.nameContains && strings.Contains(app.AppName, lq.name) {
 			matching = append(matching, app)
 		}
 	}

@@ -32,6 +32,9 @@ type Server struct {
 	accounts map[string]*account
 	faults   Faults
 	window   map[string][]time.Time // accepted requests per account, for RateLimit
+
+	// nameContains makes app_name match every name containing it.
+	nameContains bool
 }
 
 // Option configures a Server.
@@ -50,6 +53,15 @@ func WithSeed(seed uint64) Option {
 // WithClock sets the clock behind added_on and the rate limit's window.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.now = now }
+}
+
+// WithAppNameContains makes the application list's app_name filter match
+// every name that contains it (case-sensitive) instead of exactly. Plivo
+// does not document how app_name matches, and the other providers' list
+// filters match partially (PROVIDERS.md): with it, a test proves an
+// adapter compares the names it is given back.
+func WithAppNameContains() Option {
+	return func(s *Server) { s.nameContains = true }
 }
 
 // New returns a Server with no accounts, Plivo's documented rate limit and

@@ -4,6 +4,9 @@ package plivotest_test
 // details the SDK hides: exact bodies, headers, paths and validation.
 
 import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -180,5 +183,34 @@ func TestSameSeedSameIDs(t *testing.T) {
 	}
 	if a[1] >= a[3] || a[3] >= a[5] {
 		t.Errorf("app ids not increasing: %v", a)
+	}
+}
+
+func TestAppNameContains(t *testing.T) {
+	s := pt.New(pt.WithAppNameContains())
+	must(t, s.AddAccount("MA000000000000000001", "tok"))
+	for _, name := range []string{"switchboard-org1-default", "switchboard-org1-default-old", "other"} {
+		if _, err := s.AddApplication("MA000000000000000001", pt.Application{AppName: name, AnswerURL: "https://a.example.com/"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, "/v1/Account/MA000000000000000001/Application/?app_name=switchboard-org1-default", nil)
+	req.SetBasicAuth("MA000000000000000001", "tok")
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, req)
+	var page struct {
+		Objects []struct {
+			AppName string `json:"app_name"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &page); err != nil || w.Code != http.StatusOK {
+		t.Fatalf("%d %s: %v", w.Code, w.Body, err)
+	}
+	var got []string
+	for _, o := range page.Objects {
+		got = append(got, o.AppName)
+	}
+	if diff := cmp.Diff([]string{"switchboard-org1-default-old", "switchboard-org1-default"}, got); diff != "" {
+		t.Errorf("listed (-want +got):\n%s", diff)
 	}
 }

@@ -17,7 +17,8 @@ import (
 // Faults are applied in this order to every request that reaches the
 // handler: the per-key rate limit, the 429 burst, latency, hangs, 500s; a
 // request stopped by one is not subject to the later ones. Ambiguous
-// creates apply to successful application creates only.
+// creates apply to successful application creates only, ignored
+// connection updates to number updates that send connection_id.
 type Faults struct {
 	// Latency delays every response but injected 429s (limits answer at
 	// once); Jitter adds a uniformly random extra delay in [0, Jitter).
@@ -55,6 +56,14 @@ type Faults struct {
 	// apply (the application exists) and then answer 500, as when Telnyx
 	// times out after committing. It counts down as they happen.
 	AmbiguousCreates int `json:"ambiguous_creates"`
+
+	// IgnoredConnectionUpdates makes the next N number updates that send a
+	// connection_id leave the number's connection as it was and answer 200
+	// with the number as it is (its old connection_id), the rest of the
+	// update applied: a PATCH whose answer shows the move did not happen
+	// (a concurrent change won, or the field was dropped). It counts down
+	// as they happen.
+	IgnoredConnectionUpdates int `json:"ignored_connection_updates"`
 }
 
 // validate refuses settings that cannot mean anything.
@@ -63,7 +72,7 @@ func (f Faults) validate() error {
 		sim.Problem(min(f.Latency, f.Jitter, f.RateWindow) < 0, "latency, jitter and rate_window must not be negative"),
 		sim.Problem(f.ErrorRate < 0 || f.ErrorRate > 1 || f.TimeoutRate < 0 || f.TimeoutRate > 1,
 			"error_rate and timeout_rate must be within 0..1"),
-		sim.Problem(min(f.RateLimitNext, f.RetryAfter, f.RateLimit, f.AmbiguousCreates) < 0,
+		sim.Problem(min(f.RateLimitNext, f.RetryAfter, f.RateLimit, f.AmbiguousCreates, f.IgnoredConnectionUpdates) < 0,
 			"counts must not be negative"),
 	)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -239,7 +240,7 @@ func TestFaultsHandler(t *testing.T) {
 		t.Errorf("faults after PUT (-want +got):\n%s", diff)
 	}
 	status, body = do("GET", "")
-	if status != 200 || body != `{"latency":"150ms","jitter":"10ms","error_rate":0.25,"timeout_rate":0,"rate_limit_next":2,"retry_after":1,"rate_limit":100,"rate_window":"1s","ambiguous_creates":1}` {
+	if status != 200 || body != `{"latency":"150ms","jitter":"10ms","error_rate":0.25,"timeout_rate":0,"rate_limit_next":2,"retry_after":1,"rate_limit":100,"rate_window":"1s","ambiguous_creates":1,"ignored_connection_updates":0}` {
 		t.Errorf("GET: %d %s", status, body)
 	}
 	for _, bad := range []string{`{"error_rate":2}`, `{"latency":"soon"}`, `{"eror_rate":0.1}`, `{"rate_limit":-1}`, `{"rate_window":"-1s"}`, `not json`} {
@@ -255,5 +256,28 @@ func TestFaultsHandler(t *testing.T) {
 	}
 	if status, _ := do("PUT", `{}`); status != 200 || srv.Faults() != (tt.Faults{}) {
 		t.Errorf("PUT {} left %+v", srv.Faults())
+	}
+}
+
+func TestIgnoredConnectionUpdates(t *testing.T) {
+	srv := tt.NewSandbox()
+	setFaults(t, srv, tt.Faults{IgnoredConnectionUpdates: 1})
+	e := serve(t, srv, "")
+	n, _ := srv.Number(tt.SandboxAPIKey, tt.SandboxNumberLondon)
+	path := "/v2/phone_numbers/" + n.ID
+	// An update without connection_id does not use it up.
+	if r := e.do(t, "PATCH", path, tt.SandboxAPIKey, `{"tags":["a"]}`); r.status != 200 {
+		t.Errorf("tags update: %d %s", r.status, r.body)
+	}
+	move := `{"connection_id":"` + tt.SandboxForeignConnectionID + `","tags":["b"]}`
+	r := e.do(t, "PATCH", path, tt.SandboxAPIKey, move)
+	if r.status != 200 || !strings.Contains(r.body, `"connection_id":null`) && !strings.Contains(r.body, `"connection_id":""`) {
+		t.Errorf("ignored move answered %d %s, want 200 with the old (empty) connection", r.status, r.body)
+	}
+	if got, _ := srv.Number(tt.SandboxAPIKey, tt.SandboxNumberLondon); got.ConnectionID != "" || !slices.Equal(got.Tags, []string{"b"}) {
+		t.Errorf("after the ignored move: connection %q, tags %v; want none, [b]", got.ConnectionID, got.Tags)
+	}
+	if r := e.do(t, "PATCH", path, tt.SandboxAPIKey, move); r.status != 200 || !strings.Contains(r.body, tt.SandboxForeignConnectionID) {
+		t.Errorf("next move: %d %s", r.status, r.body)
 	}
 }

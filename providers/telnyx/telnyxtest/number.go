@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
 
 // Phone number statuses Telnyx reports.
@@ -371,6 +373,9 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, key, id st
 	if !ok {
 		writeError(w, errNotFound())
 		return
+	}
+	if _, sent := b["connection_id"]; sent && sim.Take(&s.faults.IgnoredConnectionUpdates) {
+		delete(b, "connection_id")
 	}
 	c, apiErr := applyNumberUpdate(a, n.clone(), b)
 	if apiErr != nil {
