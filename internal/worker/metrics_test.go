@@ -21,9 +21,19 @@ func TestMetrics(t *testing.T) {
 		t.Fatalf("not-owned add: %+v", out)
 	}
 	mustOK(t, env.Metrics.Register(telemetry.NewQueueCollector(asynq.NewInspectorFromRedisClient(env.Redis))))
-	rec := httptest.NewRecorder()
-	env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body, _ := io.ReadAll(rec.Body)
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		env.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		body, _ := io.ReadAll(rec.Body)
+		return string(body)
+	}
+	// Waiters hear of an outcome as soon as it is written, a moment
+	// before the attempt returns and is counted.
+	var body string
+	h.waitFor(t, func() bool {
+		body = scrape()
+		return strings.Contains(body, `switchboard_jobs_total{outcome="failed",type="number:add"} 1`)
+	})
 	for _, want := range []string{
 		`switchboard_jobs_total{outcome="succeeded",type="number:add"} 1`,
 		`switchboard_jobs_total{outcome="failed",type="number:add"} 1`,
@@ -33,7 +43,7 @@ func TestMetrics(t *testing.T) {
 		`switchboard_queue_size{queue="critical",state="completed"}`,
 		`switchboard_queue_up 1`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
