@@ -179,6 +179,10 @@ func (s *server) getJob() http.Handler {
 			return
 		}
 		id := r.PathValue("id")
+		if !plausibleID(id) {
+			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+			return
+		}
 		rec, err := s.Store.GetJob(r.Context(), orgID, id)
 		if err == nil {
 			s.jobAnswer(w, r, orgID, newJobData(rec))

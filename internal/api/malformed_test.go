@@ -53,6 +53,8 @@ func TestMalformedIDsAreNotFound(t *testing.T) {
 			{"/api/agent/agent_%00", token(e.key)},
 			{"/api/agent/agent_%FF", token(e.key)},
 			{"/api/users/%FF%FE", map[string]string{"Authorization": "Bearer " + e.key}},
+			{"/v1/jobs/add-%00", xAPIKey(e.key)},
+			{"/v1/jobs/add-%FF", xAPIKey(e.key)},
 		} {
 			if code, body := e.raw(t, "GET", c.target, c.headers); code != http.StatusNotFound {
 				t.Errorf("GET %s: %d %v, want 404", c.target, code, body)
