@@ -38,7 +38,7 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			d.log.Info("api listening", "addr", ln.Addr().String())
-			return serveHTTP(ctx, ln, d.apiHandler(s), d.log)
+			return serveHTTP(ctx, ln, d.apiHandler(s), d.log, d.tune.apiWait)
 		},
 	}
 	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region")
@@ -68,14 +68,34 @@ func (d *deps) apiServer(s *settings) http.Handler {
 	})
 }
 
-// serveHTTP serves h on ln until ctx ends, then drains requests for up to
-// ten seconds.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{
+// HTTP server timeouts. A request body is at most 1 MiB, so reading one
+// never needs long; an answer may wait for its job up to the API's wait.
+const (
+	httpReadHeaderTimeout = 10 * time.Second
+	httpReadTimeout       = 30 * time.Second
+	httpWriteSlack        = 30 * time.Second
+	httpIdleTimeout       = 2 * time.Minute
+)
+
+// newHTTPServer serves h with timeouts on every phase of a connection, so
+// a stalled body or an idle keep-alive connection cannot stay open for
+// ever: the write timeout outlasts wait, the longest a request waits for
+// its job.
+func newHTTPServer(h http.Handler, log *slog.Logger, wait time.Duration) *http.Server {
+	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: httpReadHeaderTimeout,
+		ReadTimeout:       httpReadTimeout,
+		WriteTimeout:      max(wait, 0) + httpWriteSlack,
+		IdleTimeout:       httpIdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// serveHTTP serves h on ln until ctx ends, then drains requests for up to
+// ten seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, wait time.Duration) error {
+	srv := newHTTPServer(h, log, wait)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
