@@ -107,7 +107,7 @@ func (s *server) createAgent() http.Handler {
 			agentError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
-		if err := checkTarget(req.Name, req.AnswerURL, ""); err != nil {
+		if err := checkTarget(req.Name, req.AnswerURL, "", s.Callbacks); err != nil {
 			agentError(w, http.StatusBadRequest, msgInvalidBody+": "+err.Error())
 			return
 		}

@@ -93,7 +93,7 @@ func (s *server) createApp() http.Handler {
 			sfvopiError(w, http.StatusBadRequest, invalidBodyMessage(err))
 			return
 		}
-		if err := checkTarget(req.Name, req.AnswerURL, req.HangupURL); err != nil {
+		if err := checkTarget(req.Name, req.AnswerURL, req.HangupURL, s.Callbacks); err != nil {
 			sfvopiError(w, http.StatusBadRequest, msgInvalidBody+": "+err.Error())
 			return
 		}

@@ -150,7 +150,11 @@ func countJobs(t *testing.T, e *apiEnv, typ string) int {
 
 func TestCreateAppErrors(t *testing.T) {
 	t.Parallel()
-	e := startAPI(t, workertest.Start(t, workertest.Backends()[0].Open(t)), 20*time.Second, nil)
+	workertest.Each(t, testCreateAppErrors)
+}
+
+func testCreateAppErrors(t *testing.T, env *workertest.Env) {
+	e := startAPI(t, env, 20*time.Second, nil)
 	auth := xAPIKey(e.key)
 	cases := []struct {
 		name    string
@@ -172,6 +176,16 @@ func TestCreateAppErrors(t *testing.T) {
 		{"relative answer_url", auth, map[string]any{"name": "a", "answer_url": "/answer"}, 400, "Invalid request body: answer_url must be an absolute http or https URL"},
 		{"ftp answer_url", auth, map[string]any{"name": "a", "answer_url": "ftp://x.example/a"}, 400, "Invalid request body: answer_url must be an absolute http or https URL"},
 		{"bad hangup_url", auth, map[string]any{"name": "a", "answer_url": answerURL, "hangup_url": "x"}, 400, "Invalid request body: hangup_url must be an absolute http or https URL"},
+		// Names people read cannot hide or disguise themselves.
+		{"zero-width name", auth, map[string]any{"name": "\u200b\u200b", "answer_url": answerURL}, 400, "Invalid request body: name must not contain control or invisible formatting characters"},
+		{"RTL override", auth, map[string]any{"name": "support\u202egpj.exe", "answer_url": answerURL}, 400, "Invalid request body: name must not contain control or invisible formatting characters"},
+		{"ANSI escape", auth, map[string]any{"name": "\u001b[31mred", "answer_url": answerURL}, 400, "Invalid request body: name must not contain control or invisible formatting characters"},
+		{"CR/LF", auth, map[string]any{"name": "a\r\nb", "answer_url": answerURL}, 400, "Invalid request body: name must not contain control or invisible formatting characters"},
+		{"NUL", auth, map[string]any{"name": "a\u0000b", "answer_url": answerURL}, 400, "Invalid request body: name must not contain control or invisible formatting characters"},
+		// Providers fetch these URLs from the internet.
+		{"credentials in answer_url", auth, map[string]any{"name": "a", "answer_url": "https://user:pass@x.example/a"}, 400, "Invalid request body: answer_url must not contain a user or password"},
+		{"link-local answer_url", auth, map[string]any{"name": "a", "answer_url": "http://169.254.169.254/latest"}, 400, "Invalid request body: answer_url must be reachable from the internet (not a loopback, private or link-local address)"},
+		{"loopback hangup_url", auth, map[string]any{"name": "a", "answer_url": answerURL, "hangup_url": "http://localhost/h"}, 400, "Invalid request body: hangup_url must be reachable from the internet (not a loopback, private or link-local address)"},
 	}
 	for _, c := range cases {
 		code, body := e.do(t, "POST", "/sfvopi/apps", c.headers, c.body)

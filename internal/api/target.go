@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/store"
 )
 
@@ -34,19 +36,43 @@ type errTargetField struct{ msg string }
 func (e errTargetField) Error() string { return e.msg }
 
 // checkTarget validates a new target's fields. hangupURL may be empty.
-func checkTarget(name, answerURL, hangupURL string) error {
+//
+// A name is shown to people: control characters (NUL, CR/LF, ANSI escapes)
+// and invisible formatting characters (zero-width spaces, bidirectional
+// overrides) are refused, so a name cannot hide or disguise itself.
+//
+// The answer and hangup URLs are fetched by the provider, from the
+// internet: they take the callback policy (policy.CheckURL), which refuses
+// credentials in the URL (they would end up in logs and at the provider)
+// and, unless private addresses are allowed (the dev sandbox), loopback,
+// private and link-local hosts, which no provider can reach.
+func checkTarget(name, answerURL, hangupURL string, policy callback.Policy) error {
 	switch {
+	case strings.IndexFunc(name, invisible) >= 0:
+		return errTargetField{"name must not contain control or invisible formatting characters"}
 	case strings.TrimSpace(name) == "":
 		return errTargetField{"name is required"}
 	case utf8.RuneCountInString(name) > maxNameLen:
 		return errTargetField{fmt.Sprintf("name must be at most %d characters", maxNameLen)}
-	case !webURL(answerURL):
-		return errTargetField{"answer_url must be an absolute http or https URL"}
-	case hangupURL != "" && !webURL(hangupURL):
-		return errTargetField{"hangup_url must be an absolute http or https URL"}
+	}
+	for _, u := range []struct{ field, url string }{{"answer_url", answerURL}, {"hangup_url", hangupURL}} {
+		if u.url == "" && u.field == "hangup_url" {
+			continue
+		}
+		if !webURL(u.url) {
+			return errTargetField{u.field + " must be an absolute http or https URL"}
+		}
+		if err := policy.CheckURL(u.url); errors.Is(err, callback.ErrForbiddenAddress) {
+			return errTargetField{u.field + " must be reachable from the internet (not a loopback, private or link-local address)"}
+		} else if err != nil {
+			return errTargetField{u.field + " must not contain a user or password"}
+		}
 	}
 	return nil
 }
+
+// invisible reports control and formatting characters (Unicode Cc, Cf).
+func invisible(r rune) bool { return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) }
 
 // webURL reports whether s is an absolute http(s) URL with a host.
 func webURL(s string) bool {
