@@ -3,8 +3,10 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
@@ -87,6 +89,10 @@ func (s *server) addPhone() http.Handler {
 		}
 		if req.AuthToken == "" || (req.AccSID == "" && req.Integration != jobs.ProviderTelnyx) {
 			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", "authToken and accSId are required")
+			return
+		}
+		if why := credentialShape(req.Integration, req.AccSID, req.AuthToken); why != "" {
+			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", why)
 			return
 		}
 		if why := s.checkCallback(req.CallbackURL); why != "" {
@@ -173,4 +179,33 @@ func (s *server) callAuthError(w http.ResponseWriter, err error) {
 func (s *server) internalError(w http.ResponseWriter, err error) {
 	s.Logger.Error("request failed", "error", err)
 	callError(w, http.StatusInternalServerError, "Internal server error", "")
+}
+
+// Credential shapes the providers issue. A value that cannot be a
+// credential is refused here, before it is sealed, enqueued and kept in a
+// job's payload.
+var (
+	twilioAccountSID = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
+	plivoAuthID      = regexp.MustCompile(`^[MS]A[0-9A-Za-z]{18}$`)
+)
+
+// maxSecretLen bounds an auth token or API key: the providers' are 32 to
+// about 100 characters.
+const maxSecretLen = 256
+
+// credentialShape says why accSID and token cannot be credentials of
+// integration, or "" when they can.
+func credentialShape(integration, accSID, token string) string {
+	if len(token) > maxSecretLen || strings.IndexFunc(token, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return fmt.Sprintf("authToken must be at most %d printable ASCII characters, without spaces", maxSecretLen)
+	}
+	switch {
+	case integration == jobs.ProviderTwilio && !twilioAccountSID.MatchString(accSID):
+		return "accSId must be a Twilio Account SID: AC followed by 32 hexadecimal characters"
+	case integration == jobs.ProviderPlivo && !plivoAuthID.MatchString(accSID):
+		return "accSId must be a Plivo Auth ID: MA or SA followed by 18 letters or digits"
+	case integration == jobs.ProviderTelnyx && len(accSID) > 64:
+		return "accSId is not used for Telnyx and must be at most 64 characters"
+	}
+	return ""
 }

@@ -2,11 +2,16 @@ package api_test
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
+	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers/telnyx/telnyxtest"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
@@ -53,4 +58,37 @@ func TestAddPhoneJobOutcomes(t *testing.T) {
 		check("second workspace", map[string]string{"Authorization": "Bearer " + otherKey}, other, 400, "Phone number is managed by another workspace")
 
 	})
+}
+
+// TestAddPhoneCredentialShapes: values that cannot be a provider's
+// credentials are refused before anything is sealed or enqueued (a 900 KB
+// token used to be enqueued, fail, and sit in asynq's archive).
+func TestAddPhoneCredentialShapes(t *testing.T) {
+	t.Parallel()
+	env := workertest.Start(t, workertest.Backends()[0].Open(t))
+	e := startAPI(t, env, 20*time.Second, nil)
+	auth := map[string]string{"Authorization": "Bearer " + e.key}
+	with := func(integration, accSID, token string) map[string]any {
+		return map[string]any{"userId": workertest.UserID, "phoneNumber": "12025551234", "integration": integration, "authToken": token, "accSId": accSID}
+	}
+	for name, c := range map[string]struct {
+		body   map[string]any
+		detail string
+	}{
+		"huge token":          {with("twilio", twiliotest.SandboxAccountSID, strings.Repeat("a", 900<<10)), "authToken must be at most 256"},
+		"token with a space":  {with("twilio", twiliotest.SandboxAccountSID, "sandbox token"), "authToken must be at most 256"},
+		"not a Twilio SID":    {with("twilio", "MA00000000000000SBX1", twiliotest.SandboxAuthToken), "accSId must be a Twilio Account SID"},
+		"short Twilio SID":    {with("twilio", "AC0000", twiliotest.SandboxAuthToken), "accSId must be a Twilio Account SID"},
+		"not a Plivo Auth ID": {with("plivo", twiliotest.SandboxAccountSID, "sandboxplivotoken"), "accSId must be a Plivo Auth ID"},
+		"huge Telnyx accSId":  {with("telnyx", strings.Repeat("x", 65), telnyxtest.SandboxAPIKey), "accSId is not used for Telnyx"},
+	} {
+		code, body := e.do(t, "POST", "/api/call/add-phone", auth, c.body)
+		detail, _ := body["errorMessage"].(string)
+		if code != 400 || body["message"] != "Invalid credentials for the integration provider" || !strings.HasPrefix(detail, c.detail) {
+			t.Errorf("%s: %d %v, want 400 with %q", name, code, body, c.detail)
+		}
+	}
+	if qs, err := asynq.NewInspectorFromRedisClient(env.Redis).Queues(); err != nil || slices.Contains(qs, jobs.QueueCritical) {
+		t.Errorf("queues %v (%v); want nothing ever enqueued", qs, err)
+	}
 }

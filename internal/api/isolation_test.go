@@ -51,7 +51,7 @@ func TestOrgIsolation(t *testing.T) {
 		// The other org has no Twilio connection of its own.
 		{"attach to another org's agent", "POST", "/api/agent/attach-phone-number", ag, map[string]any{"agent_id": agentID, "provider": "twilio", "numbers": []string{"+12125551234"}}, 400, "Provider not configured for your account"},
 		{"get user", "GET", "/api/users/" + workertest.UserID, bearer(other), nil, 404, "User not found"},
-		{"add-phone for another org's user", "POST", "/api/call/add-phone", bearer(other), map[string]any{"userId": workertest.UserID, "phoneNumber": "14155550100", "integration": "twilio", "authToken": "x", "accSId": "y"}, 404, "User not found"},
+		{"add-phone for another org's user", "POST", "/api/call/add-phone", bearer(other), map[string]any{"userId": workertest.UserID, "phoneNumber": "14155550100", "integration": "twilio", "authToken": "x", "accSId": "AC00000000000000000000000000000001"}, 404, "User not found"},
 	} {
 		code, body := e.do(t, c.method, c.path, c.headers, c.body)
 		if code != c.code || body["message"] != c.message {
