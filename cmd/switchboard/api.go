@@ -38,7 +38,9 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			d.log.Info("api listening", "addr", ln.Addr().String())
-			return serveHTTP(ctx, ln, d.apiHandler(s), d.log, d.tune.apiWait)
+			err = serveHTTP(ctx, ln, d.apiHandler(s), d.log, d.tune.apiWait, d.draining)
+			d.log.Info("api stopped", "error", err)
+			return err
 		},
 	}
 	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region")
@@ -59,6 +61,7 @@ func (d *deps) apiServer(s *settings) http.Handler {
 	return api.NewServer(api.Params{
 		Store:         d.store,
 		Jobs:          client,
+		Draining:      d.draining,
 		Ping:          d.pingRedis,
 		Logger:        d.log,
 		Wait:          d.tune.apiWait,
@@ -94,7 +97,10 @@ func newHTTPServer(h http.Handler, log *slog.Logger, wait time.Duration) *http.S
 
 // serveHTTP serves h on ln until ctx ends, then drains requests for up to
 // ten seconds.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, wait time.Duration) error {
+//
+// When ctx ends, draining (when not nil) is closed first, so requests
+// waiting for a job answer 202 with it at once rather than being cut off.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, wait time.Duration, draining chan struct{}) error {
 	srv := newHTTPServer(h, log, wait)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -102,6 +108,10 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.L
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	log.Info("http server shutting down", "addr", ln.Addr().String())
+	if draining != nil {
+		close(draining)
 	}
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

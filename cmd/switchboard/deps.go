@@ -27,12 +27,15 @@ type deps struct {
 	rdb       redis.UniversalClient
 	metrics   *telemetry.Metrics
 	closers   []func() error
+	// draining is closed when the HTTP API starts shutting down (see
+	// serveHTTP and api.Params.Draining).
+	draining chan struct{}
 }
 
 // deps opens everything the settings name. On error, what was opened is
 // closed again.
 func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err error) {
-	d := &deps{}
+	d := &deps{draining: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			d.close()

@@ -114,7 +114,7 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	go func() { workerErr <- runWorker(workerCtx, w, d.redis, d.tune.reconcileInterval, d.log) }()
 
 	printBanner(stdout, serverURL, key, s.databaseURL, redisNote)
-	err = serveHTTP(ctx, ln, mux, d.log, d.tune.apiWait)
+	err = serveHTTP(ctx, ln, mux, d.log, d.tune.apiWait, d.draining)
 	stopWorker()
 	if werr := <-workerErr; err == nil {
 		err = werr

@@ -153,24 +153,27 @@ func TestMigrateAndAPIKey(t *testing.T) {
 
 // TestDev runs `switchboard dev` as a user would: start it, copy the API
 // key from its banner, add a sandbox number over HTTP, stop it.
-func TestDev(t *testing.T) {
+// startDev runs `switchboard dev` on a free port with the API key
+// devkey123 until the test ends (or cancel), and returns its URL, its
+// output so far, and where run's error arrives.
+func startDev(t *testing.T) (base string, stdout *syncBuffer, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout := &syncBuffer{}
-	done := make(chan error, 1)
+	t.Cleanup(cancel)
+	stdout = &syncBuffer{}
+	errc := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + filepath.Join(dir, "dev.db")},
+		errc <- run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + filepath.Join(dir, "dev.db")},
 			env(map[string]string{"SWITCHBOARD_DEV_API_KEY": "devkey123"}), stdout, io.Discard)
 	}()
-	var base string
 	deadline := time.Now().Add(20 * time.Second)
 	for base == "" {
 		if m := regexp.MustCompile(`running at (http://\S+)`).FindStringSubmatch(stdout.String()); m != nil {
 			base = m[1]
 		}
 		select {
-		case err := <-done:
+		case err := <-errc:
 			t.Fatalf("dev exited early: %v\n%s", err, stdout)
 		default:
 		}
@@ -179,6 +182,11 @@ func TestDev(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return base, stdout, cancel, errc
+}
+
+func TestDev(t *testing.T) {
+	base, stdout, cancel, done := startDev(t)
 	banner := stdout.String()
 	for _, want := range []string{"API key:  devkey123", "curl -sS -X POST " + base + "/api/call/add-phone"} {
 		if !strings.Contains(banner, want) {
@@ -274,5 +282,54 @@ func TestDev(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("dev did not stop within 30s of cancellation")
+	}
+}
+
+// TestShutdownAnswersWaitingRequests: a request waiting on its job when
+// the process is told to stop gets its job (202) at once rather than an
+// empty reply, and the process stops cleanly (run returns nil: exit 0).
+func TestShutdownAnswersWaitingRequests(t *testing.T) {
+	base, _, cancel, done := startDev(t)
+	// The provider answers after 10 s: the request will be waiting.
+	req, _ := http.NewRequest("PUT", base+"/sandbox/_faults/twilio", strings.NewReader(`{"latency":"10s"}`))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("set faults: %v %v", resp, err)
+	}
+	type answer struct {
+		code int
+		body string
+		err  error
+	}
+	answered := make(chan answer, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", base+"/api/call/add-phone", strings.NewReader(
+			`{"userId":"64e5f12345abcdef12345678","phoneNumber":"12125551234","integration":"twilio","authToken":"sandboxtwiliotoken","accSId":"AC00000000000000000000000000000001"}`))
+		req.Header.Set("Authorization", "Bearer devkey123")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- answer{err: err}
+			return
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		answered <- answer{code: resp.StatusCode, body: string(raw)}
+	}()
+	time.Sleep(500 * time.Millisecond) // the request is waiting on its job
+	start := time.Now()
+	cancel()
+	a := <-answered
+	if a.err != nil || a.code != http.StatusAccepted || !strings.Contains(a.body, `"job_id"`) {
+		t.Errorf("waiting request at shutdown: %d %s %v; want 202 with its job", a.code, a.body, a.err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dev did not stop cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not stop within 30s")
+	}
+	if took := time.Since(start); took > 15*time.Second {
+		t.Errorf("shutdown took %v", took)
 	}
 }

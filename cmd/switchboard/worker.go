@@ -40,7 +40,7 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 				if err != nil {
 					return fmt.Errorf("SWITCHBOARD_METRICS_ADDR: %w", err)
 				}
-				go serveHTTP(cmd.Context(), ln, d.workerHTTP(), d.log, 0)
+				go serveHTTP(cmd.Context(), ln, d.workerHTTP(), d.log, 0, nil)
 			}
 			return runWorker(cmd.Context(), w, d.redis, d.tune.reconcileInterval, d.log)
 		},

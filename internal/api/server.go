@@ -56,6 +56,10 @@ type Params struct {
 	// value is production's, public addresses only. The worker delivering
 	// the callbacks must use the same policy.
 	Callbacks callback.Policy
+	// Draining, when closed, tells requests waiting for their job that the
+	// server is shutting down: they answer 202 with the job at once (it
+	// goes on in the worker), instead of being cut off by the drain.
+	Draining <-chan struct{}
 }
 
 type server struct {
@@ -208,6 +212,15 @@ func (s *server) await(r *http.Request, job jobs.Job) (out jobs.Outcome, done bo
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.Wait)
 	defer cancel()
+	if s.Draining != nil {
+		go func() {
+			select {
+			case <-s.Draining:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	out, err = s.Jobs.Wait(ctx, job)
 	if errors.Is(err, jobs.ErrNotFinished) {
 		return jobs.Outcome{}, false, nil
