@@ -53,6 +53,9 @@ func (s *server) createUser() http.Handler {
 		case utf8.RuneCountInString(name) > maxNameLen:
 			callError(w, http.StatusBadRequest, "Name is too long", "name must be at most 200 characters")
 			return
+		case strings.IndexFunc(name, invisible) >= 0:
+			callError(w, http.StatusBadRequest, "Invalid name", "name must not contain control or invisible formatting characters")
+			return
 		case req.ID != "" && !objectID.MatchString(req.ID):
 			callError(w, http.StatusBadRequest, "Invalid User ID format", "id must be 24 hexadecimal characters")
 			return

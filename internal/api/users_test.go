@@ -59,6 +59,8 @@ func TestUsers(t *testing.T) {
 		{"not JSON", "POST", "/api/users", auth, "{", 400, "Invalid request body"},
 		{"no name", "POST", "/api/users", auth, map[string]any{"name": " "}, 400, "Name is required"},
 		{"long name", "POST", "/api/users", auth, map[string]any{"name": string(make([]byte, 201))}, 400, "Name is too long"},
+		{"NUL in name", "POST", "/api/users", auth, map[string]any{"name": "a\u0000b"}, 400, "Invalid name"},
+		{"zero-width name", "POST", "/api/users", auth, map[string]any{"name": "\u200b"}, 400, "Invalid name"},
 		{"bad id", "POST", "/api/users", auth, map[string]any{"name": "a", "id": "123"}, 400, "Invalid User ID format"},
 		{"taken id", "POST", "/api/users", auth, map[string]any{"name": "a", "id": chosen}, 409, "User ID is already taken"},
 		{"taken by the fixture", "POST", "/api/users", auth, map[string]any{"name": "a", "id": workertest.UserID}, 409, "User ID is already taken"},
