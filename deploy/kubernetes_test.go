@@ -1162,7 +1162,7 @@ func TestKubernetesCatchesBreakage(t *testing.T) {
 		// The api.
 		{"liveness path", "base/api-deployment.yaml", "path: /healthz", "path: /health", "livenessProbe"},
 		{"readiness path", "base/api-deployment.yaml", "path: /readyz", "path: /healthz", "readinessProbe"},
-		{"probe port", "base/api-deployment.yaml", "path: /readyz\n              port: http", "path: /readyz\n              port: 9090", "not a port"},
+		{"probe port", "base/api-deployment.yaml", "path: /readyz\n              port: http", "path: /readyz\n              port: 9191", "not a port"},
 		{"api port", "base/api-deployment.yaml", "containerPort: 8080", "containerPort: 9090", "port named http"},
 		{"service port", "base/api-service.yaml", "targetPort: http", "targetPort: web", "targetPort"},
 		{"service selects all", "base/api-service.yaml", "    app.kubernetes.io/component: api\n  ports", "  ports", "want switchboard-api's only"},

@@ -37,22 +37,17 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := d.serveOps(ctx, s.metricsAddr); err != nil {
+				return err
+			}
 			d.log.Info("api listening", "addr", ln.Addr().String())
-			err = serveHTTP(ctx, ln, d.apiHandler(s), d.log, d.tune.apiWait, d.draining)
+			err = serveHTTP(ctx, ln, d.apiServer(s), d.log, d.tune.apiWait, d.draining)
 			d.log.Info("api stopped", "error", err)
 			return err
 		},
 	}
-	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region")
+	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region", "metrics-addr")
 	return cmd
-}
-
-// apiHandler is the API on the deps' store and queue, with /metrics.
-func (d *deps) apiHandler(s *settings) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", d.metrics.Handler())
-	mux.Handle("/", d.apiServer(s))
-	return mux
 }
 
 func (d *deps) apiServer(s *settings) http.Handler {

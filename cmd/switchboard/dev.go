@@ -106,7 +106,8 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	}
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.Prefix+"/", sb.Handler())
-	mux.Handle("/", d.apiHandler(s))
+	mux.Handle("GET /metrics", d.metrics.Handler()) // dev: one port for everything
+	mux.Handle("/", d.apiServer(s))
 
 	workerErr := make(chan error, 1)
 	workerCtx, stopWorker := context.WithCancel(ctx)

@@ -35,12 +35,8 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 			if err != nil {
 				return err
 			}
-			if s.metricsAddr != "" {
-				ln, err := net.Listen("tcp", s.metricsAddr)
-				if err != nil {
-					return fmt.Errorf("SWITCHBOARD_METRICS_ADDR: %w", err)
-				}
-				go serveHTTP(cmd.Context(), ln, d.workerHTTP(), d.log, 0, nil)
+			if err := d.serveOps(cmd.Context(), s.metricsAddr); err != nil {
+				return err
 			}
 			return runWorker(cmd.Context(), w, d.redis, d.tune.reconcileInterval, d.log)
 		},
@@ -77,9 +73,23 @@ func runWorker(ctx context.Context, w *worker.Worker, r asynq.RedisConnOpt, reco
 	return nil
 }
 
-// workerHTTP is the worker's small HTTP surface: metrics for Prometheus and
-// the same health endpoints as the api, for the orchestrator.
-func (d *deps) workerHTTP() http.Handler {
+// serveOps serves opsHTTP on addr until ctx ends; "" serves nothing.
+func (d *deps) serveOps(ctx context.Context, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("SWITCHBOARD_METRICS_ADDR: %w", err)
+	}
+	go serveHTTP(ctx, ln, d.opsHTTP(), d.log, 0, nil)
+	return nil
+}
+
+// opsHTTP is what the operator's side of a worker or api process serves,
+// on SWITCHBOARD_METRICS_ADDR, away from the public API port: metrics and
+// the probes.
+func (d *deps) opsHTTP() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	mux.Handle("GET /healthz", api.Healthz())

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -23,7 +26,7 @@ func TestWorkerHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.close()
-	h := d.workerHTTP()
+	h := d.opsHTTP()
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
@@ -41,5 +44,55 @@ func TestWorkerHTTP(t *testing.T) {
 	mr.Close()
 	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, `"redis":"unreachable"`) {
 		t.Errorf("/readyz with Redis down = %d %s, want 503 naming redis", code, body)
+	}
+}
+
+// freeAddr is a loopback address nothing listens on (a moment ago).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestAPIMetricsPort: the api serves /metrics (and its probes) on
+// SWITCHBOARD_METRICS_ADDR, not on the public API port, where it would
+// answer anyone without authentication.
+func TestAPIMetricsPort(t *testing.T) {
+	mr := miniredis.RunT(t)
+	api, ops := freeAddr(t), freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"api"}, env(map[string]string{
+			"SWITCHBOARD_REDIS_URL": "redis://" + mr.Addr(), "SWITCHBOARD_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "db"),
+			"SWITCHBOARD_SECRET_KEY": jobs.GenerateKey(), "SWITCHBOARD_ADDR": api, "SWITCHBOARD_METRICS_ADDR": ops,
+		}), io.Discard, io.Discard)
+	}()
+	defer func() { cancel(); <-done }()
+	get := func(addr, path string) int {
+		for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+			if resp, err := http.Get("http://" + addr + path); err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+		}
+		t.Fatalf("nothing answers at %s", addr)
+		return 0
+	}
+	if code := get(ops, "/metrics"); code != 200 {
+		t.Errorf("metrics port /metrics = %d, want 200", code)
+	}
+	if code := get(ops, "/healthz"); code != 200 {
+		t.Errorf("metrics port /healthz = %d, want 200", code)
+	}
+	if code := get(api, "/metrics"); code != 404 {
+		t.Errorf("API port /metrics = %d, want 404", code)
+	}
+	if code := get(api, "/healthz"); code != 200 {
+		t.Errorf("API port /healthz = %d, want 200 (load balancers probe it)", code)
 	}
 }
