@@ -290,8 +290,9 @@ func TestDev(t *testing.T) {
 // empty reply, and the process stops cleanly (run returns nil: exit 0).
 func TestShutdownAnswersWaitingRequests(t *testing.T) {
 	base, _, cancel, done := startDev(t)
-	// The provider answers after 10 s: the request will be waiting.
-	req, _ := http.NewRequest("PUT", base+"/sandbox/_faults/twilio", strings.NewReader(`{"latency":"10s"}`))
+	// The provider answers after 4 s: the request will be waiting (and the
+	// sandbox, served by dev itself, answers within the 10 s drain).
+	req, _ := http.NewRequest("PUT", base+"/sandbox/_faults/twilio", strings.NewReader(`{"latency":"4s"}`))
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("set faults: %v %v", resp, err)
 	}
