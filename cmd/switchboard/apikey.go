@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,7 +52,75 @@ func apikeyCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.
 	}
 	create.Flags().StringVar(&org, "org", "", "org name")
 	s.bind(create.Flags(), getenv, "database")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List an org's API keys: their public ids and when they were made (keys themselves are never stored)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := s.require("database"); err != nil {
+				return err
+			}
+			if org == "" {
+				return errors.New("--org is required")
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, s.databaseURL, 0)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			o, err := st.GetOrgByName(ctx, org)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no org named %q", org)
+			} else if err != nil {
+				return err
+			}
+			keys, err := st.ListAPIKeys(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCREATED")
+			for _, k := range keys {
+				fmt.Fprintf(tw, "%s\t%s\n", k.ID, k.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&org, "org", "", "org name")
+	s.bind(list.Flags(), getenv, "database")
+
+	revoke := &cobra.Command{
+		Use:   "revoke ID|KEY",
+		Short: "Revoke an API key, named by its id (from `apikey list`) or the key itself; it stops working at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := s.require("database"); err != nil {
+				return err
+			}
+			id := args[0]
+			if strings.HasPrefix(id, "sbk_") {
+				id = api.KeyID(id)
+			}
+			ctx := cmd.Context()
+			st, err := openStore(ctx, s.databaseURL, 0)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.DeleteAPIKey(ctx, id); errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no API key with id %q", id)
+			} else if err != nil {
+				return err
+			}
+			fmt.Fprintf(stderr, "API key %s revoked.\n", id)
+			return nil
+		},
+	}
+	s.bind(revoke.Flags(), getenv, "database")
+
 	cmd := &cobra.Command{Use: "apikey", Short: "Manage API keys"}
-	cmd.AddCommand(create)
+	cmd.AddCommand(create, list, revoke)
 	return cmd
 }

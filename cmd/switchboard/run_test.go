@@ -124,7 +124,7 @@ func TestHelpAndVersionIgnoreConfiguration(t *testing.T) {
 	for _, args := range [][]string{
 		nil, {"version"}, {"help"}, {"help", "worker"}, {"--help"}, {"-h"},
 		{"worker", "--help"}, {"api", "--help"}, {"migrate", "-h"}, {"dev", "--help"},
-		{"apikey", "--help"}, {"apikey", "create", "--help"}, {"rekey", "--help"},
+		{"apikey", "--help"}, {"apikey", "create", "--help"}, {"apikey", "list", "--help"}, {"apikey", "revoke", "--help"}, {"rekey", "--help"},
 		{"completion", "bash"},
 	} {
 		var out bytes.Buffer
@@ -148,6 +148,34 @@ func TestMigrateAndAPIKey(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^sbk_[0-9a-f]{12}_[0-9a-f]{48}\n$`).MatchString(out.String()) {
 		t.Errorf("apikey create printed %q", out.String())
+	}
+	key := strings.TrimSpace(out.String())
+	id := strings.Split(key, "_")[1]
+
+	// list shows the key's public id, never the key.
+	list := func() string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"apikey", "list", "--org", "acme", "--database", db}, env(nil), &out, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	if got := list(); !strings.Contains(got, id) || strings.Contains(got, key) {
+		t.Errorf("apikey list printed %q; want the id %s and not the key", got, id)
+	}
+	// revoke takes the key (or its id); the key then authenticates no more.
+	if err := run(context.Background(), []string{"apikey", "revoke", key, "--database", db}, env(nil), io.Discard, io.Discard); err != nil {
+		t.Fatalf("revoke: %v", err)
+	}
+	if got := list(); strings.Contains(got, id) {
+		t.Errorf("after revoke, apikey list printed %q", got)
+	}
+	if err := run(context.Background(), []string{"apikey", "revoke", id, "--database", db}, env(nil), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "no API key") {
+		t.Errorf("revoking again: %v, want no API key", err)
+	}
+	if err := run(context.Background(), []string{"apikey", "list", "--org", "nobody", "--database", db}, env(nil), io.Discard, io.Discard); err == nil {
+		t.Error("list for an unknown org succeeded")
 	}
 }
 

@@ -38,6 +38,10 @@ func APIKeyFor(orgID int64, plain string) store.APIKey {
 	return store.APIKey{ID: keyID(plain), OrgID: orgID, Hash: sum[:]}
 }
 
+// KeyID is the public id of a plain key: what `switchboard apikey list`
+// shows and `apikey revoke` takes.
+func KeyID(plain string) string { return keyID(plain) }
+
 func keyID(plain string) string {
 	if rest, ok := strings.CutPrefix(plain, keyPrefix); ok {
 		if id, _, ok := strings.Cut(rest, "_"); ok && id != "" {

@@ -79,6 +79,12 @@ type Store interface {
 	CreateAPIKey(ctx context.Context, k APIKey) error
 	// GetAPIKey finds a key by its public id (the caller compares hashes).
 	GetAPIKey(ctx context.Context, id string) (APIKey, error)
+	// ListAPIKeys returns the org's keys (their ids and hashes), oldest
+	// first.
+	ListAPIKeys(ctx context.Context, orgID int64) ([]APIKey, error)
+	// DeleteAPIKey removes a key by its public id, so it authenticates no
+	// more; ErrNotFound when there is no such key.
+	DeleteAPIKey(ctx context.Context, id string) error
 
 	// CreateUser adds a user; ErrConflict when u.ID is taken.
 	CreateUser(ctx context.Context, u User) (User, error)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"crypto/sha256"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -84,4 +85,42 @@ func testAPIKey(t *testing.T, s store.Store) {
 		t.Fatalf("GetAPIKey: %v", err)
 	}
 	checkCreated(t, "CreatedAt", got.CreatedAt)
+}
+
+func testListDeleteAPIKeys(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b := newOrg(t, s), newOrg(t, s)
+	hash := sha256.Sum256([]byte("k"))
+	var want []store.APIKey
+	for i := range 3 {
+		k := store.APIKey{ID: "sb_" + newID(), OrgID: a.ID, Hash: hash[:], CreatedAt: now().Add(time.Duration(i) * time.Second)}
+		if err := s.CreateAPIKey(ctx, k); err != nil {
+			t.Fatalf("CreateAPIKey: %v", err)
+		}
+		want = append(want, k)
+	}
+	other := store.APIKey{ID: "sb_" + newID(), OrgID: b.ID, Hash: hash[:], CreatedAt: now()}
+	if err := s.CreateAPIKey(ctx, other); err != nil {
+		t.Fatalf("CreateAPIKey: %v", err)
+	}
+	got, err := s.ListAPIKeys(ctx, a.ID)
+	if err != nil {
+		t.Fatalf("ListAPIKeys: %v", err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ListAPIKeys (-want +got):\n%s", diff)
+	}
+	if err := s.DeleteAPIKey(ctx, want[1].ID); err != nil {
+		t.Fatalf("DeleteAPIKey: %v", err)
+	}
+	_, err = s.GetAPIKey(ctx, want[1].ID)
+	wantErr(t, "GetAPIKey(revoked)", err, store.ErrNotFound)
+	err = s.DeleteAPIKey(ctx, want[1].ID)
+	wantErr(t, "DeleteAPIKey(again)", err, store.ErrNotFound)
+	if got, err := s.ListAPIKeys(ctx, a.ID); err != nil || len(got) != 2 {
+		t.Errorf("ListAPIKeys after revoking one: %v, %v; want 2", got, err)
+	}
+	if got, err := s.ListAPIKeys(ctx, b.ID); err != nil || len(got) != 1 {
+		t.Errorf("ListAPIKeys(other org): %v, %v; want its 1", got, err)
+	}
 }

@@ -28,6 +28,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"Org", testOrg},
 		{"APIKey", testAPIKey},
+		{"ListDeleteAPIKeys", testListDeleteAPIKeys},
 		{"User", testUser},
 		{"Connection", testConnection},
 		{"ListConnections", testListConnections},
