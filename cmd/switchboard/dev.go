@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"net/http"
 	"os"
 	"strings"
@@ -106,6 +107,11 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	}
 	mux := http.NewServeMux()
 	mux.Handle(sandbox.Prefix+"/", sb.Handler())
+	if s.webhookBaseURL == serverURL+"/dev/webhooks" { // not when pointed at a platform of one's own
+		hooks := (&devWebhooks{log: d.log}).Handler()
+		mux.Handle("/dev/webhooks", hooks)
+		mux.Handle("/dev/webhooks/", hooks)
+	}
 	mux.Handle("GET /metrics", d.metrics.Handler()) // dev: one port for everything
 	mux.Handle("/", d.apiServer(s))
 
@@ -178,7 +184,20 @@ Add the sandbox Twilio number +12125551234 to the dev user:
 curl -sS -X POST %s/api/call/add-phone -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'
 
 Press Ctrl+C to stop.
-`, serverURL, key, database, redisNote, serverURL+sandbox.Prefix, serverURL, key, body)
+`, serverURL, key, redactURL(database), redactURL(redisNote), serverURL+sandbox.Prefix, serverURL, key, body)
+}
+
+// redactURL hides the password of a URL that has one (a database or
+// Redis URL given with credentials); anything else is shown as it is.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); !ok {
+		return s
+	}
+	return u.Redacted()
 }
 
 func or(a, b string) string {

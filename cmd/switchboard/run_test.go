@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -300,6 +301,25 @@ func TestDev(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(raw), base+"/dev/webhooks/voice/inbound") {
 		t.Errorf("sandbox number not routed to the dev webhooks: %s", raw)
+	}
+	// dev answers those webhooks, as the platform would, and lists them.
+	resp, err = http.PostForm(base+"/dev/webhooks/voice/inbound", url.Values{"From": {"+15005550006"}, "To": {"+12125551234"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(raw), "<Response>") {
+		t.Errorf("inbound webhook: %d %s, want 200 with a call script", resp.StatusCode, raw)
+	}
+	resp, err = http.Get(base + "/dev/webhooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(raw), `"/dev/webhooks/voice/inbound"`) || !strings.Contains(string(raw), "+15005550006") {
+		t.Errorf("recent webhooks: %s", raw)
 	}
 
 	cancel()
