@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 
