@@ -56,42 +56,43 @@ func TestAddPhoneCreated(t *testing.T) {
 
 func TestAddPhoneErrors(t *testing.T) {
 	t.Parallel()
-	env := workertest.Start(t, workertest.Backends()[0].Open(t))
-	e := startAPI(t, env, 20*time.Second, nil)
-	auth := map[string]string{"Authorization": "Bearer " + e.key}
-	with := func(k string, v any) map[string]any {
-		b := addPhoneBody("12025551234", twiliotest.SandboxAuthToken)
-		b[k] = v
-		return b
-	}
-	cases := []struct {
-		name    string
-		headers map[string]string
-		body    any
-		code    int
-		message string
-	}{
-		{"no key", nil, addPhoneBody("12025551234", twiliotest.SandboxAuthToken), 401, "Unauthorized"},
-		{"wrong key", map[string]string{"Authorization": "Bearer sbk_000000000000_00"}, addPhoneBody("12025551234", "x"), 401, "Unauthorized"},
-		{"right key id, wrong secret", map[string]string{"Authorization": "Bearer " + e.key[:len(e.key)-2] + "00"}, addPhoneBody("12025551234", "x"), 401, "Unauthorized"},
-		{"not JSON", auth, "{", 400, "Invalid request body"},
-		{"bad user id", auth, with("userId", "123"), 400, "Invalid User ID format"},
-		{"unknown user", auth, with("userId", "ffffffffffffffffffffffff"), 404, "User not found"},
-		{"unsupported integration", auth, with("integration", "vonage"), 400, "Unsupported integration"},
-		{"bad number", auth, with("phoneNumber", "12"), 400, "Invalid phone number"},
-		{"missing token", auth, with("authToken", ""), 400, "Invalid credentials for the integration provider"},
-		{"wrong token", auth, with("authToken", "wrongtoken"), 400, "Invalid credentials for the integration provider"},
-		{"not owned", auth, with("phoneNumber", "12125550000"), 400, "Phone number is not owned by the integration account"},
-	}
-	for _, c := range cases {
-		code, body := e.do(t, "POST", "/api/call/add-phone", c.headers, c.body)
-		if code != c.code || body["message"] != c.message || body["status"] != false || body["code"] != float64(c.code) || body["data"] != nil {
-			t.Errorf("%s: %d %v, want %d %q", c.name, code, body, c.code, c.message)
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPI(t, env, 20*time.Second, nil)
+		auth := map[string]string{"Authorization": "Bearer " + e.key}
+		with := func(k string, v any) map[string]any {
+			b := addPhoneBody("12025551234", twiliotest.SandboxAuthToken)
+			b[k] = v
+			return b
 		}
-	}
-	if env.Twilio.Writes() != 0 {
-		t.Errorf("rejected requests made %d provider writes", env.Twilio.Writes())
-	}
+		cases := []struct {
+			name    string
+			headers map[string]string
+			body    any
+			code    int
+			message string
+		}{
+			{"no key", nil, addPhoneBody("12025551234", twiliotest.SandboxAuthToken), 401, "Unauthorized"},
+			{"wrong key", map[string]string{"Authorization": "Bearer sbk_000000000000_00"}, addPhoneBody("12025551234", "x"), 401, "Unauthorized"},
+			{"right key id, wrong secret", map[string]string{"Authorization": "Bearer " + e.key[:len(e.key)-2] + "00"}, addPhoneBody("12025551234", "x"), 401, "Unauthorized"},
+			{"not JSON", auth, "{", 400, "Invalid request body"},
+			{"bad user id", auth, with("userId", "123"), 400, "Invalid User ID format"},
+			{"unknown user", auth, with("userId", "ffffffffffffffffffffffff"), 404, "User not found"},
+			{"unsupported integration", auth, with("integration", "vonage"), 400, "Unsupported integration"},
+			{"bad number", auth, with("phoneNumber", "12"), 400, "Invalid phone number"},
+			{"missing token", auth, with("authToken", ""), 400, "Invalid credentials for the integration provider"},
+			{"wrong token", auth, with("authToken", "wrongtoken"), 400, "Invalid credentials for the integration provider"},
+			{"not owned", auth, with("phoneNumber", "12125550000"), 400, "Phone number is not owned by the integration account"},
+		}
+		for _, c := range cases {
+			code, body := e.do(t, "POST", "/api/call/add-phone", c.headers, c.body)
+			if code != c.code || body["message"] != c.message || body["status"] != false || body["code"] != float64(c.code) || body["data"] != nil {
+				t.Errorf("%s: %d %v, want %d %q", c.name, code, body, c.code, c.message)
+			}
+		}
+		if env.Twilio.Writes() != 0 {
+			t.Errorf("rejected requests made %d provider writes", env.Twilio.Writes())
+		}
+	})
 }
 
 func TestAddPhoneAnswers202WhenTheProviderIsSlow(t *testing.T) {

@@ -122,98 +122,100 @@ func TestAgentAttach(t *testing.T) {
 // none enqueues a job or touches the provider.
 func TestAgentAttachErrors(t *testing.T) {
 	t.Parallel()
-	e := startAPI(t, workertest.Start(t, workertest.Backends()[0].Open(t)), 20*time.Second, nil)
-	e.mustAddNumbers(t, "+12125551234", "+12025551234", "+14155550100")
-	agentID := e.createAgent(t, e.key, "one")
-	otherAgent := e.createAgent(t, e.key, "two")
-	appID := e.createApp(t, e.key, "app")
-	attach := func(agent string, numbers ...string) {
-		t.Helper()
-		code, body := e.do(t, "POST", "/api/agent/attach-phone-number", token(e.key), map[string]any{"agent_id": agent, "provider": "twilio", "numbers": numbers})
-		if code != 200 {
-			t.Fatalf("attach: %d %v", code, body)
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPI(t, env, 20*time.Second, nil)
+		e.mustAddNumbers(t, "+12125551234", "+12025551234", "+14155550100")
+		agentID := e.createAgent(t, e.key, "one")
+		otherAgent := e.createAgent(t, e.key, "two")
+		appID := e.createApp(t, e.key, "app")
+		attach := func(agent string, numbers ...string) {
+			t.Helper()
+			code, body := e.do(t, "POST", "/api/agent/attach-phone-number", token(e.key), map[string]any{"agent_id": agent, "provider": "twilio", "numbers": numbers})
+			if code != 200 {
+				t.Fatalf("attach: %d %v", code, body)
+			}
 		}
-	}
-	attach(otherAgent, "+12025551234")
-	if code, body := e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", xAPIKey(e.key), map[string]any{"voip_number": "+14155550100"}); code != 200 {
-		t.Fatalf("link: %d %v", code, body)
-	}
-	// A Plivo connection without numbers: Twilio numbers are not Plivo's.
-	sealed, err := e.Keys.SealCredentials(jobs.Credentials{AccountID: "MA0000000000000000001", Secret: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Store.UpsertConnection(context.Background(), store.Connection{ID: store.NewID(), OrgID: e.OrgID, Provider: "plivo", AccountID: "MA0000000000000000001", Credentials: sealed}); err != nil {
-		t.Fatal(err)
-	}
-	e.Twilio.ResetCalls()
-	before := countJobs(t, e, jobs.TypeAttach)
+		attach(otherAgent, "+12025551234")
+		if code, body := e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", xAPIKey(e.key), map[string]any{"voip_number": "+14155550100"}); code != 200 {
+			t.Fatalf("link: %d %v", code, body)
+		}
+		// A Plivo connection without numbers: Twilio numbers are not Plivo's.
+		sealed, err := e.Keys.SealCredentials(jobs.Credentials{AccountID: "MA0000000000000000001", Secret: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Store.UpsertConnection(context.Background(), store.Connection{ID: store.NewID(), OrgID: e.OrgID, Provider: "plivo", AccountID: "MA0000000000000000001", Credentials: sealed}); err != nil {
+			t.Fatal(err)
+		}
+		e.Twilio.ResetCalls()
+		before := countJobs(t, e, jobs.TypeAttach)
 
-	auth := token(e.key)
-	req := func(agent, provider string, numbers ...string) map[string]any {
-		return map[string]any{"agent_id": agent, "provider": provider, "numbers": numbers}
-	}
-	many := make([]string, jobs.MaxNumbersPerAttach+1)
-	for i := range many {
-		many[i] = fmt.Sprintf("+1212555%04d", i)
-	}
-	const unknownAgent = "agent_000000000000000000000000"
-	cases := []struct {
-		name    string
-		headers map[string]string
-		body    any
-		code    int
-		message string
-	}{
-		{"no key", nil, req(agentID, "twilio", "+12125551234"), 401, "Invalid or missing API key"},
-		{"wrong token", token("sbk_000000000000_00"), req(agentID, "twilio", "+12125551234"), 401, "Invalid or missing API key"},
-		{"wrong api_access_token", map[string]string{"api_access_token": e.key + "x"}, req(agentID, "twilio", "+12125551234"), 401, "Invalid or missing API key"},
-		{"not JSON", auth, "[", 400, "Invalid request body"},
-		{"numbers not an array", auth, map[string]any{"agent_id": agentID, "provider": "twilio", "numbers": "+12125551234"}, 400, "Invalid request body"},
-		{"empty body", auth, map[string]any{}, 400, "Agent ID is required"},
-		{"no agent id, bad number", auth, req("", "", "12"), 400, "Agent ID is required"},
-		{"no provider", auth, req(agentID, "", "+12125551234"), 400, "Provider is required"},
-		{"no provider, no numbers", auth, req(agentID, " "), 400, "Provider is required"},
-		{"no numbers", auth, map[string]any{"agent_id": agentID, "provider": "twilio"}, 400, "Phone number(s) are required"},
-		{"empty numbers", auth, req(agentID, "twilio"), 400, "Phone number(s) are required"},
-		{"missing +", auth, req(agentID, "twilio", "918062810341"), 400, "Invalid phone number format. Use E.164 format"},
-		{"punctuation", auth, req(agentID, "twilio", "(918) 062-810341"), 400, "Invalid phone number format. Use E.164 format"},
-		{"spaces", auth, req(agentID, "twilio", "+91 8062 810341"), 400, "Invalid phone number format. Use E.164 format"},
-		{"not canonical", auth, req(agentID, "twilio", "+4402012345678"), 400, "Invalid phone number format. Use E.164 format"},
-		{"one bad among good", auth, req(agentID, "twilio", "+12125551234", "+1212"), 400, "Invalid phone number format. Use E.164 format"},
-		{"bad number before unknown provider", auth, req(agentID, "nope", "12125551234"), 400, "Invalid phone number format. Use E.164 format"},
-		{"too many numbers", auth, req(agentID, "twilio", many...), 422, fmt.Sprintf("At most %d phone numbers per request", jobs.MaxNumbersPerAttach)},
-		// The cap counts distinct numbers: the cap exactly, plus a repeat,
-		// gets past it (to the inventory check).
-		{"the cap and a repeat", auth, req(agentID, "twilio", slices.Concat(many[:jobs.MaxNumbersPerAttach], many[:1])...), 400, "Number not found or not owned by organization"},
-		{"too many, bad number after the cap", auth, req(agentID, "twilio", slices.Concat(many, []string{"12"})...), 422, fmt.Sprintf("At most %d phone numbers per request", jobs.MaxNumbersPerAttach)},
-		{"unknown provider", auth, req(agentID, "nope", "+12125551234"), 422, "Unsupported provider. Use one of: san, ozonetell, twilio, exotel, telnyx, vonage, plivo, bandwidth"},
-		{"unknown provider before unknown agent", auth, req(unknownAgent, "nope", "+12125551234"), 422, "Unsupported provider. Use one of: san, ozonetell, twilio, exotel, telnyx, vonage, plivo, bandwidth"},
-		{"seed provider without adapter", auth, req(agentID, "vonage", "+12125551234"), 400, "Provider not configured for your account"},
-		{"provider without connection", auth, req(agentID, "telnyx", "+12125551234"), 400, "Provider not configured for your account"},
-		{"not configured before unknown agent", auth, req(unknownAgent, "telnyx", "+12125551234"), 400, "Provider not configured for your account"},
-		{"unknown agent", auth, req(unknownAgent, "twilio", "+12125551234"), 404, "Agent not found"},
-		{"an app is not an agent", auth, req(appID, "twilio", "+12125551234"), 404, "Agent not found"},
-		{"unknown agent before unknown number", auth, req(unknownAgent, "twilio", "+12125550000"), 404, "Agent not found"},
-		{"number not in inventory", auth, req(agentID, "twilio", "+12125551234", "+12125550000"), 400, "Number not found or not owned by organization"},
-		{"number on another provider", auth, req(agentID, "plivo", "+12125551234"), 400, "Number not found or not owned by organization"},
-		{"attached to another agent", auth, req(agentID, "twilio", "+12125551234", "+12025551234"), 409, "Phone number is already attached to another agent"},
-		{"linked to an app", auth, req(agentID, "twilio", "+14155550100"), 409, "Phone number is already attached to another agent"},
-	}
-	for _, c := range cases {
-		code, body := e.do(t, "POST", "/api/agent/attach-phone-number", c.headers, c.body)
-		checkAgentEnvelope(t, c.name, code, body)
-		want := map[string]any{"error": true, "code": float64(c.code), "message": c.message, "data": nil}
-		if diff := cmp.Diff(want, body); code != c.code || diff != "" {
-			t.Errorf("%s: %d, want %d; body (-want +got):\n%s", c.name, code, c.code, diff)
+		auth := token(e.key)
+		req := func(agent, provider string, numbers ...string) map[string]any {
+			return map[string]any{"agent_id": agent, "provider": provider, "numbers": numbers}
 		}
-	}
-	if n := countJobs(t, e, jobs.TypeAttach); n != before || e.Twilio.Writes() != 0 {
-		t.Errorf("rejected attaches made %d jobs and %d provider writes", n-before, e.Twilio.Writes())
-	}
-	if got := e.voiceURL("+12125551234"); got == agentURL+"/one" {
-		t.Errorf("a rejected attach routed the number to the agent")
-	}
+		many := make([]string, jobs.MaxNumbersPerAttach+1)
+		for i := range many {
+			many[i] = fmt.Sprintf("+1212555%04d", i)
+		}
+		const unknownAgent = "agent_000000000000000000000000"
+		cases := []struct {
+			name    string
+			headers map[string]string
+			body    any
+			code    int
+			message string
+		}{
+			{"no key", nil, req(agentID, "twilio", "+12125551234"), 401, "Invalid or missing API key"},
+			{"wrong token", token("sbk_000000000000_00"), req(agentID, "twilio", "+12125551234"), 401, "Invalid or missing API key"},
+			{"wrong api_access_token", map[string]string{"api_access_token": e.key + "x"}, req(agentID, "twilio", "+12125551234"), 401, "Invalid or missing API key"},
+			{"not JSON", auth, "[", 400, "Invalid request body"},
+			{"numbers not an array", auth, map[string]any{"agent_id": agentID, "provider": "twilio", "numbers": "+12125551234"}, 400, "Invalid request body"},
+			{"empty body", auth, map[string]any{}, 400, "Agent ID is required"},
+			{"no agent id, bad number", auth, req("", "", "12"), 400, "Agent ID is required"},
+			{"no provider", auth, req(agentID, "", "+12125551234"), 400, "Provider is required"},
+			{"no provider, no numbers", auth, req(agentID, " "), 400, "Provider is required"},
+			{"no numbers", auth, map[string]any{"agent_id": agentID, "provider": "twilio"}, 400, "Phone number(s) are required"},
+			{"empty numbers", auth, req(agentID, "twilio"), 400, "Phone number(s) are required"},
+			{"missing +", auth, req(agentID, "twilio", "918062810341"), 400, "Invalid phone number format. Use E.164 format"},
+			{"punctuation", auth, req(agentID, "twilio", "(918) 062-810341"), 400, "Invalid phone number format. Use E.164 format"},
+			{"spaces", auth, req(agentID, "twilio", "+91 8062 810341"), 400, "Invalid phone number format. Use E.164 format"},
+			{"not canonical", auth, req(agentID, "twilio", "+4402012345678"), 400, "Invalid phone number format. Use E.164 format"},
+			{"one bad among good", auth, req(agentID, "twilio", "+12125551234", "+1212"), 400, "Invalid phone number format. Use E.164 format"},
+			{"bad number before unknown provider", auth, req(agentID, "nope", "12125551234"), 400, "Invalid phone number format. Use E.164 format"},
+			{"too many numbers", auth, req(agentID, "twilio", many...), 422, fmt.Sprintf("At most %d phone numbers per request", jobs.MaxNumbersPerAttach)},
+			// The cap counts distinct numbers: the cap exactly, plus a repeat,
+			// gets past it (to the inventory check).
+			{"the cap and a repeat", auth, req(agentID, "twilio", slices.Concat(many[:jobs.MaxNumbersPerAttach], many[:1])...), 400, "Number not found or not owned by organization"},
+			{"too many, bad number after the cap", auth, req(agentID, "twilio", slices.Concat(many, []string{"12"})...), 422, fmt.Sprintf("At most %d phone numbers per request", jobs.MaxNumbersPerAttach)},
+			{"unknown provider", auth, req(agentID, "nope", "+12125551234"), 422, "Unsupported provider. Use one of: san, ozonetell, twilio, exotel, telnyx, vonage, plivo, bandwidth"},
+			{"unknown provider before unknown agent", auth, req(unknownAgent, "nope", "+12125551234"), 422, "Unsupported provider. Use one of: san, ozonetell, twilio, exotel, telnyx, vonage, plivo, bandwidth"},
+			{"seed provider without adapter", auth, req(agentID, "vonage", "+12125551234"), 400, "Provider not configured for your account"},
+			{"provider without connection", auth, req(agentID, "telnyx", "+12125551234"), 400, "Provider not configured for your account"},
+			{"not configured before unknown agent", auth, req(unknownAgent, "telnyx", "+12125551234"), 400, "Provider not configured for your account"},
+			{"unknown agent", auth, req(unknownAgent, "twilio", "+12125551234"), 404, "Agent not found"},
+			{"an app is not an agent", auth, req(appID, "twilio", "+12125551234"), 404, "Agent not found"},
+			{"unknown agent before unknown number", auth, req(unknownAgent, "twilio", "+12125550000"), 404, "Agent not found"},
+			{"number not in inventory", auth, req(agentID, "twilio", "+12125551234", "+12125550000"), 400, "Number not found or not owned by organization"},
+			{"number on another provider", auth, req(agentID, "plivo", "+12125551234"), 400, "Number not found or not owned by organization"},
+			{"attached to another agent", auth, req(agentID, "twilio", "+12125551234", "+12025551234"), 409, "Phone number is already attached to another agent"},
+			{"linked to an app", auth, req(agentID, "twilio", "+14155550100"), 409, "Phone number is already attached to another agent"},
+		}
+		for _, c := range cases {
+			code, body := e.do(t, "POST", "/api/agent/attach-phone-number", c.headers, c.body)
+			checkAgentEnvelope(t, c.name, code, body)
+			want := map[string]any{"error": true, "code": float64(c.code), "message": c.message, "data": nil}
+			if diff := cmp.Diff(want, body); code != c.code || diff != "" {
+				t.Errorf("%s: %d, want %d; body (-want +got):\n%s", c.name, code, c.code, diff)
+			}
+		}
+		if n := countJobs(t, e, jobs.TypeAttach); n != before || e.Twilio.Writes() != 0 {
+			t.Errorf("rejected attaches made %d jobs and %d provider writes", n-before, e.Twilio.Writes())
+		}
+		if got := e.voiceURL("+12125551234"); got == agentURL+"/one" {
+			t.Errorf("a rejected attach routed the number to the agent")
+		}
+	})
 }
 
 func TestCreateAgentErrors(t *testing.T) {

@@ -205,50 +205,52 @@ func testCreateAppErrors(t *testing.T, env *workertest.Env) {
 // enqueues a job or touches the provider.
 func TestLinkNumberErrors(t *testing.T) {
 	t.Parallel()
-	e := startAPI(t, workertest.Start(t, workertest.Backends()[0].Open(t)), 20*time.Second, nil)
-	e.mustAddNumbers(t, "+12125551234", "+12025551234")
-	auth := xAPIKey(e.key)
-	appID := e.createApp(t, e.key, "one")
-	otherApp := e.createApp(t, e.key, "two")
-	agentID := e.createAgent(t, e.key, "bot")
-	if code, body := e.do(t, "POST", "/sfvopi/apps/"+otherApp+"/numbers", auth, map[string]any{"voip_number": "+12025551234"}); code != 200 {
-		t.Fatalf("link: %d %v", code, body)
-	}
-	e.Twilio.ResetCalls()
-	before := countJobs(t, e, jobs.TypeAttach)
-
-	const unknownApp = "app_000000000000000000000000"
-	cases := []struct {
-		name    string
-		headers map[string]string
-		app     string
-		body    any
-		code    int
-		message string
-	}{
-		{"no key", nil, appID, map[string]any{"voip_number": "+12125551234"}, 401, "UnAuthorized, Please Provide Valid API Key"},
-		{"wrong key", xAPIKey(e.key + "0"), appID, map[string]any{"voip_number": "+12125551234"}, 401, "UnAuthorized, Please Provide Valid API Key"},
-		{"not JSON", auth, appID, "nope", 400, "Invalid request body"},
-		{"no number", auth, appID, map[string]any{}, 400, "Invalid request body"},
-		{"number not a string", auth, appID, map[string]any{"voip_number": 12125551234}, 400, "Invalid request body"},
-		{"unparseable number", auth, appID, map[string]any{"voip_number": "12"}, 400, "Invalid request body"},
-		{"letters", auth, appID, map[string]any{"voip_number": "+1 212 FLOWERS"}, 400, "Invalid request body"},
-		{"bad body before unknown app", auth, unknownApp, map[string]any{"voip_number": "x"}, 400, "Invalid request body"},
-		{"unknown app", auth, unknownApp, map[string]any{"voip_number": "+12125551234"}, 404, "App not found"},
-		{"an agent is not an app", auth, agentID, map[string]any{"voip_number": "+12125551234"}, 404, "App not found"},
-		{"unknown app before unknown number", auth, unknownApp, map[string]any{"voip_number": "+14155550100"}, 404, "App not found"},
-		{"number not in inventory", auth, appID, map[string]any{"voip_number": "+14155550100"}, 400, "Number not found or not owned by organization"},
-		{"linked to another app", auth, appID, map[string]any{"voip_number": "+12025551234"}, 409, "Number already linked to another app"},
-	}
-	for _, c := range cases {
-		code, body := e.do(t, "POST", "/sfvopi/apps/"+c.app+"/numbers", c.headers, c.body)
-		if diff := cmp.Diff(map[string]any{"message": c.message}, body); code != c.code || diff != "" {
-			t.Errorf("%s: %d, want %d; body (-want +got):\n%s", c.name, code, c.code, diff)
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPI(t, env, 20*time.Second, nil)
+		e.mustAddNumbers(t, "+12125551234", "+12025551234")
+		auth := xAPIKey(e.key)
+		appID := e.createApp(t, e.key, "one")
+		otherApp := e.createApp(t, e.key, "two")
+		agentID := e.createAgent(t, e.key, "bot")
+		if code, body := e.do(t, "POST", "/sfvopi/apps/"+otherApp+"/numbers", auth, map[string]any{"voip_number": "+12025551234"}); code != 200 {
+			t.Fatalf("link: %d %v", code, body)
 		}
-	}
-	if n := countJobs(t, e, jobs.TypeAttach); n != before || e.Twilio.Writes() != 0 {
-		t.Errorf("rejected links made %d jobs and %d provider writes", n-before, e.Twilio.Writes())
-	}
+		e.Twilio.ResetCalls()
+		before := countJobs(t, e, jobs.TypeAttach)
+
+		const unknownApp = "app_000000000000000000000000"
+		cases := []struct {
+			name    string
+			headers map[string]string
+			app     string
+			body    any
+			code    int
+			message string
+		}{
+			{"no key", nil, appID, map[string]any{"voip_number": "+12125551234"}, 401, "UnAuthorized, Please Provide Valid API Key"},
+			{"wrong key", xAPIKey(e.key + "0"), appID, map[string]any{"voip_number": "+12125551234"}, 401, "UnAuthorized, Please Provide Valid API Key"},
+			{"not JSON", auth, appID, "nope", 400, "Invalid request body"},
+			{"no number", auth, appID, map[string]any{}, 400, "Invalid request body"},
+			{"number not a string", auth, appID, map[string]any{"voip_number": 12125551234}, 400, "Invalid request body"},
+			{"unparseable number", auth, appID, map[string]any{"voip_number": "12"}, 400, "Invalid request body"},
+			{"letters", auth, appID, map[string]any{"voip_number": "+1 212 FLOWERS"}, 400, "Invalid request body"},
+			{"bad body before unknown app", auth, unknownApp, map[string]any{"voip_number": "x"}, 400, "Invalid request body"},
+			{"unknown app", auth, unknownApp, map[string]any{"voip_number": "+12125551234"}, 404, "App not found"},
+			{"an agent is not an app", auth, agentID, map[string]any{"voip_number": "+12125551234"}, 404, "App not found"},
+			{"unknown app before unknown number", auth, unknownApp, map[string]any{"voip_number": "+14155550100"}, 404, "App not found"},
+			{"number not in inventory", auth, appID, map[string]any{"voip_number": "+14155550100"}, 400, "Number not found or not owned by organization"},
+			{"linked to another app", auth, appID, map[string]any{"voip_number": "+12025551234"}, 409, "Number already linked to another app"},
+		}
+		for _, c := range cases {
+			code, body := e.do(t, "POST", "/sfvopi/apps/"+c.app+"/numbers", c.headers, c.body)
+			if diff := cmp.Diff(map[string]any{"message": c.message}, body); code != c.code || diff != "" {
+				t.Errorf("%s: %d, want %d; body (-want +got):\n%s", c.name, code, c.code, diff)
+			}
+		}
+		if n := countJobs(t, e, jobs.TypeAttach); n != before || e.Twilio.Writes() != 0 {
+			t.Errorf("rejected links made %d jobs and %d provider writes", n-before, e.Twilio.Writes())
+		}
+	})
 }
 
 // TestLinkNumberDefaultRegion: numbers without a country code are read in
