@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -83,38 +82,21 @@ func (e *apiEnv) do(t *testing.T, method, path string, headers map[string]string
 // call is do with the response headers.
 func (e *apiEnv) call(t *testing.T, method, path string, headers map[string]string, body any) (int, http.Header, map[string]any) {
 	t.Helper()
-	var rd io.Reader
+	var raw string
 	switch b := body.(type) {
 	case nil:
 	case string:
-		rd = bytes.NewBufferString(b)
+		raw = b
 	default:
-		raw, _ := json.Marshal(b)
-		rd = bytes.NewReader(raw)
+		j, _ := json.Marshal(b)
+		raw = string(j)
 	}
-	req, err := http.NewRequest(method, e.url+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkDocumented(t, req, resp.StatusCode, resp.Header, b)
+	r := e.send(t, method, path, headers, raw)
 	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := json.Unmarshal(r.body, &out); err != nil {
 		t.Fatalf("%s %s: body is not a JSON object: %v", method, path, err)
 	}
-	return resp.StatusCode, resp.Header, out
+	return r.status, r.header, out
 }
 
 // raw sends target exactly as written on the request line, bypassing
