@@ -192,7 +192,7 @@ func eachFaulty(t *testing.T, test func(t *testing.T, h *harness, st *faultyStor
 }
 
 // TestAddPhoneCommitsTwice: a successful add-phone job commits twice —
-// the claim (connection, number, running record) and the activation with
+// the claim (the number, with the connection when new) and the activation with
 // the outcome — and a second number on the same connection does not
 // rewrite the unchanged connection.
 func TestAddPhoneCommitsTwice(t *testing.T) {
