@@ -59,14 +59,23 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		return nil, permanent(jobs.CodeInternal, "credentials do not open with this worker's keys (key %q)", p.Credentials.KeyID())
 	}
 	pc := providers.Credentials{AccountID: creds.AccountID, Secret: creds.Secret}
-	num, err := prov.Lookup(ctx, pc, e164)
-	if err != nil {
-		return nil, err
-	}
+	// A claim needs the org's connection for the account: it is read while
+	// the provider answers the lookup, since neither waits for the other.
+	var conn <-chan connectionRead
 	if claim == nil {
-		if claim, err = w.claimNumber(ctx, p, creds, e164, num); claim == nil || err != nil {
+		conn = w.readConnection(ctx, p.OrgID, p.Provider, creds.AccountID)
+	}
+	num, err := prov.Lookup(ctx, pc, e164)
+	if claim == nil {
+		c := <-conn // also when the lookup failed: the read ends with the job
+		if err != nil {
 			return nil, err
 		}
+		if claim, err = w.claimNumber(ctx, p, creds, e164, num, c); claim == nil || err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
 	}
 	n := *claim
 	a.release = func(tx store.Store) error {
@@ -144,12 +153,31 @@ func duplicate(p jobs.AddPhone, n store.Number, e164 string) error {
 	return permanent(jobs.CodeDuplicate, "phone number %s is already in this organization's inventory", e164)
 }
 
+// connectionRead is the org's connection for an account, as
+// GetConnectionByAccount answered.
+type connectionRead struct {
+	conn store.Connection
+	err  error
+}
+
+// readConnection reads the org's connection for the account in the
+// background; the channel delivers the answer.
+func (w *Worker) readConnection(ctx context.Context, orgID int64, provider, accountID string) <-chan connectionRead {
+	ch := make(chan connectionRead, 1)
+	go func() {
+		c, err := w.store.GetConnectionByAccount(ctx, orgID, provider, accountID)
+		ch <- connectionRead{c, err}
+	}()
+	return ch
+}
+
 // claimNumber inserts the ADDING row with the number's configuration as
 // the provider reports it now, in one transaction with the connection when
-// that is new or its credentials changed (one statement otherwise). It
-// returns nil and the job's answer when someone else holds the number.
-func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number) (*store.Number, error) {
-	conn, err := w.store.GetConnectionByAccount(ctx, p.OrgID, p.Provider, creds.AccountID)
+// that is new or its credentials changed (one statement otherwise); read is
+// the org's connection for the account as it was read. It returns nil and
+// the job's answer when someone else holds the number.
+func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number, read connectionRead) (*store.Number, error) {
+	conn, err := read.conn, read.err
 	fresh := errors.Is(err, store.ErrNotFound)
 	if err != nil && !fresh {
 		return nil, internalError(err)

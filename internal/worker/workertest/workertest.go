@@ -67,6 +67,9 @@ type Backend struct {
 	Open func(t testing.TB) store.Store
 }
 
+// poolConns is the PostgreSQL pool of a Backend: 10 slots plus 4.
+const poolConns = 14
+
 // Backends are SQLite, always, and PostgreSQL, which skips (or fails when
 // services are required) without SWITCHBOARD_TEST_DATABASE_URL.
 func Backends() []Backend {
@@ -79,7 +82,11 @@ func Backends() []Backend {
 			return st
 		}},
 		{"postgres", func(t testing.TB) store.Store {
-			st, err := postgres.Open(context.Background(), testenv.PostgresURL(t))
+			// The pool is sized as cmd/switchboard sizes a worker's (its
+			// concurrency plus 4) for the most slots run here, the
+			// benchmarks' 10: with pgx's default of 4 connections, 10 slots
+			// would queue for a connection, as no deployment does.
+			st, err := postgres.Open(context.Background(), testenv.PostgresURL(t), postgres.WithMaxConns(poolConns))
 			must(t, err)
 			t.Cleanup(func() { st.Close() })
 			must(t, st.Migrate(context.Background()))
