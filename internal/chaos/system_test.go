@@ -2,6 +2,7 @@ package chaos_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -97,11 +98,7 @@ func startSystem(t *testing.T, workers int) *system {
 	if out, err := s.command("migrate").CombinedOutput(); err != nil {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
-	out, err := s.command("apikey", "create", "--org", "chaos").Output()
-	if err != nil {
-		t.Fatalf("apikey create: %v", err)
-	}
-	s.key = strings.TrimSpace(string(out))
+	s.key = s.newOrg("chaos")
 
 	apiPort, apiMetrics := freePort(t), freePort(t)
 	s.base = fmt.Sprintf("http://127.0.0.1:%d", apiPort)
@@ -122,6 +119,16 @@ func startSystem(t *testing.T, workers int) *system {
 		s.workers = append(s.workers, w)
 	}
 	return s
+}
+
+// newOrg creates an org and returns its API key.
+func (s *system) newOrg(name string) string {
+	s.t.Helper()
+	out, err := s.command("apikey", "create", "--org", name).Output()
+	if err != nil {
+		s.t.Fatalf("apikey create: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // command is a one-shot switchboard command with the system's settings.
@@ -161,12 +168,13 @@ type request struct {
 	method, path string
 	body         any
 	key          string // Idempotency-Key
+	apiKey       string // the org's API key; empty: the system's first org
 }
 
 func newRequest(method, path string, body any) request {
 	k := make([]byte, 16)
 	rand.Read(k)
-	return request{method, path, body, hex.EncodeToString(k)}
+	return request{method: method, path: path, body: body, key: hex.EncodeToString(k)}
 }
 
 // answer is what the API said, with the job it named, if any.
@@ -189,7 +197,7 @@ func (s *system) do(r request) (answer, error) {
 			body = bytes.NewReader(b)
 		}
 		req, _ := http.NewRequest(r.method, s.base+r.path, body)
-		req.Header.Set("Authorization", "Bearer "+s.key)
+		req.Header.Set("Authorization", "Bearer "+cmp.Or(r.apiKey, s.key))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Prefer", "respond-async")
 		req.Header.Set("Idempotency-Key", r.key)
