@@ -64,7 +64,7 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 		return nil, err
 	}
 	d.metrics = telemetry.New()
-	if d.providers, err = newProviders(s, d.metrics); err != nil {
+	if d.providers, err = newProviders(s, d.tune.providerTimeout, d.metrics); err != nil {
 		return nil, err
 	}
 	if s.redisURL != "" {

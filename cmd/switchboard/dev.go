@@ -47,7 +47,7 @@ under /sandbox. --redis and --database switch to real services.`,
 	fs.StringVar(&s.redisURL, "redis", getenv("SWITCHBOARD_REDIS_URL"), "Redis URL (default: embedded miniredis)")
 	fs.StringVar(&s.databaseURL, "database", or(getenv("SWITCHBOARD_DATABASE_URL"), devDatabase), "database URL")
 	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "shutdown-timeout", "api-wait",
-		"default-region", "callback-secret", "reconcile-interval", "job-deadline")
+		"default-region", "callback-secret", "reconcile-interval", "job-deadline", "provider-timeout")
 	fs.StringVar(&s.callbackPrivate, "callback-allow-private", or(getenv("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE"), "true"),
 		"allow callback URLs on loopback and private networks (dev default: true)")
 	fs.StringVar(&s.logLevel, "log-level", or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"), "log level")

@@ -96,6 +96,7 @@ type settings struct {
 	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
 	defaultRegion, callbackSecret, callbackPrivate   string
 	reconcileInterval, metricsAddr, jobDeadline      string
+	providerTimeout                                  string
 }
 
 // flagVars names the flag of each variable, and where its value lands.
@@ -126,6 +127,7 @@ func (s *settings) flagVars() []struct {
 		{"callback-allow-private", "SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", &s.callbackPrivate},
 		{"reconcile-interval", "SWITCHBOARD_RECONCILE_INTERVAL", &s.reconcileInterval},
 		{"job-deadline", "SWITCHBOARD_JOB_DEADLINE", &s.jobDeadline},
+		{"provider-timeout", "SWITCHBOARD_PROVIDER_TIMEOUT", &s.providerTimeout},
 	}
 }
 

@@ -80,20 +80,20 @@ func parseKeys(s string) (*jobs.KeyRing, error) {
 // through the rate limiter's transport (the worker's ratelimit.Wrap tells
 // it whose request it is), then through m's, which counts the requests
 // that reach the provider: a request the limiter refuses never does.
-func newProviders(s *settings, m *telemetry.Metrics) ([]providers.Provider, error) {
+func newProviders(s *settings, timeout time.Duration, m *telemetry.Metrics) ([]providers.Provider, error) {
 	ua := version.UserAgent()
 	transport := func(provider string) http.RoundTripper {
 		return ratelimit.Transport(m.Transport(provider, nil))
 	}
-	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua, Transport: transport(twilio.Name)})
+	tw, err := twilio.New(twilio.Options{BaseURL: s.twilioBaseURL, UserAgent: ua, Timeout: timeout, Transport: transport(twilio.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TWILIO_BASE_URL: %w", err)
 	}
-	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua, Transport: transport(plivo.Name)})
+	pl, err := plivo.New(plivo.Options{BaseURL: s.plivoBaseURL, UserAgent: ua, Timeout: timeout, Transport: transport(plivo.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_PLIVO_BASE_URL: %w", err)
 	}
-	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua, Transport: transport(telnyx.Name)})
+	tx, err := telnyx.New(telnyx.Options{BaseURL: s.telnyxBaseURL, UserAgent: ua, Timeout: timeout, Transport: transport(telnyx.Name)})
 	if err != nil {
 		return nil, fmt.Errorf("SWITCHBOARD_TELNYX_BASE_URL: %w", err)
 	}
@@ -107,6 +107,7 @@ type tuning struct {
 	apiWait           time.Duration
 	reconcileInterval time.Duration
 	jobDeadline       time.Duration
+	providerTimeout   time.Duration
 	allowPrivate      bool
 	defaultRegion     string
 }
@@ -134,6 +135,12 @@ func (s *settings) tuning() (t tuning, err error) {
 	}
 	if t.jobDeadline < time.Minute {
 		return t, fmt.Errorf("SWITCHBOARD_JOB_DEADLINE: %v is under a minute", t.jobDeadline)
+	}
+	if t.providerTimeout, err = config.Duration("SWITCHBOARD_PROVIDER_TIMEOUT", val(s.providerTimeout, "SWITCHBOARD_PROVIDER_TIMEOUT")); err != nil {
+		return t, err
+	}
+	if t.providerTimeout <= 0 {
+		return t, fmt.Errorf("SWITCHBOARD_PROVIDER_TIMEOUT: %v is not a positive duration", t.providerTimeout)
 	}
 	t.defaultRegion = strings.ToUpper(val(s.defaultRegion, "SWITCHBOARD_DEFAULT_REGION"))
 	if _, err := phone.Lenient(t.defaultRegion); err != nil {

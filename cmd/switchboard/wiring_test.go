@@ -34,7 +34,7 @@ func TestProvidersGoThroughLimiter(t *testing.T) {
 	}
 	s := &settings{twilioBaseURL: serve(tw), plivoBaseURL: serve(pl), telnyxBaseURL: serve(tx)}
 	m := telemetry.New()
-	ps, err := newProviders(s, m)
+	ps, err := newProviders(s, providers.DefaultTimeout, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +78,54 @@ func TestProvidersGoThroughLimiter(t *testing.T) {
 	for name := range cases {
 		if strings.TrimSpace(got[name]) != "200:1" {
 			t.Errorf("%s: HTTP metrics %q, want one request answered 200 (the refusal never reached the provider)", name, got[name])
+		}
+	}
+}
+
+// TestProviderTimeout: SWITCHBOARD_PROVIDER_TIMEOUT bounds every adapter's
+// requests. Against simulators that never answer, each lookup gives up
+// after the configured timeout with a transient error (retried like an
+// outage), not after the 15 s default.
+func TestProviderTimeout(t *testing.T) {
+	tw, pl, tx := twiliotest.NewSandbox(), plivotest.NewSandbox(), telnyxtest.NewSandbox()
+	for _, err := range []error{tw.SetFaults(twiliotest.Faults{TimeoutRate: 1}), pl.SetFaults(plivotest.Faults{TimeoutRate: 1}), tx.SetFaults(telnyxtest.Faults{TimeoutRate: 1})} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	serve := func(h http.Handler, close func()) string {
+		srv := httptest.NewServer(h)
+		t.Cleanup(func() { close(); srv.Close() })
+		return srv.URL
+	}
+	s := &settings{twilioBaseURL: serve(tw, tw.Close), plivoBaseURL: serve(pl, pl.Close), telnyxBaseURL: serve(tx, tx.Close), providerTimeout: "300ms"}
+	tune, err := s.tuning()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := newProviders(s, tune.providerTimeout, telemetry.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := map[string]providers.Credentials{
+		"twilio": {AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken},
+		"plivo":  {AccountID: plivotest.SandboxAuthID, Secret: plivotest.SandboxAuthToken},
+		"telnyx": {Secret: telnyxtest.SandboxAPIKey},
+	}
+	for _, p := range ps {
+		start := time.Now()
+		_, err := p.Lookup(context.Background(), creds[p.Name()], "+12125551234")
+		took := time.Since(start)
+		if k, ok := providers.KindOf(err); !ok || k != providers.KindTransient {
+			t.Errorf("%s: %v, want a transient provider error", p.Name(), err)
+		}
+		if took > 5*time.Second {
+			t.Errorf("%s: gave up after %v, want about 300ms", p.Name(), took)
+		}
+	}
+	for _, bad := range []string{"0s", "-1s", "soon"} {
+		if _, err := (&settings{providerTimeout: bad}).tuning(); err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_PROVIDER_TIMEOUT") {
+			t.Errorf("SWITCHBOARD_PROVIDER_TIMEOUT=%s: %v, want refused naming the variable", bad, err)
 		}
 	}
 }

@@ -40,6 +40,7 @@ func Vars() []Var {
 		{"SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", "false", "allow callback URLs on loopback and private networks"},
 		{"SWITCHBOARD_RECONCILE_INTERVAL", "1h", "how often provider configuration is re-checked for drift (0 turns it off)"},
 		{"SWITCHBOARD_JOB_DEADLINE", "1h", "how long a job may keep retrying provider outages and rate limits, from its first attempt, before it fails for good"},
+		{"SWITCHBOARD_PROVIDER_TIMEOUT", "15s", "bounds each HTTP request to a provider; a request cut off is retried like an outage"},
 		{"SWITCHBOARD_TWILIO_BASE_URL", "", "replaces https://api.twilio.com (a proxy or a simulator)"},
 		{"SWITCHBOARD_PLIVO_BASE_URL", "", "replaces https://api.plivo.com (a proxy or a simulator)"},
 		{"SWITCHBOARD_TELNYX_BASE_URL", "", "replaces https://api.telnyx.com (a proxy or a simulator)"},

@@ -1,0 +1,215 @@
+package chaos_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
+)
+
+// race sends every request at once and returns the answers in order.
+func race(t *testing.T, s *system, reqs []request) []answer {
+	t.Helper()
+	out := make([]answer, len(reqs))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, r := range reqs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			a, err := s.do(r)
+			if err != nil {
+				t.Error(err)
+			}
+			out[i] = a
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+// outcomes waits for the jobs the answers named and returns each job's
+// final state and error code, keyed by job id.
+func outcomes(t *testing.T, s *system, db *pgxpool.Pool, answers []answer) map[string]string {
+	t.Helper()
+	var ids []string
+	for _, a := range answers {
+		if a.jobID != "" {
+			ids = append(ids, a.jobID)
+		}
+	}
+	waitTerminal(t, s, db, ids, func(int) {})
+	out := map[string]string{}
+	rows, err := db.Query(context.Background(), `SELECT id, state, error_code FROM jobs WHERE id = ANY($1)`, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, state, code string
+		rows.Scan(&id, &state, &code)
+		out[id] = strings.TrimSuffix(state+" "+code, " ")
+	}
+	return out
+}
+
+// TestRaces runs, against three worker processes of the real binary,
+// the races production meets: one number attached to 50 targets at once,
+// one number added by two orgs at once, and unlinks racing links. After
+// each, the database holds one consistent answer and the provider routes
+// the number as the database says.
+func TestRaces(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole system")
+	}
+	s := startSystem(t, 3)
+	ctx := context.Background()
+	db, err := pgxpool.New(ctx, s.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	other := s.newOrg("other")
+	const user, otherUser = "64e5f12345abcdef12345678", "64e5f12345abcdef12345679"
+	s.mustDo(newRequest("POST", "/api/users", map[string]any{"name": "ada", "id": user}), 201)
+	r := newRequest("POST", "/api/users", map[string]any{"name": "bob", "id": otherUser})
+	r.apiKey = other
+	s.mustDo(r, 201)
+	add := func(e164, user, apiKey string) request {
+		r := newRequest("POST", "/api/call/add-phone", map[string]any{"userId": user, "phoneNumber": strings.TrimPrefix(e164, "+"),
+			"integration": "twilio", "authToken": twiliotest.SandboxAuthToken, "accSId": twiliotest.SandboxAccountSID})
+		r.apiKey = apiKey
+		return r
+	}
+	routesTo := func(e164 string) string {
+		n, _ := s.tw.Number(twiliotest.SandboxAccountSID, e164)
+		return n.VoiceURL
+	}
+	var apps []string
+	answerURL := func(i int) string { return fmt.Sprintf("https://apps.example.com/race/%d", i) }
+	for i := range 50 {
+		a := s.mustDo(newRequest("POST", "/sfvopi/apps", map[string]any{"name": fmt.Sprintf("race %d", i), "answer_url": answerURL(i)}), 201)
+		apps = append(apps, a.data["app_id"].(string))
+	}
+
+	t.Run("one number, two orgs", func(t *testing.T) {
+		const e164 = "+16463000001"
+		if _, err := s.tw.AddNumber(twiliotest.SandboxAccountSID, e164); err != nil {
+			t.Fatal(err)
+		}
+		var reqs []request
+		for i := range 20 {
+			if i%2 == 0 {
+				reqs = append(reqs, add(e164, user, ""))
+			} else {
+				reqs = append(reqs, add(e164, otherUser, other))
+			}
+		}
+		got := outcomes(t, s, db, race(t, s, reqs))
+		var orgs []int64
+		if err := db.QueryRow(ctx, `SELECT array_agg(org_id) FROM numbers WHERE e164 = $1`, e164).Scan(&orgs); err != nil || len(orgs) != 1 {
+			t.Fatalf("rows for %s in orgs %v (%v), want exactly one", e164, orgs, err)
+		}
+		succeeded := 0
+		for id, o := range got {
+			switch o {
+			case "succeeded":
+				succeeded++
+			case "failed managed_elsewhere", "failed duplicate":
+			default:
+				t.Errorf("job %s: %s, want succeeded, or failed as managed by another org or a duplicate", id, o)
+			}
+		}
+		if succeeded == 0 {
+			t.Errorf("no add-phone job succeeded: %v", got)
+		}
+		if u := routesTo(e164); u != webhookBase+"/voice/inbound" {
+			t.Errorf("%s routes to %q, want the default route", e164, u)
+		}
+	})
+
+	const shared = "+16463000002"
+	if _, err := s.tw.AddNumber(twiliotest.SandboxAccountSID, shared); err != nil {
+		t.Fatal(err)
+	}
+	if a := s.mustDo(add(shared, user, ""), 202); a.jobID != "" {
+		outcomes(t, s, db, []answer{a})
+	}
+	link := func(app int) request {
+		return newRequest("POST", "/sfvopi/apps/"+apps[app]+"/numbers", map[string]any{"voip_number": shared})
+	}
+	unlink := func(app int) request {
+		return newRequest("DELETE", "/sfvopi/apps/"+apps[app]+"/numbers/"+url.PathEscape(shared), nil)
+	}
+	// linkedTo says which app the database links shared to (-1: none),
+	// failing on a pending link or a provider routing elsewhere.
+	linkedTo := func(t *testing.T) int {
+		t.Helper()
+		var target, status string
+		err := db.QueryRow(ctx, `SELECT l.target_id, l.status FROM links l JOIN numbers n ON n.id = l.number_id WHERE n.e164 = $1`, shared).Scan(&target, &status)
+		want, app := webhookBase+"/voice/inbound", -1
+		if err == nil {
+			if status != "ACTIVE" {
+				t.Errorf("link of %s is %s after every job finished", shared, status)
+			}
+			for i, id := range apps {
+				if id == target {
+					app, want = i, answerURL(i)
+				}
+			}
+		}
+		if got := routesTo(shared); got != want {
+			t.Errorf("%s routes to %q, the database says %q", shared, got, want)
+		}
+		return app
+	}
+
+	t.Run("50 attaches of one number", func(t *testing.T) {
+		var reqs []request
+		for i := range apps {
+			reqs = append(reqs, link(i))
+		}
+		answers := race(t, s, reqs)
+		got := outcomes(t, s, db, answers)
+		succeeded := 0
+		for i, a := range answers {
+			switch {
+			case a.jobID != "" && got[a.jobID] == "succeeded":
+				succeeded++
+			case a.jobID != "" && got[a.jobID] == "failed linked_elsewhere":
+			case a.jobID == "" && a.status == 409:
+			default:
+				t.Errorf("link to app %d: %d %s (job %s)", i, a.status, a.body, got[a.jobID])
+			}
+		}
+		if app := linkedTo(t); succeeded != 1 || app < 0 {
+			t.Errorf("%d attaches succeeded, linked to app %d; want exactly one, linked", succeeded, app)
+		}
+	})
+
+	t.Run("unlink racing link", func(t *testing.T) {
+		for round := range 10 {
+			from := linkedTo(t)
+			if from < 0 {
+				outcomes(t, s, db, []answer{s.mustDo(link(0), 202)})
+				from = 0
+			}
+			to := (from + 1 + round) % len(apps)
+			answers := race(t, s, []request{unlink(from), link(to)})
+			outcomes(t, s, db, answers)
+			linkedTo(t) // consistent, whichever won
+			if t.Failed() {
+				t.Fatalf("round %d: %d %s / %d %s", round, answers[0].status, answers[0].body, answers[1].status, answers[1].body)
+			}
+		}
+	})
+	scanLogs(t, s.procs()...)
+}
