@@ -323,8 +323,8 @@ type JobRecord struct {
 	Attempts     int
 	ErrorCode    jobs.Code
 	ErrorMessage string
-	Reason       string // why it failed (a Reason* constant); "" while nothing failed
-	Provider     string // the provider it works on; "" if none (or not known yet)
+	Reason       string          // why it failed (a Reason* constant); "" while nothing failed
+	Provider     string          // the provider it works on; "" if none (or not known yet)
 	Result       json.RawMessage // the outcome data, for succeeded jobs
 	Changes      json.RawMessage // provider configuration before/after
 	CreatedAt    time.Time

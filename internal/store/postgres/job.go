@@ -55,7 +55,7 @@ const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_c
 func scanJob(row pgx.Row) (store.JobRecord, error) {
 	var j store.JobRecord
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
-		&j.Reason, &j.Provider, 		&j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
+		&j.Reason, &j.Provider, &j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
 	if err != nil {
 		return store.JobRecord{}, err
 	}

@@ -61,7 +61,7 @@ func scanJob(row scanner) (store.JobRecord, error) {
 		numbers string
 	)
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
-		&j.Reason, &j.Provider, 		jsonColumn{&j.Result}, jsonColumn{&j.Changes},
+		&j.Reason, &j.Provider, jsonColumn{&j.Result}, jsonColumn{&j.Changes},
 		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt})
 	if err != nil {
 		return store.JobRecord{}, err
