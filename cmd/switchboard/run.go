@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(
+		adminCommand(os.Stdin, stdout),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -96,6 +97,7 @@ type settings struct {
 	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
 	defaultRegion, callbackSecret, callbackPrivate   string
 	reconcileInterval, metricsAddr, jobDeadline      string
+	adminUsers, adminSessionTTL                      string
 }
 
 // flagVars names the flag of each variable, and where its value lands.
@@ -126,6 +128,8 @@ func (s *settings) flagVars() []struct {
 		{"callback-allow-private", "SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", &s.callbackPrivate},
 		{"reconcile-interval", "SWITCHBOARD_RECONCILE_INTERVAL", &s.reconcileInterval},
 		{"job-deadline", "SWITCHBOARD_JOB_DEADLINE", &s.jobDeadline},
+		{"admin-users", "SWITCHBOARD_ADMIN_USERS", &s.adminUsers},
+		{"admin-session-ttl", "SWITCHBOARD_ADMIN_SESSION_TTL", &s.adminSessionTTL},
 	}
 }
 
@@ -142,7 +146,7 @@ func (s *settings) bind(fs *pflag.FlagSet, getenv func(string) string, flags ...
 		}
 		def := config.Default(getenv, fv.env)
 		fs.StringVar(fv.dst, fv.flag, def, config.Usage(fv.env))
-		if fv.flag == "secret-key" || fv.flag == "callback-secret" {
+		if fv.flag == "secret-key" || fv.flag == "callback-secret" || fv.flag == "admin-users" {
 			fs.Lookup(fv.flag).DefValue = ""
 		}
 	}

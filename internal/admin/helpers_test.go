@@ -213,4 +213,3 @@ func (d *dash) jobPath(job jobs.Job) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
