@@ -40,23 +40,26 @@ type Config struct {
 	Users []User
 	// SessionTTL is how long a login lasts (default 8h).
 	SessionTTL time.Duration
-	Logger     *slog.Logger
+	// LoginLimits bound login attempts (default DefaultLoginLimits).
+	LoginLimits LoginLimits
+	Logger      *slog.Logger
 	// Now is the clock (tests move it); default time.Now.
 	Now func() time.Time
 }
 
 // Handler serves the dashboard. Mount it at /admin/.
 type Handler struct {
-	store    store.Store
-	jobs     *jobs.Client
-	insp     *asynq.Inspector
-	users    map[string]User
-	sessions sessions
-	limiter  *redis_rate.Limiter
-	log      *slog.Logger
-	now      func() time.Time
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	store       store.Store
+	jobs        *jobs.Client
+	insp        *asynq.Inspector
+	users       map[string]User
+	sessions    sessions
+	limiter     *redis_rate.Limiter
+	loginLimits LoginLimits
+	log         *slog.Logger
+	now         func() time.Time
+	pages       map[string]*template.Template
+	mux         *http.ServeMux
 }
 
 //go:embed templates/*.html
@@ -78,7 +81,7 @@ func New(c Config) *Handler {
 	}
 	h := &Handler{store: c.Store, jobs: c.Jobs, insp: asynq.NewInspectorFromRedisClient(c.Redis),
 		users: map[string]User{}, sessions: sessions{rdb: c.Redis, ttl: c.SessionTTL, now: c.Now},
-		limiter: redis_rate.NewLimiter(c.Redis), log: c.Logger, now: c.Now, pages: parsePages()}
+		limiter: redis_rate.NewLimiter(c.Redis), loginLimits: c.LoginLimits.withDefaults(), log: c.Logger, now: c.Now, pages: parsePages()}
 	for _, u := range c.Users {
 		h.users[u.Name] = u
 	}

@@ -93,8 +93,25 @@ const (
 	loginKeyPrefix   = "switchboard:admin:login:"
 )
 
-// Login attempts allowed per user name and per client address.
-var loginLimit = redis_rate.PerMinute(5)
+// LoginLimits bound login attempts per user name, and per client address
+// (allowing more: a proxy in front of the api may be every operator's
+// address). Zero fields take DefaultLoginLimits'.
+type LoginLimits struct {
+	PerUser, PerAddress redis_rate.Limit
+}
+
+// DefaultLoginLimits: 5 attempts a minute per user name, 20 per address.
+var DefaultLoginLimits = LoginLimits{PerUser: redis_rate.PerMinute(5), PerAddress: redis_rate.PerMinute(20)}
+
+func (l LoginLimits) withDefaults() LoginLimits {
+	if l.PerUser.IsZero() {
+		l.PerUser = DefaultLoginLimits.PerUser
+	}
+	if l.PerAddress.IsZero() {
+		l.PerAddress = DefaultLoginLimits.PerAddress
+	}
+	return l
+}
 
 func randomToken() string {
 	b := make([]byte, 32)
@@ -241,8 +258,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, password := r.PostFormValue("user"), r.PostFormValue("password")
-	for _, key := range []string{"user:" + strings.ToLower(name), "ip:" + clientIP(r)} {
-		res, err := h.limiter.Allow(r.Context(), loginKeyPrefix+key, loginLimit)
+	for key, limit := range map[string]redis_rate.Limit{"user:" + strings.ToLower(name): h.loginLimits.PerUser, "ip:" + clientIP(r): h.loginLimits.PerAddress} {
+		res, err := h.limiter.Allow(r.Context(), loginKeyPrefix+key, limit)
 		if err != nil {
 			h.fail(w, r, fmt.Errorf("admin: login rate limit: %w", err))
 			return

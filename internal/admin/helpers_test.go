@@ -63,7 +63,8 @@ type dash struct {
 
 const sessionTTL = time.Hour
 
-func newDash(t *testing.T) *dash {
+// newDash starts a dashboard; configure, when given, changes its Config.
+func newDash(t *testing.T, configure ...func(*admin.Config)) *dash {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "admin.db"))
 	if err != nil {
@@ -84,8 +85,12 @@ func newDash(t *testing.T) *dash {
 		{Name: viewerName, Role: admin.RoleViewer, Hash: hash(t, viewerPassword)},
 	}
 	c := &clock{t: time.Now()}
-	h := admin.New(admin.Config{Store: st, Jobs: env.Jobs, Redis: env.Redis, Users: users, SessionTTL: sessionTTL,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: c.Now})
+	cfg := admin.Config{Store: st, Jobs: env.Jobs, Redis: env.Redis, Users: users, SessionTTL: sessionTTL,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: c.Now}
+	for _, f := range configure {
+		f(&cfg)
+	}
+	h := admin.New(cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/admin/", h)
 	mux.Handle("/sandbox/_faults/twilio", env.Twilio.FaultsHandler())
@@ -204,6 +209,15 @@ func (c *client) mustLogin(user, password string) {
 	c.t.Helper()
 	if status := c.login(user, password); status != http.StatusSeeOther {
 		c.t.Fatalf("login as %s: %d, want 303 to the dashboard", user, status)
+	}
+}
+
+// wantLoggedOut fails unless the dashboard sends the client to the login
+// page.
+func (c *client) wantLoggedOut(when string) {
+	c.t.Helper()
+	if status, _ := c.get("/admin/"); status != http.StatusSeeOther {
+		c.t.Errorf("GET /admin/ %s: %d, want 303 to the login page", when, status)
 	}
 }
 
