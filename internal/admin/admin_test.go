@@ -332,3 +332,35 @@ func waitRuns(t *testing.T, d *dash, request string, n int) []store.JobRecord {
 }
 
 var _ = workertest.UserID
+
+// TestSessionCookie: HttpOnly and SameSite=Strict always, Secure over TLS
+// (here a proxy that says so), and only under /admin.
+func TestSessionCookie(t *testing.T) {
+	d := newDash(t)
+	for _, proto := range []string{"", "https"} {
+		c := d.client(t)
+		form := url.Values{"csrf": {c.csrf("/admin/login")}, "user": {operatorName}, "password": {operatorPassword}}
+		req, _ := http.NewRequest(http.MethodPost, d.srv.URL+"/admin/login", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		var session *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "sb_admin" {
+				session = ck
+			}
+		}
+		if session == nil {
+			t.Fatalf("proto %q: login set no session cookie (%s)", proto, resp.Status)
+		}
+		if !session.HttpOnly || session.SameSite != http.SameSiteStrictMode || session.Path != "/admin" || session.Secure != (proto == "https") {
+			t.Errorf("proto %q: cookie %+v, want HttpOnly, SameSite=Strict, Path=/admin, Secure only over TLS", proto, session)
+		}
+	}
+}

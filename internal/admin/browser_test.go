@@ -46,7 +46,7 @@ func newBrowser(t *testing.T) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute) // generous: CI machines are shared
 	t.Cleanup(cancelTimeout)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
@@ -123,6 +123,10 @@ func TestBrowserRetryAfterOutage(t *testing.T) {
 		t.Errorf("overview does not group the failure as a provider outage:\n%s", overview)
 	}
 	screenshot(t, ctx, "admin-overview.png")
+	// The overview updates itself: another failure shows up without a reload.
+	d.failOutage(t, twiliotest.SandboxNumberDC)
+	get(t, ctx, "live update", chromedp.Poll[bool](`document.getElementById('live').innerText.includes('Failures in the last hour: 2')`,
+		chromedp.WithPollingTimeout(15*time.Second)))
 
 	do(t, ctx, "failed job page", chromedp.Navigate(base+d.jobPath(job)))
 	reason := get(t, ctx, "reason", chromedp.Text(chromedp.ID("reason")))
