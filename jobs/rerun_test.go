@@ -32,7 +32,7 @@ func TestRerun(t *testing.T) {
 	if err != nil || creds != addPhoneReq().Credentials {
 		t.Errorf("new run's credentials open to %+v, %v; want the first request's", creds, err)
 	}
-	p1.Credentials, p2.Credentials, p1.RequestID = p2.Credentials, p2.Credentials, again.ID
+	p1.Credentials, p1.RequestID = p2.Credentials, again.ID
 	if p1 != p2 {
 		t.Errorf("new run's payload %+v, want the first run's %+v", p2, p1)
 	}
