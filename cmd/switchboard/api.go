@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/spf13/cobra"
 
+	"github.com/switchboardhq/switchboard/internal/admin"
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -46,14 +47,17 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 			return err
 		},
 	}
-	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region", "metrics-addr")
+	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region", "metrics-addr",
+		"admin-users", "admin-session-ttl")
 	return cmd
 }
 
+// apiServer is the HTTP API, with the admin dashboard under /admin/ when
+// admin users are configured (dev always has one).
 func (d *deps) apiServer(s *settings) http.Handler {
 	client := jobs.NewClient(d.rdb, d.keys, jobs.Options{})
 	d.closers = append(d.closers, client.Close) // its Wait subscription, before Redis
-	return api.NewServer(api.Params{
+	h := api.NewServer(api.Params{
 		Store:         d.store,
 		Jobs:          client,
 		Draining:      d.draining,
@@ -64,6 +68,15 @@ func (d *deps) apiServer(s *settings) http.Handler {
 		Queue:         asynq.NewInspectorFromRedisClient(d.rdb),
 		Callbacks:     callback.Policy{AllowPrivate: d.tune.allowPrivate},
 	})
+	if len(d.adminUsers) == 0 {
+		d.log.Info("admin dashboard off: SWITCHBOARD_ADMIN_USERS is not set")
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/admin/", admin.New(admin.Config{Store: d.store, Jobs: client, Redis: d.rdb, Users: d.adminUsers,
+		SessionTTL: d.tune.adminSessionTTL, Logger: d.log}))
+	mux.Handle("/", h)
+	return mux
 }
 
 // HTTP server timeouts. A request body is at most 1 MiB, so reading one

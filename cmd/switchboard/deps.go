@@ -8,6 +8,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboardhq/switchboard/internal/admin"
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/internal/worker"
@@ -26,7 +27,9 @@ type deps struct {
 	redis     redisConn // what SWITCHBOARD_REDIS_URL names, when set
 	rdb       redis.UniversalClient
 	metrics   *telemetry.Metrics
-	closers   []func() error
+	// adminUsers are the admin dashboard's logins (SWITCHBOARD_ADMIN_USERS).
+	adminUsers []admin.User
+	closers    []func() error
 	// draining is closed when the HTTP API starts shutting down (see
 	// serveHTTP and api.Params.Draining).
 	draining chan struct{}
@@ -52,6 +55,9 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 		}
 	}
 	if d.log, err = newLogger(stderr, s.logLevel, s.logFormat); err != nil {
+		return nil, err
+	}
+	if d.adminUsers, err = admin.ParseUsers(s.adminUsers); err != nil {
 		return nil, err
 	}
 	// One connection per worker slot (a job holds one at a time), and a

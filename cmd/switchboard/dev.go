@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/switchboardhq/switchboard/internal/admin"
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/sandbox"
 	"github.com/switchboardhq/switchboard/internal/store"
@@ -47,7 +50,7 @@ under /sandbox. --redis and --database switch to real services.`,
 	fs.StringVar(&s.redisURL, "redis", getenv("SWITCHBOARD_REDIS_URL"), "Redis URL (default: embedded miniredis)")
 	fs.StringVar(&s.databaseURL, "database", or(getenv("SWITCHBOARD_DATABASE_URL"), devDatabase), "database URL")
 	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "shutdown-timeout", "api-wait",
-		"default-region", "callback-secret", "reconcile-interval", "job-deadline", "provider-timeout")
+		"default-region", "callback-secret", "reconcile-interval", "job-deadline", "provider-timeout", "admin-users", "admin-session-ttl")
 	fs.StringVar(&s.callbackPrivate, "callback-allow-private", or(getenv("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE"), "true"),
 		"allow callback URLs on loopback and private networks (dev default: true)")
 	fs.StringVar(&s.logLevel, "log-level", or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"), "log level")
@@ -101,6 +104,10 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	if err != nil {
 		return fmt.Errorf("seed dev org: %w", err)
 	}
+	adminLogin, err := devAdmin(d)
+	if err != nil {
+		return err
+	}
 	w, err := d.worker(s)
 	if err != nil {
 		return err
@@ -120,7 +127,7 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	defer stopWorker()
 	go func() { workerErr <- runWorker(workerCtx, w, d.redis, d.tune.reconcileInterval, d.log) }()
 
-	printBanner(stdout, serverURL, key, s.databaseURL, redisNote)
+	printBanner(stdout, serverURL, key, s.databaseURL, redisNote, adminLogin)
 	err = serveHTTP(ctx, ln, mux, d.log, d.tune.apiWait, d.draining)
 	stopWorker()
 	if werr := <-workerErr; err == nil {
@@ -171,7 +178,31 @@ func devSecretKey(databaseURL string) (string, error) {
 	return key, nil
 }
 
-func printBanner(w io.Writer, serverURL, key, database, redisNote string) {
+// devAdminUser is the admin login dev creates when SWITCHBOARD_ADMIN_USERS
+// names none.
+const devAdminUser = "admin"
+
+// devAdmin gives dev an operator login to the admin dashboard, with a new
+// random password each start, and returns what the banner says of it.
+// Logins from SWITCHBOARD_ADMIN_USERS replace it.
+func devAdmin(d *deps) (string, error) {
+	if len(d.adminUsers) > 0 {
+		return "the users of SWITCHBOARD_ADMIN_USERS", nil
+	}
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	password := base64.RawURLEncoding.EncodeToString(b)
+	hash, err := admin.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	d.adminUsers = []admin.User{{Name: devAdminUser, Role: admin.RoleOperator, Hash: []byte(hash)}}
+	return fmt.Sprintf("user %s, password %s (operator; new each start)", devAdminUser, password), nil
+}
+
+func printBanner(w io.Writer, serverURL, key, database, redisNote, adminLogin string) {
 	body := fmt.Sprintf(`{"userId":"%s","phoneNumber":"12125551234","integration":"twilio","authToken":"%s","accSId":"%s"}`,
 		devUserID, twiliotest.SandboxAuthToken, twiliotest.SandboxAccountSID)
 	fmt.Fprintf(w, `switchboard dev is running at %s
@@ -179,12 +210,13 @@ func printBanner(w io.Writer, serverURL, key, database, redisNote string) {
   database: %s
   redis:    %s
   sandbox:  %s/{twilio,plivo,telnyx}
+  admin:    %s/admin/ (%s)
 
 Add the sandbox Twilio number +12125551234 to the dev user:
 curl -sS -X POST %s/api/call/add-phone -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'
 
 Press Ctrl+C to stop.
-`, serverURL, key, redactURL(database), redactURL(redisNote), serverURL+sandbox.Prefix, serverURL, key, body)
+`, serverURL, key, redactURL(database), redactURL(redisNote), serverURL+sandbox.Prefix, serverURL, adminLogin, serverURL, key, body)
 }
 
 // redactURL hides the password of a URL that has one (a database or

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(
+		adminCommand(os.Stdin, stdout),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -97,6 +98,7 @@ type settings struct {
 	defaultRegion, callbackSecret, callbackPrivate   string
 	reconcileInterval, metricsAddr, jobDeadline      string
 	providerTimeout                                  string
+	adminUsers, adminSessionTTL                      string
 }
 
 // flagVars names the flag of each variable, and where its value lands.
@@ -128,6 +130,8 @@ func (s *settings) flagVars() []struct {
 		{"reconcile-interval", "SWITCHBOARD_RECONCILE_INTERVAL", &s.reconcileInterval},
 		{"job-deadline", "SWITCHBOARD_JOB_DEADLINE", &s.jobDeadline},
 		{"provider-timeout", "SWITCHBOARD_PROVIDER_TIMEOUT", &s.providerTimeout},
+		{"admin-users", "SWITCHBOARD_ADMIN_USERS", &s.adminUsers},
+		{"admin-session-ttl", "SWITCHBOARD_ADMIN_SESSION_TTL", &s.adminSessionTTL},
 	}
 }
 
@@ -144,7 +148,7 @@ func (s *settings) bind(fs *pflag.FlagSet, getenv func(string) string, flags ...
 		}
 		def := config.Default(getenv, fv.env)
 		fs.StringVar(fv.dst, fv.flag, def, config.Usage(fv.env))
-		if fv.flag == "secret-key" || fv.flag == "callback-secret" {
+		if fv.flag == "secret-key" || fv.flag == "callback-secret" || fv.flag == "admin-users" {
 			fs.Lookup(fv.flag).DefValue = ""
 		}
 	}

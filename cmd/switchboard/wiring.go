@@ -110,6 +110,7 @@ type tuning struct {
 	providerTimeout   time.Duration
 	allowPrivate      bool
 	defaultRegion     string
+	adminSessionTTL   time.Duration
 }
 
 func (s *settings) tuning() (t tuning, err error) {
@@ -145,6 +146,12 @@ func (s *settings) tuning() (t tuning, err error) {
 	t.defaultRegion = strings.ToUpper(val(s.defaultRegion, "SWITCHBOARD_DEFAULT_REGION"))
 	if _, err := phone.Lenient(t.defaultRegion); err != nil {
 		return t, fmt.Errorf("SWITCHBOARD_DEFAULT_REGION: %q is not a region phone numbers can be read in (ISO 3166 alpha-2, e.g. IN, US)", t.defaultRegion)
+	}
+	if t.adminSessionTTL, err = config.Duration("SWITCHBOARD_ADMIN_SESSION_TTL", val(s.adminSessionTTL, "SWITCHBOARD_ADMIN_SESSION_TTL")); err != nil {
+		return t, err
+	}
+	if t.adminSessionTTL < time.Minute {
+		return t, fmt.Errorf("SWITCHBOARD_ADMIN_SESSION_TTL: %v is under a minute", t.adminSessionTTL)
 	}
 	if t.allowPrivate, err = config.Bool("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", val(s.callbackPrivate, "SWITCHBOARD_CALLBACK_ALLOW_PRIVATE")); err != nil {
 		return t, err

@@ -44,6 +44,8 @@ func Vars() []Var {
 		{"SWITCHBOARD_TWILIO_BASE_URL", "", "replaces https://api.twilio.com (a proxy or a simulator)"},
 		{"SWITCHBOARD_PLIVO_BASE_URL", "", "replaces https://api.plivo.com (a proxy or a simulator)"},
 		{"SWITCHBOARD_TELNYX_BASE_URL", "", "replaces https://api.telnyx.com (a proxy or a simulator)"},
+		{"SWITCHBOARD_ADMIN_USERS", "", "admin dashboard logins at /admin/: comma-separated name:role:bcrypt-hash, role operator or viewer (hash from `switchboard admin hash-password`); the dashboard is off when unset"},
+		{"SWITCHBOARD_ADMIN_SESSION_TTL", "8h", "how long an admin dashboard login lasts"},
 		{"SWITCHBOARD_DEV_API_KEY", "", "dev only: the API key of the dev org (generated when unset)"},
 	}
 }

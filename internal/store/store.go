@@ -190,6 +190,13 @@ type Store interface {
 	GetJob(ctx context.Context, orgID int64, id string) (JobRecord, error)
 	// ListJobs returns job records, newest first, filtered by f.
 	ListJobs(ctx context.Context, f JobFilter) ([]JobRecord, error)
+	// CountFailures counts the records of every org that failed for good
+	// (their last save, updated_at) at or after since, by reason, provider
+	// and org. Groups come ordered by count, largest first.
+	CountFailures(ctx context.Context, since time.Time) ([]FailureCount, error)
+
+	// The admin dashboard's record of what admins did (admin.go).
+	AdminLog
 
 	// The HTTP API's idempotency keys (idempotency.go).
 	IdempotencyKeys
@@ -316,6 +323,8 @@ type JobRecord struct {
 	Attempts     int
 	ErrorCode    jobs.Code
 	ErrorMessage string
+	Reason       string          // why it failed (a Reason* constant); "" while nothing failed
+	Provider     string          // the provider it works on; "" if none (or not known yet)
 	Result       json.RawMessage // the outcome data, for succeeded jobs
 	Changes      json.RawMessage // provider configuration before/after
 	CreatedAt    time.Time
@@ -343,7 +352,13 @@ type JobFilter struct {
 	State jobs.State // "": any
 	Type  string     // "": any
 	// Request selects the runs of one request, its history ("": any).
-	Request string
+	Request  string
+	Reason   string // "": any
+	Provider string // "": any
+	Number   string // records whose numbers hold this E.164 ("": any)
+	// Since keeps the records saved last (updated_at) at or after it; for
+	// a finished record, when it finished. Zero: any time.
+	Since time.Time
 	// Before pages backwards: records created before this one (by
 	// created_at, then id). Zero value: the newest.
 	Before *JobCursor

@@ -114,18 +114,19 @@ func TestAddPhoneRetryAfterCrashFinishesItsOwnRow(t *testing.T) {
 func TestAddPhonePermanentFailures(t *testing.T) {
 	backends(t, func(t *testing.T, h *harness) {
 		cases := []struct {
-			name string
-			req  jobs.AddPhoneRequest
-			code jobs.Code
+			name   string
+			req    jobs.AddPhoneRequest
+			code   jobs.Code
+			reason string
 		}{
-			{"wrong token", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", Credentials: jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: "wrongtoken"}}, jobs.CodeInvalidCredentials},
-			{"token with symbols", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", Credentials: jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: "not/a token"}}, jobs.CodeInvalidCredentials},
-			{"not owned", jobs.AddPhoneRequest{PhoneNumber: "+12125559999"}, jobs.CodeNotOwned},
-			{"partial match is not ownership", jobs.AddPhoneRequest{PhoneNumber: "+1415555"}, jobs.CodeInvalidInput},
-			{"trunked number", jobs.AddPhoneRequest{PhoneNumber: twiliotest.SandboxNumberTrunked}, jobs.CodeConflict},
-			{"unknown user", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", UserID: "ffffffffffffffffffffffff"}, jobs.CodeUserNotFound},
-			{"malformed number", jobs.AddPhoneRequest{PhoneNumber: "12"}, jobs.CodeInvalidInput},
-			{"another provider's credentials", jobs.AddPhoneRequest{PhoneNumber: "+918000000001", Provider: jobs.ProviderPlivo}, jobs.CodeInvalidCredentials},
+			{"wrong token", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", Credentials: jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: "wrongtoken"}}, jobs.CodeInvalidCredentials, store.ReasonBadCredentials},
+			{"token with symbols", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", Credentials: jobs.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: "not/a token"}}, jobs.CodeInvalidCredentials, store.ReasonBadCredentials},
+			{"not owned", jobs.AddPhoneRequest{PhoneNumber: "+12125559999"}, jobs.CodeNotOwned, store.ReasonNotOwned},
+			{"partial match is not ownership", jobs.AddPhoneRequest{PhoneNumber: "+1415555"}, jobs.CodeInvalidInput, store.ReasonInvalid},
+			{"trunked number", jobs.AddPhoneRequest{PhoneNumber: twiliotest.SandboxNumberTrunked}, jobs.CodeConflict, store.ReasonConflict},
+			{"unknown user", jobs.AddPhoneRequest{PhoneNumber: "+12125551234", UserID: "ffffffffffffffffffffffff"}, jobs.CodeUserNotFound, store.ReasonInvalid},
+			{"malformed number", jobs.AddPhoneRequest{PhoneNumber: "12"}, jobs.CodeInvalidInput, store.ReasonInvalid},
+			{"another provider's credentials", jobs.AddPhoneRequest{PhoneNumber: "+918000000001", Provider: jobs.ProviderPlivo}, jobs.CodeInvalidCredentials, store.ReasonBadCredentials},
 		}
 		for _, c := range cases {
 			job, out := h.addPhone(t, c.req)
@@ -137,6 +138,10 @@ func TestAddPhonePermanentFailures(t *testing.T) {
 			mustOK(t, err)
 			if rec.Attempts != 1 || rec.State != jobs.StateFailed || rec.ErrorCode != c.code {
 				t.Errorf("%s: record %+v, want one attempt, failed %s", c.name, rec, c.code)
+			}
+			// The dashboard groups failures by the record's reason and provider.
+			if want := c.reason; rec.Reason != want || rec.Provider == "" {
+				t.Errorf("%s: record reason %q, provider %q; want %q and the job's provider", c.name, rec.Reason, rec.Provider, want)
 			}
 		}
 		if _, err := h.Store.GetNumber(context.Background(), h.OrgID, "+12125551234"); !errors.Is(err, store.ErrNotFound) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
 )
@@ -74,4 +75,29 @@ func categorize(err error) *jobError {
 		return &jobError{Code: jobs.CodeInternal, Message: "attempt timed out or was cancelled", Err: err}
 	}
 	return internalError(err)
+}
+
+// reason is the dashboard's word for why the job failed (store.Reason*):
+// its code, told apart where one code covers several causes (a rate limit
+// and an outage are both provider_unavailable; a timeout is internal).
+func (e *jobError) reason() string {
+	switch {
+	case e.RateLimit:
+		return store.ReasonRateLimited
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		return store.ReasonTimeout
+	}
+	switch e.Code {
+	case jobs.CodeInvalidCredentials:
+		return store.ReasonBadCredentials
+	case jobs.CodeNotOwned:
+		return store.ReasonNotOwned
+	case jobs.CodeConflict, jobs.CodeManagedElsewhere, jobs.CodeLinkedElsewhere, jobs.CodeDuplicate:
+		return store.ReasonConflict
+	case jobs.CodeProviderUnavailable:
+		return store.ReasonOutage
+	case jobs.CodeInternal:
+		return store.ReasonInternal
+	}
+	return store.ReasonInvalid
 }

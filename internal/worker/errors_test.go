@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboardhq/switchboard/internal/ratelimit"
+	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
 )
@@ -20,6 +21,7 @@ type decision struct {
 	Permanent  bool
 	RateLimit  bool
 	RetryAfter time.Duration
+	Reason     string // the dashboard's grouping
 }
 
 // TestCategorize: each kind of failure a handler can return is turned into
@@ -37,28 +39,28 @@ func TestCategorize(t *testing.T) {
 		err  error
 		want decision
 	}{
-		{"invalid credentials", provider(providers.KindInvalidCredentials), decision{Code: jobs.CodeInvalidCredentials, Permanent: true}},
-		{"not owned", provider(providers.KindNotOwned), decision{Code: jobs.CodeNotOwned, Permanent: true}},
-		{"conflict", provider(providers.KindConflict), decision{Code: jobs.CodeConflict, Permanent: true}},
-		{"bad request", provider(providers.KindBadRequest), decision{Code: jobs.CodeProviderRejected, Permanent: true}},
-		{"rate limited", rateLimited, decision{Code: jobs.CodeProviderUnavailable, RateLimit: true, RetryAfter: 7 * time.Second}},
+		{"invalid credentials", provider(providers.KindInvalidCredentials), decision{Code: jobs.CodeInvalidCredentials, Permanent: true, Reason: store.ReasonBadCredentials}},
+		{"not owned", provider(providers.KindNotOwned), decision{Code: jobs.CodeNotOwned, Permanent: true, Reason: store.ReasonNotOwned}},
+		{"conflict", provider(providers.KindConflict), decision{Code: jobs.CodeConflict, Permanent: true, Reason: store.ReasonConflict}},
+		{"bad request", provider(providers.KindBadRequest), decision{Code: jobs.CodeProviderRejected, Permanent: true, Reason: store.ReasonInvalid}},
+		{"rate limited", rateLimited, decision{Code: jobs.CodeProviderUnavailable, RateLimit: true, RetryAfter: 7 * time.Second, Reason: store.ReasonRateLimited}},
 		{"rate limited, wrapped", fmt.Errorf("route +12125551234: %w", rateLimited),
-			decision{Code: jobs.CodeProviderUnavailable, RateLimit: true, RetryAfter: 7 * time.Second}},
+			decision{Code: jobs.CodeProviderUnavailable, RateLimit: true, RetryAfter: 7 * time.Second, Reason: store.ReasonRateLimited}},
 		{"switchboard's limiter", &providers.Error{Kind: providers.KindRateLimited, RetryAfter: time.Second, Err: ratelimit.ErrLimited},
-			decision{Code: jobs.CodeProviderUnavailable, RateLimit: true, RetryAfter: time.Second}},
-		{"transient", provider(providers.KindTransient), decision{Code: jobs.CodeProviderUnavailable}},
-		{"unknown kind", provider(providers.Kind(99)), decision{Code: jobs.CodeProviderUnavailable}},
-		{"invalid input", fmt.Errorf("phone number: %w", jobs.ErrInvalid), decision{Code: jobs.CodeInvalidInput, Permanent: true}},
-		{"deadline", fmt.Errorf("lookup: %w", context.DeadlineExceeded), decision{Code: jobs.CodeInternal}},
-		{"cancelled", context.Canceled, decision{Code: jobs.CodeInternal}},
-		{"anything else", errors.New("disk full"), decision{Code: jobs.CodeInternal}},
-		{"already categorized", fmt.Errorf("attach: %w", permanent(jobs.CodeDuplicate, "dup")), decision{Code: jobs.CodeDuplicate, Permanent: true}},
-		{"internal", internalError(errors.New("db down")), decision{Code: jobs.CodeInternal}},
+			decision{Code: jobs.CodeProviderUnavailable, RateLimit: true, RetryAfter: time.Second, Reason: store.ReasonRateLimited}},
+		{"transient", provider(providers.KindTransient), decision{Code: jobs.CodeProviderUnavailable, Reason: store.ReasonOutage}},
+		{"unknown kind", provider(providers.Kind(99)), decision{Code: jobs.CodeProviderUnavailable, Reason: store.ReasonOutage}},
+		{"invalid input", fmt.Errorf("phone number: %w", jobs.ErrInvalid), decision{Code: jobs.CodeInvalidInput, Permanent: true, Reason: store.ReasonInvalid}},
+		{"deadline", fmt.Errorf("lookup: %w", context.DeadlineExceeded), decision{Code: jobs.CodeInternal, Reason: store.ReasonTimeout}},
+		{"cancelled", context.Canceled, decision{Code: jobs.CodeInternal, Reason: store.ReasonInternal}},
+		{"anything else", errors.New("disk full"), decision{Code: jobs.CodeInternal, Reason: store.ReasonInternal}},
+		{"already categorized", fmt.Errorf("attach: %w", permanent(jobs.CodeDuplicate, "dup")), decision{Code: jobs.CodeDuplicate, Permanent: true, Reason: store.ReasonConflict}},
+		{"internal", internalError(errors.New("db down")), decision{Code: jobs.CodeInternal, Reason: store.ReasonInternal}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			je := categorize(tt.err)
-			got := decision{Code: je.Code, Permanent: je.Permanent, RateLimit: je.RateLimit, RetryAfter: je.RetryAfter}
+			got := decision{Code: je.Code, Permanent: je.Permanent, RateLimit: je.RateLimit, RetryAfter: je.RetryAfter, Reason: je.reason()}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("categorize(%v) (-want +got):\n%s", tt.err, diff)
 			}

@@ -52,11 +52,12 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		maxRetry, _ := asynq.GetMaxRetry(ctx)
 		var head struct {
 			OrgID       int64  `json:"org_id"`
+			Provider    string `json:"provider"`
 			CallbackURL string `json:"callback_url"`
 		}
 		_ = json.Unmarshal(t.Payload(), &head) // a bad payload is reported by fn
 		now := time.Now().UTC()
-		rec := &store.JobRecord{ID: id, Request: jobs.RequestOf(id), OrgID: head.OrgID, Type: t.Type(), State: jobs.StateActive,
+		rec := &store.JobRecord{ID: id, Request: jobs.RequestOf(id), OrgID: head.OrgID, Type: t.Type(), Provider: head.Provider, State: jobs.StateActive,
 			Attempts: retried + 1, CreatedAt: now, UpdatedAt: now}
 		// Attempts counts every attempt of this run, including those asynq
 		// does not count against MaxRetry (rate-limit waits) and those cut off
@@ -92,7 +93,7 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		}
 
 		je := categorize(err)
-		rec.ErrorCode, rec.ErrorMessage = je.Code, je.Message
+		rec.ErrorCode, rec.ErrorMessage, rec.Reason = je.Code, je.Message, je.reason()
 		overdue := rec.UpdatedAt.Sub(rec.CreatedAt) >= w.deadline
 		if !je.Permanent && retried < maxRetry && !overdue {
 			rec.State = jobs.StateRetrying

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,9 +23,9 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	}
 	tag, err := s.q.Exec(ctx,
 		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, error_code,
-			error_message, result, changes, created_at, updated_at, finished_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-			COALESCE($12, now()), COALESCE($13, $12, now()), $14)
+			error_message, reason, provider, result, changes, created_at, updated_at, finished_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+			COALESCE($14, now()), COALESCE($15, $14, now()), $16)
 		ON CONFLICT (id) DO UPDATE SET
 			org_id = excluded.org_id,
 			type = excluded.type,
@@ -34,25 +35,27 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 			attempts = excluded.attempts,
 			error_code = excluded.error_code,
 			error_message = excluded.error_message,
+			reason = excluded.reason,
+			provider = excluded.provider,
 			result = excluded.result,
 			changes = excluded.changes,
 			updated_at = excluded.updated_at,
 			finished_at = excluded.finished_at
-		WHERE jobs.state NOT IN ($15, $16)`,
+		WHERE jobs.state NOT IN ($17, $18)`,
 		j.ID, j.OrgID, j.Type, j.Request, numbers, string(j.State), j.Attempts, string(j.ErrorCode),
-		j.ErrorMessage, j.Result, j.Changes,
+		j.ErrorMessage, j.Reason, j.Provider, j.Result, j.Changes,
 		timeArg(j.CreatedAt), timeArg(j.UpdatedAt), j.FinishedAt,
 		string(jobs.StateSucceeded), string(jobs.StateFailed))
 	return matched("save job", tag, err, store.ErrFinished)
 }
 
 const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
-	result, changes, created_at, updated_at, finished_at`
+	reason, provider, result, changes, created_at, updated_at, finished_at`
 
 func scanJob(row pgx.Row) (store.JobRecord, error) {
 	var j store.JobRecord
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
-		&j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
+		&j.Reason, &j.Provider, &j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
 	if err != nil {
 		return store.JobRecord{}, err
 	}
@@ -85,6 +88,18 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 	if f.Request != "" {
 		w.add("request = ?", f.Request)
 	}
+	if f.Reason != "" {
+		w.add("reason = ?", f.Reason)
+	}
+	if f.Provider != "" {
+		w.add("provider = ?", f.Provider)
+	}
+	if f.Number != "" {
+		w.add("numbers @> jsonb_build_array(?::text)", f.Number)
+	}
+	if !f.Since.IsZero() {
+		w.add("updated_at >= ?", f.Since)
+	}
 	if f.Before != nil {
 		w.add("(created_at, id) < (?, ?)", f.Before.CreatedAt, f.Before.ID)
 	}
@@ -94,4 +109,17 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 		ORDER BY created_at DESC, id DESC LIMIT `+n, w.args...)
 	js, err := collect(rows, err, scanJob)
 	return js, translate("list jobs", err)
+}
+
+func (s *Store) CountFailures(ctx context.Context, since time.Time) ([]store.FailureCount, error) {
+	rows, err := s.q.Query(ctx,
+		`SELECT reason, provider, org_id, count(*) FROM jobs
+		WHERE state = $1 AND updated_at >= $2
+		GROUP BY reason, provider, org_id
+		ORDER BY count(*) DESC, reason, provider, org_id`, string(jobs.StateFailed), since)
+	cs, err := collect(rows, err, func(row pgx.Row) (store.FailureCount, error) {
+		var c store.FailureCount
+		return c, row.Scan(&c.Reason, &c.Provider, &c.OrgID, &c.Count)
+	})
+	return cs, translate("count failures", err)
 }

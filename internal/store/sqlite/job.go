@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -26,8 +27,8 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	}
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, error_code,
-			error_message, result, changes, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			error_message, reason, provider, result, changes, created_at, updated_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			org_id = excluded.org_id,
 			type = excluded.type,
@@ -37,20 +38,22 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 			attempts = excluded.attempts,
 			error_code = excluded.error_code,
 			error_message = excluded.error_message,
+			reason = excluded.reason,
+			provider = excluded.provider,
 			result = excluded.result,
 			changes = excluded.changes,
 			updated_at = excluded.updated_at,
 			finished_at = excluded.finished_at
 		WHERE jobs.state NOT IN (?, ?)`,
 		j.ID, j.OrgID, j.Type, j.Request, numbers, j.State, j.Attempts, j.ErrorCode,
-		j.ErrorMessage, jsonValue(j.Result), jsonValue(j.Changes),
+		j.ErrorMessage, j.Reason, j.Provider, jsonValue(j.Result), jsonValue(j.Changes),
 		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt),
 		jobs.StateSucceeded, jobs.StateFailed)
 	return s.matched("save job", res, err, store.ErrFinished)
 }
 
 const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
-	result, changes, created_at, updated_at, finished_at`
+	reason, provider, result, changes, created_at, updated_at, finished_at`
 
 func scanJob(row scanner) (store.JobRecord, error) {
 	var (
@@ -58,7 +61,7 @@ func scanJob(row scanner) (store.JobRecord, error) {
 		numbers string
 	)
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
-		jsonColumn{&j.Result}, jsonColumn{&j.Changes},
+		&j.Reason, &j.Provider, jsonColumn{&j.Result}, jsonColumn{&j.Changes},
 		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt})
 	if err != nil {
 		return store.JobRecord{}, err
@@ -95,6 +98,18 @@ func (s *Store) ListJobs(ctx context.Context, f store.JobFilter) ([]store.JobRec
 	if f.Request != "" {
 		w.add("request = ?", f.Request)
 	}
+	if f.Reason != "" {
+		w.add("reason = ?", f.Reason)
+	}
+	if f.Provider != "" {
+		w.add("provider = ?", f.Provider)
+	}
+	if f.Number != "" {
+		w.add("EXISTS (SELECT 1 FROM json_each(numbers) WHERE value = ?)", f.Number)
+	}
+	if !f.Since.IsZero() {
+		w.add("updated_at >= ?", timeValue(f.Since))
+	}
 	if f.Before != nil {
 		w.add("(created_at, id) < (?, ?)", timeValue(f.Before.CreatedAt), f.Before.ID)
 	}
@@ -113,4 +128,17 @@ func numbersValue(numbers []string) (string, error) {
 	}
 	b, err := json.Marshal(numbers)
 	return string(b), err
+}
+
+func (s *Store) CountFailures(ctx context.Context, since time.Time) ([]store.FailureCount, error) {
+	rows, err := s.r.QueryContext(ctx,
+		`SELECT reason, provider, org_id, count(*) FROM jobs
+		WHERE state = ? AND updated_at >= ?
+		GROUP BY reason, provider, org_id
+		ORDER BY count(*) DESC, reason, provider, org_id`, jobs.StateFailed, timeValue(since))
+	cs, err := collect(rows, err, func(row scanner) (store.FailureCount, error) {
+		var c store.FailureCount
+		return c, row.Scan(&c.Reason, &c.Provider, &c.OrgID, &c.Count)
+	})
+	return cs, s.translate("count failures", err)
 }

@@ -52,6 +52,7 @@ func testJob(t *testing.T, s store.Store) {
 	retrying.Attempts = 2
 	retrying.ErrorCode = jobs.CodeProviderUnavailable
 	retrying.ErrorMessage = "twilio: 503"
+	retrying.Reason, retrying.Provider = store.ReasonOutage, jobs.ProviderTwilio
 	retrying.Changes = json.RawMessage(`{"before":{"voice_url":""},"after":{"voice_url":"https://sb.example/"}}`)
 	retrying.UpdatedAt = end
 	retrying.CreatedAt = end // ignored on update
