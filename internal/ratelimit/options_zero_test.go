@@ -15,11 +15,12 @@ func TestZeroOptionsKeepDefaults(t *testing.T) {
 	l := New(machines(t, 1)[0], map[string]Limit{"twilio": {MaxConcurrent: 1}},
 		WithDefaultPause(0), WithMaxPause(0), WithLeaseTTL(0), WithMaxWait(0))
 
-	if d, err := l.Pause(ctx, "twilio", "AC1", 0); err != nil || d != DefaultPause {
-		t.Errorf("Pause without Retry-After = %v, %v; want the default %v", d, err, DefaultPause)
+	// The documented defaults, as literals: 5s and 5m.
+	if d, err := l.Pause(ctx, "twilio", "AC1", 0); err != nil || d != 5*time.Second {
+		t.Errorf("Pause without Retry-After = %v, %v; want the default 5s", d, err)
 	}
-	if d, err := l.Pause(ctx, "twilio", "AC2", time.Hour); err != nil || d != DefaultMaxPause {
-		t.Errorf("Pause of an hour = %v, %v; want the default cap %v", d, err, DefaultMaxPause)
+	if d, err := l.Pause(ctx, "twilio", "AC2", time.Hour); err != nil || d != 5*time.Minute {
+		t.Errorf("Pause of an hour = %v, %v; want the default cap 5m", d, err)
 	}
 
 	release, err := l.Wait(ctx, "twilio", "AC3", "lookup")
