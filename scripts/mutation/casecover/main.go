@@ -1,0 +1,159 @@
+// Command casecover adds the case expressions of reached switch statements
+// to a Go coverage profile, for gremlins.
+//
+// go test -cover counts blocks of statements: the expressions of a switch's
+// case clauses ("case r >= '0' && r <= '9':") lie in no block, so gremlins
+// v0.6.0, which runs only the mutants inside a covered block, reports every
+// mutant there as NOT COVERED although the tests evaluate it. For each case
+// clause whose switch statement starts inside a covered block, casecover
+// appends a block spanning the clause's expressions with count 1. A clause
+// the tests never reach still runs its mutants, which then live: that is a
+// survivor either way, never a false kill.
+//
+//	go run ./scripts/mutation/casecover PROFILE   (from the module root)
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"log"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+type block struct{ startLine, startCol, endLine, endCol int }
+
+// contains reports whether p lies within b.
+func (b block) contains(p token.Position) bool {
+	after := p.Line > b.startLine || (p.Line == b.startLine && p.Column >= b.startCol)
+	before := p.Line < b.endLine || (p.Line == b.endLine && p.Column <= b.endCol)
+	return after && before
+}
+
+func main() {
+	log.SetFlags(0)
+	if len(os.Args) != 2 {
+		log.Fatal("usage: casecover PROFILE")
+	}
+	if err := run(os.Args[1]); err != nil {
+		log.Fatalf("casecover: %v", err)
+	}
+}
+
+func run(profile string) error {
+	module, err := modulePath()
+	if err != nil {
+		return err
+	}
+	covered, order, err := readProfile(profile)
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(profile, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	for _, name := range order {
+		rel, ok := strings.CutPrefix(name, module+"/")
+		if !ok {
+			continue
+		}
+		for _, b := range caseBlocks(rel, covered[name]) {
+			fmt.Fprintf(out, "%s:%d.%d,%d.%d 1 1\n", name, b.startLine, b.startCol, b.endLine, b.endCol)
+		}
+	}
+	return out.Close()
+}
+
+func modulePath() (string, error) {
+	data, err := os.ReadFile("go.mod")
+	if err != nil {
+		return "", err
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	return strings.TrimSpace(strings.TrimPrefix(first, "module ")), nil
+}
+
+// readProfile returns the blocks with a non-zero count of each file, and
+// the files in the order they appear.
+func readProfile(path string) (map[string][]block, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	covered := map[string][]block{}
+	var order []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "mode:") || line == "" {
+			continue
+		}
+		name, rest, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, nil, fmt.Errorf("malformed profile line %q", line)
+		}
+		var b block
+		var stmts, count int
+		if _, err := fmt.Sscanf(rest, "%d.%d,%d.%d %d %d", &b.startLine, &b.startCol, &b.endLine, &b.endCol, &stmts, &count); err != nil {
+			return nil, nil, fmt.Errorf("malformed profile line %q: %w", line, err)
+		}
+		if _, seen := covered[name]; !seen {
+			order = append(order, name)
+			covered[name] = nil
+		}
+		if count > 0 {
+			covered[name] = append(covered[name], b)
+		}
+	}
+	return covered, order, sc.Err()
+}
+
+// caseBlocks returns a block for the expressions of every case clause in
+// file whose switch statement starts inside one of the covered blocks.
+func caseBlocks(file string, covered []block) []block {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filepath.FromSlash(file), nil, 0)
+	if err != nil {
+		return nil // not a file of this module's tree (e.g. generated)
+	}
+	reached := func(p token.Pos) bool {
+		pos := fset.Position(p)
+		for _, b := range covered {
+			if b.contains(pos) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []block
+	ast.Inspect(f, func(n ast.Node) bool {
+		var body *ast.BlockStmt
+		switch s := n.(type) {
+		case *ast.SwitchStmt:
+			body = s.Body
+		case *ast.TypeSwitchStmt:
+			body = s.Body
+		default:
+			return true
+		}
+		if !reached(n.Pos()) {
+			return true
+		}
+		for _, stmt := range body.List {
+			cc := stmt.(*ast.CaseClause)
+			if len(cc.List) == 0 {
+				continue // default: nothing to mutate
+			}
+			start, end := fset.Position(cc.Case), fset.Position(cc.Colon)
+			out = append(out, block{start.Line, start.Column, end.Line, end.Column})
+		}
+		return true
+	})
+	return out
+}
