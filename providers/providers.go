@@ -97,6 +97,13 @@ type VoiceConfig struct {
 	ApplicationName string `json:"application_name,omitempty"`
 	// TrunkID is a Twilio trunk_sid: the number is wired to SIP elsewhere.
 	TrunkID string `json:"trunk_id,omitempty"`
+	// FallbackURL is a Twilio voice_fallback_url: where calls go when the
+	// voice URL fails. Switchboard never sets one, so a number that has one
+	// still sends failed calls to another system.
+	FallbackURL string `json:"fallback_url,omitempty"`
+	// ReceiveMode is a Twilio voice_receive_mode other than "voice" (it is
+	// empty for voice): a "fax" number answers calls as a fax machine.
+	ReceiveMode string `json:"receive_mode,omitempty"`
 }
 
 // Route is the voice configuration a number should have.
