@@ -118,6 +118,11 @@ type Route struct {
 	// Override allows taking a number over from a trunk or a connection
 	// switchboard did not create.
 	Override bool
+	// CallControl asks Telnyx for a Call Control application, which posts
+	// JSON call events to VoiceURL and ignores the reply, instead of the
+	// default TeXML application, which fetches XML instructions from
+	// VoiceURL as Twilio and Plivo do. Other providers ignore it.
+	CallControl bool
 	// ApplicationID, when known, is the provider's id of the application
 	// named Name (from an earlier Change.After). It spares the list call;
 	// adapters fall back to finding the application by name when the id no

@@ -115,7 +115,11 @@ func foreign(cur providers.VoiceConfig, r providers.Route) bool {
 
 // after is the configuration a number has once on application appID.
 func after(r providers.Route, appID string) providers.VoiceConfig {
-	return providers.VoiceConfig{VoiceURL: r.VoiceURL, ApplicationID: appID, ApplicationName: r.Name}
+	v := providers.VoiceConfig{VoiceURL: r.VoiceURL, ApplicationID: appID, ApplicationName: r.Name}
+	if kindOf(r) == texmlKind {
+		v.VoiceMethod, v.StatusCallback = http.MethodPost, statusCallback(r)
+	}
+	return v
 }
 
 // attach moves number numberID onto connection appID: PATCH connection_id
@@ -146,9 +150,10 @@ func (c *call) hintGone(err error, r providers.Route) (bool, error) {
 		return false, err
 	}
 	var out applicationResponse
-	gerr := c.do(http.MethodGet, "/v2/call_control_applications/"+url.PathEscape(r.ApplicationID), nil, nil, &out)
+	k := kindOf(r)
+	gerr := c.do(http.MethodGet, k.path+"/"+url.PathEscape(r.ApplicationID), nil, nil, &out)
 	switch s := statusOf(gerr); {
-	case gerr == nil && out.Data.ApplicationName == r.Name:
+	case gerr == nil && k.name(out.Data) == r.Name:
 		return false, err // the application is there: the refusal is about something else
 	case gerr == nil, s == http.StatusNotFound, s == http.StatusUnprocessableEntity:
 		return true, nil // gone, or the hint names another application

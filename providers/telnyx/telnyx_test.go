@@ -20,8 +20,10 @@ import (
 
 var creds = providers.Credentials{Secret: tt.SandboxAPIKey}
 
+// route is a Call Control route: these tests cover that path (the TeXML
+// default is covered in texml_test.go).
 func route(label, voiceURL string) providers.Route {
-	return providers.Route{Name: providers.RouteName(1, label), VoiceURL: voiceURL}
+	return providers.Route{Name: providers.RouteName(1, label), VoiceURL: voiceURL, CallControl: true}
 }
 
 var defaultRoute = route("default", "https://platform.example.com/hooks/voice/inbound")

@@ -11,6 +11,10 @@ const (
 	EndpointCreateApplication = "POST /v2/call_control_applications"
 	EndpointGetApplication    = "GET /v2/call_control_applications/{id}"
 	EndpointUpdateApplication = "PATCH /v2/call_control_applications/{id}"
+	EndpointListTexml         = "GET /v2/texml_applications"
+	EndpointCreateTexml       = "POST /v2/texml_applications"
+	EndpointGetTexml          = "GET /v2/texml_applications/{id}"
+	EndpointUpdateTexml       = "PATCH /v2/texml_applications/{id}"
 	EndpointOther             = "other" // anything the simulator answers 404
 )
 

@@ -14,6 +14,7 @@ const (
 	pathBalance      = "/v2/balance"
 	pathNumbers      = "/v2/phone_numbers"
 	pathApplications = "/v2/call_control_applications"
+	pathTexml        = "/v2/texml_applications"
 )
 
 // maxBodyBytes bounds a request body; Telnyx's are a few hundred bytes.
@@ -99,6 +100,13 @@ func route(method, path string) target {
 		case http.MethodPost:
 			return target{endpoint: EndpointCreateApplication}
 		}
+	case pathTexml:
+		switch method {
+		case http.MethodGet:
+			return target{endpoint: EndpointListTexml}
+		case http.MethodPost:
+			return target{endpoint: EndpointCreateTexml}
+		}
 	}
 	instance := func(collection, get, patch string) (target, bool) {
 		id, ok := strings.CutPrefix(path, collection+"/")
@@ -117,6 +125,9 @@ func route(method, path string) target {
 		return t
 	}
 	if t, ok := instance(pathApplications, EndpointGetApplication, EndpointUpdateApplication); ok {
+		return t
+	}
+	if t, ok := instance(pathTexml, EndpointGetTexml, EndpointUpdateTexml); ok {
 		return t
 	}
 	return target{endpoint: EndpointOther}
@@ -182,13 +193,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, t target, key str
 	case EndpointUpdateNumber:
 		s.updateNumber(w, r, key, t.id)
 	case EndpointListApplications:
-		s.listApplications(w, r, key)
+		s.listApplications(w, r, key, callControlKind)
 	case EndpointCreateApplication:
-		s.createApplication(w, r, key)
+		s.createApplication(w, r, key, callControlKind)
 	case EndpointGetApplication:
-		s.getApplication(w, key, t.id)
+		s.getApplication(w, key, t.id, callControlKind)
 	case EndpointUpdateApplication:
-		s.updateApplication(w, r, key, t.id)
+		s.updateApplication(w, r, key, t.id, callControlKind)
+	case EndpointListTexml:
+		s.listApplications(w, r, key, texmlKind)
+	case EndpointCreateTexml:
+		s.createApplication(w, r, key, texmlKind)
+	case EndpointGetTexml:
+		s.getApplication(w, key, t.id, texmlKind)
+	case EndpointUpdateTexml:
+		s.updateApplication(w, r, key, t.id, texmlKind)
 	}
 }
 
