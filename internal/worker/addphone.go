@@ -149,7 +149,8 @@ func duplicate(p jobs.AddPhone, n store.Number, e164 string) error {
 // that is new or its credentials changed (one statement otherwise). It
 // returns nil and the job's answer when someone else holds the number.
 func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number) (*store.Number, error) {
-	conn, err := w.store.GetConnectionByAccount(ctx, p.OrgID, p.Provider, creds.AccountID)
+	accountID := w.accountIdentity(p.Provider, creds)
+	conn, err := w.store.GetConnectionByAccount(ctx, p.OrgID, p.Provider, accountID)
 	fresh := errors.Is(err, store.ErrNotFound)
 	if err != nil && !fresh {
 		return nil, internalError(err)
@@ -169,7 +170,7 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 	if fresh {
 		err = w.store.InTx(ctx, func(tx store.Store) error {
 			c, err := tx.UpsertConnection(ctx, store.Connection{
-				ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: creds.AccountID, Credentials: p.Credentials,
+				ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: accountID, Credentials: p.Credentials,
 			})
 			if err != nil {
 				return fmt.Errorf("save connection: %w", err)
@@ -195,6 +196,21 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 		return nil, internalError(err)
 	}
 	return &n, nil
+}
+
+// accountIdentity is the account id a connection is stored under, unique
+// per org and provider. Twilio and Plivo credentials name their account
+// (Account SID, Auth ID). A Telnyx API key is the only thing that tells
+// one Telnyx account from another, so a Telnyx connection is identified by
+// a keyed fingerprint of the key (HMAC-SHA256 with the worker's id key;
+// never the key itself): each key of an org gets its own connection, and
+// reconciles and unlinks use the key the number was added with. accSId is
+// not part of it (see docs/providers.md).
+func (w *Worker) accountIdentity(provider string, creds jobs.Credentials) string {
+	if provider == jobs.ProviderTelnyx {
+		return "key-" + w.keys.Fingerprint("telnyx account", creds.Secret)
+	}
+	return creds.AccountID
 }
 
 func addPhoneResult(n store.Number, existing bool) jobs.AddPhoneResult {
