@@ -104,6 +104,11 @@ type VoiceConfig struct {
 	// ReceiveMode is a Twilio voice_receive_mode other than "voice" (it is
 	// empty for voice): a "fax" number answers calls as a fax machine.
 	ReceiveMode string `json:"receive_mode,omitempty"`
+	// ForwardsTo is where a Telnyx number forwards every call
+	// (call_forwarding of type "always"), whatever its connection says.
+	// Lookup does not read it (it needs another call); Change.Before has it
+	// when the number was checked before being moved.
+	ForwardsTo string `json:"forwards_to,omitempty"`
 }
 
 // Route is the voice configuration a number should have.

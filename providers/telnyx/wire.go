@@ -48,6 +48,27 @@ type numberUpdate struct {
 	ConnectionID string `json:"connection_id"`
 }
 
+// callForwarding is a number's call forwarding. Enabled is a pointer:
+// Telnyx documents true as its default, and an update sends only it.
+type callForwarding struct {
+	Enabled *bool  `json:"call_forwarding_enabled,omitempty"`
+	Type    string `json:"forwarding_type,omitempty"`
+	To      string `json:"forwards_to,omitempty"`
+}
+
+// voiceSettingsResponse is GET /v2/phone_numbers/{id}/voice.
+type voiceSettingsResponse struct {
+	Data struct {
+		CallForwarding callForwarding `json:"call_forwarding"`
+	} `json:"data"`
+}
+
+// voiceSettingsUpdate is PATCH /v2/phone_numbers/{id}/voice: the call
+// forwarding only.
+type voiceSettingsUpdate struct {
+	CallForwarding callForwarding `json:"call_forwarding"`
+}
+
 // application is a Call Control or a TeXML application: the first has
 // application_name and webhook_event_url, the second friendly_name,
 // voice_url, voice_method and status_callback. Active is a pointer so that

@@ -7,6 +7,8 @@ const (
 	EndpointListNumbers       = "GET /v2/phone_numbers"
 	EndpointGetNumber         = "GET /v2/phone_numbers/{id}"
 	EndpointUpdateNumber      = "PATCH /v2/phone_numbers/{id}"
+	EndpointGetNumberVoice    = "GET /v2/phone_numbers/{id}/voice"
+	EndpointUpdateNumberVoice = "PATCH /v2/phone_numbers/{id}/voice"
 	EndpointListApplications  = "GET /v2/call_control_applications"
 	EndpointCreateApplication = "POST /v2/call_control_applications"
 	EndpointGetApplication    = "GET /v2/call_control_applications/{id}"

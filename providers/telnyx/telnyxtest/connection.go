@@ -276,7 +276,7 @@ func (s *Server) VoiceURL(apiKey, e164 string) string {
 		return ""
 	}
 	n, ok := a.byE164[e164]
-	if !ok || n.Status != StatusActive {
+	if !ok || n.Status != StatusActive || n.forwardsAlways() {
 		return ""
 	}
 	c := a.connsByID[n.ConnectionID]

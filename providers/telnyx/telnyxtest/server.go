@@ -124,6 +124,16 @@ func route(method, path string) target {
 	if t, ok := instance(pathNumbers, EndpointGetNumber, EndpointUpdateNumber); ok {
 		return t
 	}
+	if rest, ok := strings.CutPrefix(path, pathNumbers+"/"); ok {
+		if id, ok := strings.CutSuffix(rest, "/voice"); ok && id != "" && !strings.Contains(id, "/") {
+			switch method {
+			case http.MethodGet:
+				return target{endpoint: EndpointGetNumberVoice, id: id}
+			case http.MethodPatch:
+				return target{endpoint: EndpointUpdateNumberVoice, id: id}
+			}
+		}
+	}
 	if t, ok := instance(pathApplications, EndpointGetApplication, EndpointUpdateApplication); ok {
 		return t
 	}
@@ -190,6 +200,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, t target, key str
 		s.listNumbers(w, r, key)
 	case EndpointGetNumber:
 		s.getNumber(w, key, t.id)
+	case EndpointGetNumberVoice:
+		s.getNumberVoice(w, key, t.id)
+	case EndpointUpdateNumberVoice:
+		s.updateNumberVoice(w, r, key, t.id)
 	case EndpointUpdateNumber:
 		s.updateNumber(w, r, key, t.id)
 	case EndpointListApplications:
