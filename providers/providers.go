@@ -44,11 +44,19 @@ type Provider interface {
 // LogValue methods redact the secret.
 type Credentials struct {
 	AccountID string // Twilio Account SID, Plivo Auth ID; unused by Telnyx
-	Secret    string // Twilio/Plivo Auth Token, Telnyx API key
+	Secret    string // Twilio/Plivo Auth Token, Telnyx API key; a Twilio API key's secret
+	// Username is who Twilio requests authenticate as when it is not
+	// AccountID: an API key SID (SK…, Secret its secret), or the parent
+	// Account SID of the subaccount AccountID (Secret the parent's auth
+	// token). Empty: AccountID and its auth token. Not a secret.
+	Username string
 }
 
 // String redacts the secret.
 func (c Credentials) String() string {
+	if c.Username != "" {
+		return fmt.Sprintf("{AccountID:%s Username:%s Secret:[redacted]}", c.AccountID, c.Username)
+	}
 	return fmt.Sprintf("{AccountID:%s Secret:[redacted]}", c.AccountID)
 }
 

@@ -58,7 +58,7 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		// A key missing from the ring does not come back by retrying.
 		return nil, permanent(jobs.CodeInternal, "credentials do not open with this worker's keys (key %q)", p.Credentials.KeyID())
 	}
-	pc := providers.Credentials{AccountID: creds.AccountID, Secret: creds.Secret}
+	pc := providerCredentials(creds)
 	num, err := prov.Lookup(ctx, pc, e164)
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 	}
 	if !fresh {
 		old, oerr := w.keys.OpenCredentials(conn.Credentials)
-		fresh = oerr != nil || old.Secret != creds.Secret
+		fresh = oerr != nil || old != creds
 	}
 	var n store.Number
 	insert := func(st store.Store) (err error) {

@@ -74,8 +74,10 @@ type call struct {
 
 func (a *Adapter) newCall(ctx context.Context, creds providers.Credentials, op string) *call {
 	ex := &providers.Exchange{Ctx: ctx, Base: a.transport, BaseURL: a.base}
+	// As twilio.ClientParams{Username, Password, AccountSid} builds it; the
+	// adapter builds the client itself to carry its transport.
 	c := &twclient.Client{
-		Credentials: twclient.NewCredentials(creds.AccountID, creds.Secret),
+		Credentials: twclient.NewCredentials(cmp.Or(creds.Username, creds.AccountID), creds.Secret),
 		HTTPClient: &http.Client{
 			Transport: ex,
 			Timeout:   a.timeout,
@@ -91,11 +93,24 @@ func (a *Adapter) newCall(ctx context.Context, creds providers.Credentials, op s
 // ValidateCredentials fetches the account: one GET. A suspended or closed
 // account is unusable and reported as invalid credentials. The account body
 // holds the auth token, so nothing of it but the status is kept.
+//
+// A standard API key may not fetch accounts, so credentials with a
+// Username that is an API key are validated by listing one number instead
+// (Twilio refuses a request for a suspended or closed account with code
+// 20005, which is invalid credentials too).
 func (a *Adapter) ValidateCredentials(ctx context.Context, creds providers.Credentials) error {
 	if err := checkCreds(creds, "validate credentials"); err != nil {
 		return err
 	}
 	c := a.newCall(ctx, creds, "validate credentials")
+	if strings.HasPrefix(creds.Username, "SK") {
+		one := 1
+		_, err := c.api.PageIncomingPhoneNumber(&api.ListIncomingPhoneNumberParams{PageSize: &one}, "", "")
+		if err != nil {
+			return c.classify(err)
+		}
+		return nil
+	}
 	acct, err := c.api.FetchAccount(creds.AccountID)
 	if err != nil {
 		return c.classify(err)
@@ -246,9 +261,9 @@ func deref(s *string) string {
 // checkCreds refuses credentials the SDK would refuse locally (it only
 // accepts alphanumeric SIDs and tokens), before any request is made.
 func checkCreds(c providers.Credentials, op string) error {
-	if c.AccountID == "" || c.Secret == "" || !alnum(c.AccountID) || !alnum(c.Secret) {
+	if c.AccountID == "" || c.Secret == "" || !alnum(c.AccountID) || !alnum(c.Secret) || !alnum(c.Username) {
 		return &providers.Error{Kind: providers.KindInvalidCredentials, Provider: Name, Op: op,
-			Message: "account SID and auth token must be non-empty and alphanumeric"}
+			Message: "account SID, API key and secret must be alphanumeric (SID and secret non-empty)"}
 	}
 	return nil
 }
