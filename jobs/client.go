@@ -125,8 +125,12 @@ func (c *Client) AddPhone(ctx context.Context, r AddPhoneRequest) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	request := "add-" + c.keys.Fingerprint(TypeAddPhone, fmt.Sprint(r.OrgID), r.UserID, digits(r.PhoneNumber), r.Provider,
-		r.Credentials.AccountID, r.Credentials.Secret, fmt.Sprint(r.Override), r.CallbackURL)
+	parts := []string{TypeAddPhone, fmt.Sprint(r.OrgID), r.UserID, digits(r.PhoneNumber), r.Provider,
+		r.Credentials.AccountID, r.Credentials.Secret, fmt.Sprint(r.Override), r.CallbackURL}
+	if r.Credentials.Username != "" {
+		parts = append(parts, r.Credentials.Username) // appended only when set: earlier ids stay the same
+	}
+	request := "add-" + c.keys.Fingerprint(parts...)
 	// RequestID is the run id, known once the run is chosen; the request key
 	// stands in for it while validating.
 	p := AddPhone{OrgID: r.OrgID, UserID: r.UserID, PhoneNumber: r.PhoneNumber, Provider: r.Provider, Credentials: sealed, Override: r.Override, CallbackURL: r.CallbackURL, RequestID: request}

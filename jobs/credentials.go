@@ -11,16 +11,25 @@ import (
 // of printing them (String, GoString, Format, LogValue, MarshalJSON)
 // redacts the secret, also when they are nested in another value.
 //
-// Per provider: Twilio AccountID is the Account SID and Secret the Auth
-// Token; Plivo AccountID is the Auth ID and Secret the Auth Token; Telnyx
-// AccountID is optional and Secret is the API key.
+// Per provider: Twilio AccountID is the Account SID (of the account that
+// owns the number) and Secret the Auth Token, or, with Username an API
+// key SID (SK…), Secret the key's secret, or, with Username the parent
+// Account SID of the subaccount AccountID, the parent's Auth Token; Plivo
+// AccountID is the Auth ID and Secret the Auth Token; Telnyx AccountID is
+// optional and Secret is the API key.
 type Credentials struct {
 	AccountID string `json:"account_id"`
 	Secret    string `json:"secret"`
+	// Username, when set, is who requests authenticate as instead of
+	// AccountID (Twilio only). It is not a secret.
+	Username string `json:"username,omitempty"`
 }
 
 // String redacts the secret.
 func (c Credentials) String() string {
+	if c.Username != "" {
+		return fmt.Sprintf("{AccountID:%s Username:%s Secret:[redacted]}", c.AccountID, c.Username)
+	}
 	return fmt.Sprintf("{AccountID:%s Secret:[redacted]}", c.AccountID)
 }
 
@@ -44,7 +53,7 @@ func (c Credentials) Format(f fmt.State, verb rune) {
 // MarshalJSON redacts the secret, so a struct holding Credentials can be
 // logged or encoded without leaking it. Sealing uses its own encoding.
 func (c Credentials) MarshalJSON() ([]byte, error) {
-	return json.Marshal(sealedCredentials{AccountID: c.AccountID, Secret: "[redacted]"})
+	return json.Marshal(sealedCredentials{AccountID: c.AccountID, Secret: "[redacted]", Username: c.Username})
 }
 
 // sealedCredentials is the JSON form of Credentials inside a Sealed value.
@@ -52,4 +61,5 @@ func (c Credentials) MarshalJSON() ([]byte, error) {
 type sealedCredentials struct {
 	AccountID string `json:"account_id"`
 	Secret    string `json:"secret"`
+	Username  string `json:"username,omitempty"` // absent in values sealed before it existed
 }

@@ -44,11 +44,19 @@ type Provider interface {
 // LogValue methods redact the secret.
 type Credentials struct {
 	AccountID string // Twilio Account SID, Plivo Auth ID; unused by Telnyx
-	Secret    string // Twilio/Plivo Auth Token, Telnyx API key
+	Secret    string // Twilio/Plivo Auth Token, Telnyx API key; a Twilio API key's secret
+	// Username is who Twilio requests authenticate as when it is not
+	// AccountID: an API key SID (SK…, Secret its secret), or the parent
+	// Account SID of the subaccount AccountID (Secret the parent's auth
+	// token). Empty: AccountID and its auth token. Not a secret.
+	Username string
 }
 
 // String redacts the secret.
 func (c Credentials) String() string {
+	if c.Username != "" {
+		return fmt.Sprintf("{AccountID:%s Username:%s Secret:[redacted]}", c.AccountID, c.Username)
+	}
 	return fmt.Sprintf("{AccountID:%s Secret:[redacted]}", c.AccountID)
 }
 
@@ -97,6 +105,18 @@ type VoiceConfig struct {
 	ApplicationName string `json:"application_name,omitempty"`
 	// TrunkID is a Twilio trunk_sid: the number is wired to SIP elsewhere.
 	TrunkID string `json:"trunk_id,omitempty"`
+	// FallbackURL is a Twilio voice_fallback_url: where calls go when the
+	// voice URL fails. Switchboard never sets one, so a number that has one
+	// still sends failed calls to another system.
+	FallbackURL string `json:"fallback_url,omitempty"`
+	// ReceiveMode is a Twilio voice_receive_mode other than "voice" (it is
+	// empty for voice): a "fax" number answers calls as a fax machine.
+	ReceiveMode string `json:"receive_mode,omitempty"`
+	// ForwardsTo is where a Telnyx number forwards every call
+	// (call_forwarding of type "always"), whatever its connection says.
+	// Lookup does not read it (it needs another call); Change.Before has it
+	// when the number was checked before being moved.
+	ForwardsTo string `json:"forwards_to,omitempty"`
 }
 
 // Route is the voice configuration a number should have.
@@ -111,6 +131,11 @@ type Route struct {
 	// Override allows taking a number over from a trunk or a connection
 	// switchboard did not create.
 	Override bool
+	// CallControl asks Telnyx for a Call Control application, which posts
+	// JSON call events to VoiceURL and ignores the reply, instead of the
+	// default TeXML application, which fetches XML instructions from
+	// VoiceURL as Twilio and Plivo do. Other providers ignore it.
+	CallControl bool
 	// ApplicationID, when known, is the provider's id of the application
 	// named Name (from an earlier Change.After). It spares the list call;
 	// adapters fall back to finding the application by name when the id no

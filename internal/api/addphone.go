@@ -40,6 +40,12 @@ type addPhoneRequest struct {
 	Integration string `json:"integration"`
 	AuthToken   string `json:"authToken"`
 	AccSID      string `json:"accSId"`
+	// APIKey and APISecret are a Twilio alternative to authToken (an
+	// extension to the seed): an API key SID (SK…) and its secret, or the
+	// parent Account SID of the subaccount accSId and the parent's auth
+	// token.
+	APIKey    string `json:"apiKey"`
+	APISecret string `json:"apiSecret"`
 	// Override lets switchboard take over a number wired to a SIP trunk or a
 	// foreign connection (an extension to the seed, off by default).
 	Override bool `json:"override"`
@@ -87,11 +93,8 @@ func (s *server) addPhone() http.Handler {
 			callError(w, http.StatusBadRequest, "Invalid phone number", err.Error())
 			return
 		}
-		if req.AuthToken == "" || (req.AccSID == "" && req.Integration != jobs.ProviderTelnyx) {
-			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", "authToken and accSId are required")
-			return
-		}
-		if why := credentialShape(req.Integration, req.AccSID, req.AuthToken); why != "" {
+		creds, why := requestCredentials(req)
+		if why != "" {
 			callError(w, http.StatusBadRequest, "Invalid credentials for the integration provider", why)
 			return
 		}
@@ -108,7 +111,7 @@ func (s *server) addPhone() http.Handler {
 		}
 		job, err := s.Jobs.AddPhone(r.Context(), jobs.AddPhoneRequest{
 			OrgID: orgID, UserID: req.UserID, PhoneNumber: e164, Provider: req.Integration,
-			Credentials: jobs.Credentials{AccountID: req.AccSID, Secret: req.AuthToken}, Override: req.Override,
+			Credentials: creds, Override: req.Override,
 			CallbackURL: req.CallbackURL,
 		})
 		if err != nil {
@@ -192,6 +195,37 @@ var (
 // maxSecretLen bounds an auth token or API key: the providers' are 32 to
 // about 100 characters.
 const maxSecretLen = 256
+
+// twilioKeyOrAccount is what apiKey may be: an API key SID or a (parent)
+// Account SID.
+var twilioKeyOrAccount = regexp.MustCompile(`^(SK|AC)[0-9a-fA-F]{32}$`)
+
+// requestCredentials reads the request's credentials: authToken, or for
+// Twilio apiKey and apiSecret instead, with accSId. It says why they
+// cannot be credentials of the integration, or "" when they can.
+func requestCredentials(req addPhoneRequest) (jobs.Credentials, string) {
+	secret := req.AuthToken
+	if req.APIKey != "" || req.APISecret != "" {
+		switch {
+		case req.Integration != jobs.ProviderTwilio:
+			return jobs.Credentials{}, "apiKey and apiSecret are for Twilio only"
+		case req.AuthToken != "":
+			return jobs.Credentials{}, "send either authToken or apiKey and apiSecret, not both"
+		case req.APIKey == "" || req.APISecret == "":
+			return jobs.Credentials{}, "apiKey and apiSecret go together"
+		case !twilioKeyOrAccount.MatchString(req.APIKey) || req.APIKey == req.AccSID:
+			return jobs.Credentials{}, "apiKey must be a Twilio API key SID (SK followed by 32 hexadecimal characters) or the parent Account SID of accSId"
+		}
+		secret = req.APISecret
+	}
+	if secret == "" || (req.AccSID == "" && req.Integration != jobs.ProviderTelnyx) {
+		return jobs.Credentials{}, "authToken and accSId are required"
+	}
+	if why := credentialShape(req.Integration, req.AccSID, secret); why != "" {
+		return jobs.Credentials{}, why
+	}
+	return jobs.Credentials{AccountID: req.AccSID, Secret: secret, Username: req.APIKey}, ""
+}
 
 // credentialShape says why accSID and token cannot be credentials of
 // integration, or "" when they can.

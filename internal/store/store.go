@@ -236,7 +236,7 @@ type Connection struct {
 	ID          string
 	OrgID       int64
 	Provider    string
-	AccountID   string // Twilio Account SID, Plivo Auth ID; empty for Telnyx
+	AccountID   string // Twilio Account SID, Plivo Auth ID; Telnyx: "key-" and a keyed fingerprint of the API key
 	Credentials jobs.Sealed
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

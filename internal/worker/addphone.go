@@ -58,12 +58,12 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		// A key missing from the ring does not come back by retrying.
 		return nil, permanent(jobs.CodeInternal, "credentials do not open with this worker's keys (key %q)", p.Credentials.KeyID())
 	}
-	pc := providers.Credentials{AccountID: creds.AccountID, Secret: creds.Secret}
+	pc := providerCredentials(creds)
 	// A claim needs the org's connection for the account: it is read while
 	// the provider answers the lookup, since neither waits for the other.
 	var conn <-chan connectionRead
 	if claim == nil {
-		conn = w.readConnection(ctx, p.OrgID, p.Provider, creds.AccountID)
+		conn = w.readConnection(ctx, p.OrgID, p.Provider, w.accountIdentity(p.Provider, creds))
 	}
 	num, err := prov.Lookup(ctx, pc, e164)
 	if claim == nil {
@@ -178,13 +178,14 @@ func (w *Worker) readConnection(ctx context.Context, orgID int64, provider, acco
 // the job's answer when someone else holds the number.
 func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Credentials, e164 string, num providers.Number, read connectionRead) (*store.Number, error) {
 	conn, err := read.conn, read.err
+	accountID := w.accountIdentity(p.Provider, creds)
 	fresh := errors.Is(err, store.ErrNotFound)
 	if err != nil && !fresh {
 		return nil, internalError(err)
 	}
 	if !fresh {
 		old, oerr := w.keys.OpenCredentials(conn.Credentials)
-		fresh = oerr != nil || old.Secret != creds.Secret
+		fresh = oerr != nil || old != creds
 	}
 	var n store.Number
 	insert := func(st store.Store) (err error) {
@@ -197,7 +198,7 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 	if fresh {
 		err = w.store.InTx(ctx, func(tx store.Store) error {
 			c, err := tx.UpsertConnection(ctx, store.Connection{
-				ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: creds.AccountID, Credentials: p.Credentials,
+				ID: store.NewID(), OrgID: p.OrgID, Provider: p.Provider, AccountID: accountID, Credentials: p.Credentials,
 			})
 			if err != nil {
 				return fmt.Errorf("save connection: %w", err)
@@ -223,6 +224,21 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 		return nil, internalError(err)
 	}
 	return &n, nil
+}
+
+// accountIdentity is the account id a connection is stored under, unique
+// per org and provider. Twilio and Plivo credentials name their account
+// (Account SID, Auth ID). A Telnyx API key is the only thing that tells
+// one Telnyx account from another, so a Telnyx connection is identified by
+// a keyed fingerprint of the key (HMAC-SHA256 with the worker's id key;
+// never the key itself): each key of an org gets its own connection, and
+// reconciles and unlinks use the key the number was added with. accSId is
+// not part of it (see docs/providers.md).
+func (w *Worker) accountIdentity(provider string, creds jobs.Credentials) string {
+	if provider == jobs.ProviderTelnyx {
+		return "key-" + w.keys.Fingerprint("telnyx account", creds.Secret)
+	}
+	return creds.AccountID
 }
 
 func addPhoneResult(n store.Number, existing bool) jobs.AddPhoneResult {

@@ -35,7 +35,12 @@ func (w *Worker) accountFor(ctx context.Context, n store.Number) (account, error
 	if err != nil {
 		return account{}, permanent(jobs.CodeInternal, "credentials do not open with this worker's keys (key %q)", conn.Credentials.KeyID())
 	}
-	return account{provider: prov, creds: providers.Credentials{AccountID: creds.AccountID, Secret: creds.Secret}, connID: conn.ID}, nil
+	return account{provider: prov, creds: providerCredentials(creds), connID: conn.ID}, nil
+}
+
+// providerCredentials are the adapters' form of opened credentials.
+func providerCredentials(c jobs.Credentials) providers.Credentials {
+	return providers.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username}
 }
 
 // route points the number at r on its provider: lookup, then read-diff-write

@@ -25,6 +25,7 @@ func Exercise(t *testing.T, h Harness) {
 		{"SecondNumberReusesApplication", testSecondNumber},
 		{"MoveAndReset", testMoveAndReset},
 		{"ForeignWiringRefused", testForeign},
+		{"EveryForeignWiringRefused", testEveryForeignWiring},
 		{"RateLimited", testRateLimited},
 		{"ServerError", testServerError},
 		{"Timeout", testTimeout},

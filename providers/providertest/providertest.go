@@ -49,6 +49,10 @@ type Env struct {
 	// connection switchboard did not create); "" when the provider has no
 	// such notion.
 	Foreign string
+	// AlsoForeign are more owned numbers configured elsewhere, each in
+	// another way the adapter must refuse (a Twilio voice application,
+	// fallback URL or fax mode).
+	AlsoForeign []string
 }
 
 // Harness starts one provider's Env.

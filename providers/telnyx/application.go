@@ -16,10 +16,10 @@ import (
 // matches substrings, and one page almost always holds every match.
 const applicationPageSize = 250
 
-// ensureApplication returns the id of the Call Control application named
-// r.Name with webhook r.VoiceURL, creating it when there is none and
-// updating it when its webhook drifted or it was deactivated. It reports
-// whether it wrote anything.
+// ensureApplication returns the id of the application (of r's kind, see
+// kindOf) named r.Name that routes calls to r.VoiceURL, creating it when
+// there is none and updating it when its URLs drifted or it was
+// deactivated. It reports whether it wrote anything.
 //
 // The create is the adapter's only non-idempotent call, so it is never
 // repeated blindly: when it gets no usable answer (no response, 5xx, an
@@ -27,7 +27,8 @@ const applicationPageSize = 250
 // used; not found, the error is transient, and the worker's retry lists
 // again before creating.
 func (c *call) ensureApplication(r providers.Route) (string, bool, error) {
-	app, found, err := c.findApplication(r.Name)
+	k := kindOf(r)
+	app, found, err := c.findApplication(k, r.Name)
 	if err != nil {
 		return "", false, err
 	}
@@ -41,7 +42,7 @@ func (c *call) ensureApplication(r providers.Route) (string, bool, error) {
 			return "", false, err // refused or rate limited: nothing was created
 		}
 		var lerr error
-		app, found, lerr = c.findApplication(r.Name)
+		app, found, lerr = c.findApplication(k, r.Name)
 		if lerr != nil {
 			return "", false, lerr
 		}
@@ -52,10 +53,10 @@ func (c *call) ensureApplication(r providers.Route) (string, bool, error) {
 		}
 		wrote = true
 	}
-	if app.WebhookEventURL == r.VoiceURL && (app.Active == nil || *app.Active) {
+	if k.routes(app, r) {
 		return app.ID, wrote, nil
 	}
-	if err := c.updateApplication(app.ID, r); err != nil {
+	if err := c.updateApplication(k, app.ID, r); err != nil {
 		if statusOf(err) == http.StatusNotFound {
 			// Deleted between the list and the update. Not the number's
 			// "not owned": list (and create) again on the retry.
@@ -73,12 +74,12 @@ func (c *call) ensureApplication(r providers.Route) (string, bool, error) {
 // exactly name. Names are not unique at Telnyx: two workers racing past an
 // empty list can create two. The oldest (then the smallest id) wins, so
 // every later run converges on the same one.
-func (c *call) findApplication(name string) (application, bool, error) {
+func (c *call) findApplication(k *appKind, name string) (application, bool, error) {
 	var matches []application
 	for page := 1; page <= maxPages; page++ {
 		q := url.Values{
-			"filter[application_name][contains]": {name},
-			"page[size]":                         {strconv.Itoa(applicationPageSize)},
+			k.nameFilter: {name},
+			"page[size]": {strconv.Itoa(applicationPageSize)},
 			// Oldest first keeps pages stable while applications are added.
 			"sort": {"created_at"},
 		}
@@ -86,11 +87,11 @@ func (c *call) findApplication(name string) (application, bool, error) {
 			q.Set("page[number]", strconv.Itoa(page))
 		}
 		var list applicationList
-		if err := c.do(http.MethodGet, "/v2/call_control_applications", q, nil, &list); err != nil {
+		if err := c.do(http.MethodGet, k.path, q, nil, &list); err != nil {
 			return application{}, false, err
 		}
 		for _, app := range list.Data {
-			if app.ApplicationName == name && app.ID != "" {
+			if k.name(app) == name && app.ID != "" {
 				matches = append(matches, app)
 			}
 		}
@@ -131,16 +132,8 @@ const webhookTimeoutSecs = 25
 
 // createApplication creates r's application, active, and returns its id.
 func (c *call) createApplication(r providers.Route) (string, error) {
-	body := applicationCreate{
-		ApplicationName:         r.Name,
-		WebhookEventURL:         r.VoiceURL,
-		WebhookEventFailoverURL: "",
-		WebhookAPIVersion:       "2",
-		WebhookTimeoutSecs:      webhookTimeoutSecs,
-		Active:                  true,
-	}
 	var out applicationResponse
-	if err := c.do(http.MethodPost, "/v2/call_control_applications", nil, body, &out); err != nil {
+	if err := c.do(http.MethodPost, kindOf(r).path, nil, kindOf(r).create(r), &out); err != nil {
 		return "", err
 	}
 	if out.Data.ID == "" {
@@ -151,10 +144,9 @@ func (c *call) createApplication(r providers.Route) (string, error) {
 	return out.Data.ID, nil
 }
 
-// updateApplication points application id's webhook at r.VoiceURL and
-// activates it.
-func (c *call) updateApplication(id string, r providers.Route) error {
-	body := applicationUpdate{ApplicationName: r.Name, WebhookEventURL: r.VoiceURL, Active: true}
+// updateApplication puts application id of kind k back on r (its URLs)
+// and activates it.
+func (c *call) updateApplication(k *appKind, id string, r providers.Route) error {
 	var out applicationResponse
-	return c.do(http.MethodPatch, "/v2/call_control_applications/"+url.PathEscape(id), nil, body, &out)
+	return c.do(http.MethodPatch, k.path+"/"+url.PathEscape(id), nil, k.update(r), &out)
 }

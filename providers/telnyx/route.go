@@ -60,10 +60,30 @@ func (a *Adapter) route(ctx context.Context, creds providers.Credentials, num pr
 				num.E164, cur.ApplicationID, name)}
 	}
 
-	if r.ApplicationID != "" {
-		if cur.ApplicationID == r.ApplicationID {
-			return providers.Change{Before: cur, After: after(r, r.ApplicationID)}, nil
+	if r.ApplicationID != "" && cur.ApplicationID == r.ApplicationID {
+		return providers.Change{Before: cur, After: after(r, r.ApplicationID)}, nil
+	}
+	// A number about to be moved is checked for forwarding first, so a
+	// refusal writes nothing. One already on the route's application was
+	// checked when it was moved there.
+	if cur.ApplicationName != r.Name || cur.ApplicationID == "" {
+		fwd, err := c.forwardsAlways(num.ID)
+		if err != nil {
+			return providers.Change{}, err
 		}
+		if fwd != "" && !r.Override {
+			return providers.Change{}, &providers.Error{Kind: providers.KindConflict, Provider: Name, Op: op,
+				Message: fmt.Sprintf("%s forwards every call to %s (call forwarding \"always\"); set override to take it over", num.E164, fwd)}
+		}
+		if fwd != "" {
+			if err := c.stopForwarding(num.ID); err != nil {
+				return providers.Change{}, err
+			}
+			cur.ForwardsTo = fwd
+		}
+	}
+
+	if r.ApplicationID != "" {
 		err := c.attach(num.ID, r.ApplicationID)
 		if err == nil {
 			return providers.Change{Before: cur, After: after(r, r.ApplicationID), Changed: true}, nil
@@ -78,12 +98,37 @@ func (a *Adapter) route(ctx context.Context, creds providers.Credentials, num pr
 		return providers.Change{}, err
 	}
 	if cur.ApplicationID == appID {
-		return providers.Change{Before: cur, After: after(r, appID), Changed: wrote}, nil
+		return providers.Change{Before: cur, After: after(r, appID), Changed: wrote || cur.ForwardsTo != ""}, nil
 	}
 	if err := c.attach(num.ID, appID); err != nil {
 		return providers.Change{}, err
 	}
 	return providers.Change{Before: cur, After: after(r, appID), Changed: true}, nil
+}
+
+// forwardsAlways reads num's voice settings (one GET) and returns where it
+// forwards every call, or "" when it does not: call forwarding of type
+// "always" diverts calls whatever the number's connection says, so a
+// number with it is configured elsewhere. "on-failure" forwarding only
+// catches calls switchboard's route fails to answer, and is left alone.
+func (c *call) forwardsAlways(numberID string) (string, error) {
+	var out voiceSettingsResponse
+	if err := c.do(http.MethodGet, "/v2/phone_numbers/"+url.PathEscape(numberID)+"/voice", nil, nil, &out); err != nil {
+		return "", err
+	}
+	f := out.Data.CallForwarding
+	if f.Enabled != nil && !*f.Enabled || f.Type != "always" || f.To == "" {
+		return "", nil
+	}
+	return f.To, nil
+}
+
+// stopForwarding turns num's call forwarding off (override), so calls
+// reach its connection: PATCH call_forwarding and nothing else.
+func (c *call) stopForwarding(numberID string) error {
+	var out voiceSettingsResponse
+	body := voiceSettingsUpdate{CallForwarding: callForwarding{Enabled: new(bool)}}
+	return c.do(http.MethodPatch, "/v2/phone_numbers/"+url.PathEscape(numberID)+"/voice", nil, body, &out)
 }
 
 // checkRoute refuses, before any call, what cannot end well: a number not
@@ -115,7 +160,11 @@ func foreign(cur providers.VoiceConfig, r providers.Route) bool {
 
 // after is the configuration a number has once on application appID.
 func after(r providers.Route, appID string) providers.VoiceConfig {
-	return providers.VoiceConfig{VoiceURL: r.VoiceURL, ApplicationID: appID, ApplicationName: r.Name}
+	v := providers.VoiceConfig{VoiceURL: r.VoiceURL, ApplicationID: appID, ApplicationName: r.Name}
+	if kindOf(r) == texmlKind {
+		v.VoiceMethod, v.StatusCallback = http.MethodPost, statusCallback(r)
+	}
+	return v
 }
 
 // attach moves number numberID onto connection appID: PATCH connection_id
@@ -146,9 +195,10 @@ func (c *call) hintGone(err error, r providers.Route) (bool, error) {
 		return false, err
 	}
 	var out applicationResponse
-	gerr := c.do(http.MethodGet, "/v2/call_control_applications/"+url.PathEscape(r.ApplicationID), nil, nil, &out)
+	k := kindOf(r)
+	gerr := c.do(http.MethodGet, k.path+"/"+url.PathEscape(r.ApplicationID), nil, nil, &out)
 	switch s := statusOf(gerr); {
-	case gerr == nil && out.Data.ApplicationName == r.Name:
+	case gerr == nil && k.name(out.Data) == r.Name:
 		return false, err // the application is there: the refusal is about something else
 	case gerr == nil, s == http.StatusNotFound, s == http.StatusUnprocessableEntity:
 		return true, nil // gone, or the hint names another application

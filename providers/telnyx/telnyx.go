@@ -1,14 +1,17 @@
 // Package telnyx is switchboard's Telnyx adapter: it proves API keys, finds
 // owned numbers and routes their inbound calls to switchboard by attaching
-// them to a Call Control application, with plain net/http against the v2
-// REST API (no Telnyx Go SDK is available) and as few API calls as possible.
+// them to a TeXML application (or, when a route asks, a Call Control
+// application), with plain net/http against the v2 REST API (no Telnyx Go
+// SDK is available) and as few API calls as possible.
 //
 // Telnyx numbers carry no voice URL: a number points at a connection
-// (connection_id), and a Call Control application is the kind of
-// connection that sends call events to a webhook. So the adapter keeps one
-// application per org and route, named route.Name (create-or-reuse), and
-// moves numbers onto it. Only connection_id is ever written on a number;
-// messaging, tags and everything else are left alone.
+// (connection_id). A TeXML application fetches XML instructions from its
+// voice_url when a call arrives, as Twilio and Plivo do, so it is the
+// default (see kindOf); a Call Control application posts JSON events to a
+// webhook and ignores the reply. The adapter keeps one application per org
+// and route, named route.Name (create-or-reuse), and moves numbers onto it.
+// Only connection_id is ever written on a number; messaging, tags and
+// everything else are left alone.
 //
 // Foreign wiring: a number whose connection is not named with
 // providers.NamePrefix (a SIP trunk, someone's own application) belongs to

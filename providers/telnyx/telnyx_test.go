@@ -20,8 +20,10 @@ import (
 
 var creds = providers.Credentials{Secret: tt.SandboxAPIKey}
 
+// route is a Call Control route: these tests cover that path (the TeXML
+// default is covered in texml_test.go).
 func route(label, voiceURL string) providers.Route {
-	return providers.Route{Name: providers.RouteName(1, label), VoiceURL: voiceURL}
+	return providers.Route{Name: providers.RouteName(1, label), VoiceURL: voiceURL, CallControl: true}
 }
 
 var defaultRoute = route("default", "https://platform.example.com/hooks/voice/inbound")
@@ -117,6 +119,7 @@ func TestCosts(t *testing.T) {
 	first := e.ensure(t, tt.SandboxNumberLondon, defaultRoute)
 	want := map[string]int{
 		tt.EndpointListNumbers:       1, // lookup
+		tt.EndpointGetNumberVoice:    1, // call forwarding, before moving it
 		tt.EndpointListApplications:  1, // by name: none
 		tt.EndpointCreateApplication: 1,
 		tt.EndpointUpdateNumber:      1, // attach
@@ -132,7 +135,7 @@ func TestCosts(t *testing.T) {
 	hinted.ApplicationID = first.After.ApplicationID
 	e.sim.ResetCalls()
 	e.ensure(t, tt.SandboxNumberSydney, hinted)
-	want = map[string]int{tt.EndpointListNumbers: 1, tt.EndpointUpdateNumber: 1}
+	want = map[string]int{tt.EndpointListNumbers: 1, tt.EndpointGetNumberVoice: 1, tt.EndpointUpdateNumber: 1}
 	if diff := cmp.Diff(want, e.sim.Calls()); diff != "" {
 		t.Errorf("another number with the application id: calls (-want +got):\n%s", diff)
 	}
@@ -172,6 +175,7 @@ func TestRequests(t *testing.T) {
 	want := []string{
 		"GET /sandbox/telnyx/v2/balance",
 		"GET /sandbox/telnyx/v2/phone_numbers?filter%5Bphone_number%5D=442012345678&page%5Bsize%5D=20",
+		"GET /sandbox/telnyx/v2/phone_numbers/" + id.ID + "/voice",
 		"GET /sandbox/telnyx/v2/call_control_applications?filter%5Bapplication_name%5D%5Bcontains%5D=switchboard-org1-default&page%5Bsize%5D=250&sort=created_at",
 		"POST /sandbox/telnyx/v2/call_control_applications",
 		"PATCH /sandbox/telnyx/v2/phone_numbers/" + id.ID,
@@ -328,6 +332,7 @@ func TestStaleHint(t *testing.T) {
 	}
 	want := map[string]int{
 		tt.EndpointListNumbers:       1,
+		tt.EndpointGetNumberVoice:    1,
 		tt.EndpointUpdateNumber:      2, // refused (422), then with the new application
 		tt.EndpointGetApplication:    1, // is the hinted application gone?
 		tt.EndpointListApplications:  1,

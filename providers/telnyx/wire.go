@@ -48,15 +48,46 @@ type numberUpdate struct {
 	ConnectionID string `json:"connection_id"`
 }
 
-// application is a Call Control application. Active is a pointer so that
+// callForwarding is a number's call forwarding. Enabled is a pointer:
+// Telnyx documents true as its default, and an update sends only it.
+type callForwarding struct {
+	Enabled *bool  `json:"call_forwarding_enabled,omitempty"`
+	Type    string `json:"forwarding_type,omitempty"`
+	To      string `json:"forwards_to,omitempty"`
+}
+
+// voiceSettingsResponse is GET /v2/phone_numbers/{id}/voice.
+type voiceSettingsResponse struct {
+	Data struct {
+		CallForwarding callForwarding `json:"call_forwarding"`
+	} `json:"data"`
+}
+
+// voiceSettingsUpdate is PATCH /v2/phone_numbers/{id}/voice: the call
+// forwarding only.
+type voiceSettingsUpdate struct {
+	CallForwarding callForwarding `json:"call_forwarding"`
+}
+
+// application is a Call Control or a TeXML application: the first has
+// application_name and webhook_event_url, the second friendly_name,
+// voice_url, voice_method and status_callback. Active is a pointer so that
 // an answer without the field is not mistaken for an inactive application.
 type application struct {
 	ID              string `json:"id"`
 	ApplicationName string `json:"application_name"`
 	WebhookEventURL string `json:"webhook_event_url"`
+	FriendlyName    string `json:"friendly_name"`
+	VoiceURL        string `json:"voice_url"`
+	VoiceMethod     string `json:"voice_method"`
+	StatusCallback  string `json:"status_callback"`
 	Active          *bool  `json:"active"`
 	CreatedAt       string `json:"created_at"`
 }
+
+// active reports whether the application takes calls; an answer without
+// the field counts as active.
+func (a application) active() bool { return a.Active == nil || *a.Active }
 
 type applicationList struct {
 	Data []application `json:"data"`
@@ -86,6 +117,19 @@ type applicationUpdate struct {
 	ApplicationName string `json:"application_name"`
 	WebhookEventURL string `json:"webhook_event_url"`
 	Active          bool   `json:"active"`
+}
+
+// texmlApplication is the body of POST /v2/texml_applications and PATCH
+// /v2/texml_applications/{id} (both require friendly_name and voice_url).
+// Methods are POST, as switchboard's webhooks expect on every provider. A
+// nil StatusCallback is sent as null: none.
+type texmlApplication struct {
+	FriendlyName         string  `json:"friendly_name"`
+	VoiceURL             string  `json:"voice_url"`
+	VoiceMethod          string  `json:"voice_method"`
+	StatusCallback       *string `json:"status_callback"`
+	StatusCallbackMethod string  `json:"status_callback_method"`
+	Active               bool    `json:"active"`
 }
 
 // errorBody is Telnyx's error envelope.

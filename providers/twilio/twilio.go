@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	twclient "github.com/twilio/twilio-go/client"
@@ -73,8 +74,10 @@ type call struct {
 
 func (a *Adapter) newCall(ctx context.Context, creds providers.Credentials, op string) *call {
 	ex := &providers.Exchange{Ctx: ctx, Base: a.transport, BaseURL: a.base}
+	// As twilio.ClientParams{Username, Password, AccountSid} builds it; the
+	// adapter builds the client itself to carry its transport.
 	c := &twclient.Client{
-		Credentials: twclient.NewCredentials(creds.AccountID, creds.Secret),
+		Credentials: twclient.NewCredentials(cmp.Or(creds.Username, creds.AccountID), creds.Secret),
 		HTTPClient: &http.Client{
 			Transport: ex,
 			Timeout:   a.timeout,
@@ -90,11 +93,24 @@ func (a *Adapter) newCall(ctx context.Context, creds providers.Credentials, op s
 // ValidateCredentials fetches the account: one GET. A suspended or closed
 // account is unusable and reported as invalid credentials. The account body
 // holds the auth token, so nothing of it but the status is kept.
+//
+// A standard API key may not fetch accounts, so credentials with a
+// Username that is an API key are validated by listing one number instead
+// (Twilio refuses a request for a suspended or closed account with code
+// 20005, which is invalid credentials too).
 func (a *Adapter) ValidateCredentials(ctx context.Context, creds providers.Credentials) error {
 	if err := checkCreds(creds, "validate credentials"); err != nil {
 		return err
 	}
 	c := a.newCall(ctx, creds, "validate credentials")
+	if strings.HasPrefix(creds.Username, "SK") {
+		one := 1
+		_, err := c.api.PageIncomingPhoneNumber(&api.ListIncomingPhoneNumberParams{PageSize: &one}, "", "")
+		if err != nil {
+			return c.classify(err)
+		}
+		return nil
+	}
 	acct, err := c.api.FetchAccount(creds.AccountID)
 	if err != nil {
 		return c.classify(err)
@@ -130,19 +146,25 @@ func (a *Adapter) Lookup(ctx context.Context, creds providers.Credentials, e164 
 
 // EnsureVoiceRoute compares num's voice configuration (as Lookup read it)
 // with route and sends one POST with the fields that differ, or none.
-// A number on a SIP trunk is refused unless route.Override; with Override
-// the trunk is detached, since Twilio ignores voice_url while it is set. A
-// voice application is cleared for the same reason; both are kept in
-// Change.Before so they can be restored.
+//
+// A number configured elsewhere is refused with KindConflict unless
+// route.Override (see elsewhere): switchboard sets only the voice URL and
+// the status callback, so a SIP trunk, a voice application, a fallback URL
+// or the fax receive mode was put there by someone else, and each of them
+// would keep calls away from switchboard (Twilio ignores voice_url while a
+// trunk or an application is set; a fallback URL sends failed calls to the
+// old system; a fax number answers as a fax machine). With Override they
+// are cleared (receive mode back to voice). Change.Before keeps all of
+// them, so they can be restored.
 func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credentials, num providers.Number, route providers.Route) (providers.Change, error) {
 	const op = "configure voice"
 	if err := checkCreds(creds, op); err != nil {
 		return providers.Change{}, err
 	}
 	cur := num.Voice
-	if cur.TrunkID != "" && !route.Override {
+	if what := elsewhere(cur); what != "" && !route.Override {
 		return providers.Change{}, &providers.Error{Kind: providers.KindConflict, Provider: Name, Op: op,
-			Message: fmt.Sprintf("%s is wired to SIP trunk %s; set override to take it over", num.E164, cur.TrunkID)}
+			Message: fmt.Sprintf("%s is configured elsewhere (%s); set override to take it over", num.E164, what)}
 	}
 	want := providers.VoiceConfig{VoiceURL: route.VoiceURL, VoiceMethod: http.MethodPost, StatusCallback: route.StatusCallback}
 	p := &api.UpdateIncomingPhoneNumberParams{}
@@ -161,6 +183,8 @@ func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credenti
 	}
 	set(cur.ApplicationID != "", &p.VoiceApplicationSid, "")
 	set(cur.TrunkID != "", &p.TrunkSid, "")
+	set(cur.FallbackURL != "", &p.VoiceFallbackUrl, "")
+	set(cur.ReceiveMode != "", &p.VoiceReceiveMode, receiveModeVoice)
 	if !changed {
 		return providers.Change{Before: cur, After: cur}, nil
 	}
@@ -172,8 +196,32 @@ func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credenti
 	return providers.Change{Before: cur, After: toNumber(*updated).Voice, Changed: true}, nil
 }
 
-// ResetVoiceRoute points num back at the default route. Only a trunk is
-// refused (switchboard never sets one), as by EnsureVoiceRoute.
+// receiveModeVoice is the voice_receive_mode of a number that takes calls.
+const receiveModeVoice = "voice"
+
+// elsewhere describes the voice configuration of cur that switchboard never
+// sets and that would keep calls from reaching its voice URL, or returns ""
+// when there is none.
+func elsewhere(cur providers.VoiceConfig) string {
+	var what []string
+	if cur.TrunkID != "" {
+		what = append(what, "SIP trunk "+cur.TrunkID)
+	}
+	if cur.ApplicationID != "" {
+		what = append(what, "voice application "+cur.ApplicationID)
+	}
+	if cur.FallbackURL != "" {
+		what = append(what, "voice fallback URL "+cur.FallbackURL)
+	}
+	if cur.ReceiveMode != "" {
+		what = append(what, "receive mode "+cur.ReceiveMode)
+	}
+	return strings.Join(what, ", ")
+}
+
+// ResetVoiceRoute points num back at the default route. What switchboard
+// never sets (a trunk, an application, a fallback URL, fax) is refused as
+// by EnsureVoiceRoute: someone configured it after switchboard did.
 func (a *Adapter) ResetVoiceRoute(ctx context.Context, creds providers.Credentials, num providers.Number, def providers.Route) (providers.Change, error) {
 	return a.EnsureVoiceRoute(ctx, creds, num, def)
 }
@@ -188,8 +236,19 @@ func toNumber(n api.ApiV2010IncomingPhoneNumber) providers.Number {
 			StatusCallback: deref(n.StatusCallback),
 			ApplicationID:  deref(n.VoiceApplicationSid),
 			TrunkID:        deref(n.TrunkSid),
+			FallbackURL:    deref(n.VoiceFallbackUrl),
+			ReceiveMode:    receiveMode(deref(n.VoiceReceiveMode)),
 		},
 	}
+}
+
+// receiveMode is the ReceiveMode of a number whose voice_receive_mode is m:
+// empty for voice (and for a response without the field).
+func receiveMode(m string) string {
+	if m == receiveModeVoice {
+		return ""
+	}
+	return m
 }
 
 func deref(s *string) string {
@@ -202,9 +261,9 @@ func deref(s *string) string {
 // checkCreds refuses credentials the SDK would refuse locally (it only
 // accepts alphanumeric SIDs and tokens), before any request is made.
 func checkCreds(c providers.Credentials, op string) error {
-	if c.AccountID == "" || c.Secret == "" || !alnum(c.AccountID) || !alnum(c.Secret) {
+	if c.AccountID == "" || c.Secret == "" || !alnum(c.AccountID) || !alnum(c.Secret) || !alnum(c.Username) {
 		return &providers.Error{Kind: providers.KindInvalidCredentials, Provider: Name, Op: op,
-			Message: "account SID and auth token must be non-empty and alphanumeric"}
+			Message: "account SID, API key and secret must be alphanumeric (SID and secret non-empty)"}
 	}
 	return nil
 }

@@ -55,10 +55,10 @@ func lookup(t *testing.T, a *twilio.Adapter, c providers.Credentials, e164 strin
 // TestApplicationIsCleared: Twilio ignores voice_url while
 // voice_application_sid is set, so routing a number on a TwiML application
 // must detach it, or calls keep going to the application while switchboard
-// reports success. The application was switchboard's to replace (it is not
-// a trunk), so no override is needed; it is kept in Change.Before with the
-// rest of the old configuration, methods included, so unlink can restore
-// it.
+// reports success. Switchboard never sets an application, so it is someone
+// else's: refused without override (see foreign_wiring_test.go), detached
+// with it, and kept in Change.Before with the rest of the old
+// configuration, methods included, so unlink can restore it.
 func TestApplicationIsCleared(t *testing.T) {
 	sim, a := newEnv(t)
 	if err := sim.UpdateNumber(tt.SandboxAccountSID, tt.SandboxNumberDC, func(n *tt.Number) {
@@ -69,6 +69,8 @@ func TestApplicationIsCleared(t *testing.T) {
 		t.Fatal(err)
 	}
 	num := lookup(t, a, creds, tt.SandboxNumberDC)
+	route := route
+	route.Override = true
 	ch, err := a.EnsureVoiceRoute(context.Background(), creds, num, route)
 	if err != nil {
 		t.Fatal(err)

@@ -86,20 +86,44 @@ func (c *Connection) wire() applicationJSON {
 	}
 }
 
-func writeApplication(w http.ResponseWriter, status int, a applicationJSON) {
+func writeApplication(w http.ResponseWriter, status int, a any) {
 	writeJSON(w, status, struct {
-		Data applicationJSON `json:"data"`
+		Data any `json:"data"`
 	}{a})
 }
 
-// application returns the account's Call Control application id, or nil:
-// other connection types are not applications to these endpoints.
-func (a *account) application(id string) *Connection {
+// application returns the account's application id of kind k, or nil:
+// other connection types are not applications to k's endpoints.
+func (a *account) application(k *appKind, id string) *Connection {
 	c := a.connsByID[id]
-	if c == nil || c.Type != CallControlApplication {
+	if c == nil || c.Type != k.typ {
 		return nil
 	}
 	return c
+}
+
+// appKind is what differs between Call Control and TeXML applications:
+// their type, their name filter, their wire form and the fields of their
+// creates and updates.
+type appKind struct {
+	typ        ConnectionType
+	nameFilter string // the list's name filter parameter
+	sortFields string // the sort fields Telnyx documents, for the error
+	defaults   func() Connection
+	apply      func(Connection, body) (Connection, *apiError)
+	wire       func(*Connection) any
+}
+
+var callControlKind = &appKind{
+	typ:        CallControlApplication,
+	nameFilter: "filter[application_name][contains]",
+	sortFields: "created_at, connection_name, active",
+	defaults: func() Connection {
+		return Connection{Type: CallControlApplication, Active: true, WebhookAPIVersion: defaultWebhookAPIVersion,
+			AnchorsiteOverride: defaultAnchorsite, DTMFType: defaultDTMFType, FirstCommandTimeoutSecs: defaultFirstCommandTimeout, Tags: []string{}}
+	},
+	apply: applyApplication,
+	wire:  func(c *Connection) any { return c.wire() },
 }
 
 // applicationSort returns the comparison of a sort field Telnyx documents
@@ -123,14 +147,14 @@ func btoi(b bool) int {
 	return 0
 }
 
-func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, key string, k *appKind) {
 	q := r.URL.Query()
 	p, apiErr := parsePage(q)
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
 	}
-	const nameFilter = "filter[application_name][contains]"
+	nameFilter := k.nameFilter
 	name := q.Get(nameFilter)
 	if name != "" && len([]rune(name)) < 3 {
 		writeError(w, errBadRequest(nameFilter+" requires at least three characters.").param(nameFilter))
@@ -140,8 +164,11 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, key st
 	sortBy := cmpOr(q.Get("sort"), "-created_at")
 	field, desc := strings.CutPrefix(sortBy, "-")
 	compare, ok := applicationSort(field)
+	if k.typ == TexmlApplication && field == "friendly_name" {
+		compare, ok = applicationSort("connection_name") // both sort by the name
+	}
 	if !ok {
-		writeError(w, errBadRequest("sort must be one of created_at, connection_name, active, optionally prefixed with '-'.").param("sort"))
+		writeError(w, errBadRequest("sort must be one of "+k.sortFields+", optionally prefixed with '-'.").param("sort"))
 		return
 	}
 
@@ -149,7 +176,7 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, key st
 	a := s.accounts[key]
 	var matching []*Connection
 	for _, c := range a.conns {
-		if c.Type == CallControlApplication && (name == "" || strings.Contains(strings.ToLower(c.Name), strings.ToLower(name))) {
+		if c.Type == k.typ && (name == "" || strings.Contains(strings.ToLower(c.Name), strings.ToLower(name))) {
 			matching = append(matching, c)
 		}
 	}
@@ -161,23 +188,23 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, key st
 		return compare(x, y)
 	})
 	start, end, meta := p.cut(len(matching))
-	data := make([]applicationJSON, 0, end-start)
+	data := make([]any, 0, end-start)
 	for _, c := range matching[start:end] {
-		data = append(data, c.wire())
+		data = append(data, k.wire(c))
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, struct {
-		Data []applicationJSON `json:"data"`
-		Meta metaJSON          `json:"meta"`
+		Data []any    `json:"data"`
+		Meta metaJSON `json:"meta"`
 	}{data, meta})
 }
 
-func (s *Server) getApplication(w http.ResponseWriter, key, id string) {
+func (s *Server) getApplication(w http.ResponseWriter, key, id string, k *appKind) {
 	s.mu.Lock()
-	c := s.accounts[key].application(id)
-	var out applicationJSON
+	c := s.accounts[key].application(k, id)
+	var out any
 	if c != nil {
-		out = c.wire()
+		out = k.wire(c)
 	}
 	s.mu.Unlock()
 	if c == nil {
@@ -189,22 +216,14 @@ func (s *Server) getApplication(w http.ResponseWriter, key, id string) {
 
 // createApplication creates an application; names are not unique, as at
 // Telnyx. With an ambiguous create pending it is created and answered 500.
-func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, key string) {
+func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, key string, k *appKind) {
 	b, apiErr := readBody(w, r)
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
 	}
-	c := Connection{
-		Type:                    CallControlApplication,
-		Active:                  true,
-		WebhookAPIVersion:       defaultWebhookAPIVersion,
-		AnchorsiteOverride:      defaultAnchorsite,
-		DTMFType:                defaultDTMFType,
-		FirstCommandTimeoutSecs: defaultFirstCommandTimeout,
-		Tags:                    []string{},
-	}
-	if c, apiErr = applyApplication(c, b); apiErr != nil {
+	c, apiErr := k.apply(k.defaults(), b)
+	if apiErr != nil {
 		writeError(w, apiErr)
 		return
 	}
@@ -215,7 +234,7 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, key s
 	s.accounts[key].addConnection(&c)
 	s.counter.CountApplied()
 	ambiguous := sim.Take(&s.faults.AmbiguousCreates)
-	out := c.wire()
+	out := k.wire(&c)
 	s.mu.Unlock()
 	if ambiguous {
 		writeError(w, errInternal())
@@ -225,8 +244,9 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, key s
 }
 
 // updateApplication applies the fields sent; like Telnyx's, it requires
-// application_name and webhook_event_url.
-func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, key, id string) {
+// the name and the URL (application_name and webhook_event_url, or
+// friendly_name and voice_url).
+func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, key, id string, k *appKind) {
 	b, apiErr := readBody(w, r)
 	if apiErr != nil {
 		writeError(w, apiErr)
@@ -234,12 +254,12 @@ func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, key, 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.accounts[key].application(id)
+	c := s.accounts[key].application(k, id)
 	if c == nil {
 		writeError(w, errNotFound())
 		return
 	}
-	n, apiErr := applyApplication(c.clone(), b)
+	n, apiErr := k.apply(c.clone(), b)
 	if apiErr != nil {
 		writeError(w, apiErr)
 		return
@@ -249,7 +269,7 @@ func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, key, 
 		*c = n
 		s.counter.CountApplied()
 	}
-	writeApplication(w, http.StatusOK, c.wire())
+	writeApplication(w, http.StatusOK, k.wire(c))
 }
 
 // applyApplication validates b's fields and applies them to c, or returns
@@ -286,27 +306,8 @@ func applyApplication(c Connection, b body) (Connection, *apiError) {
 			c.WebhookEventFailoverURL = *v
 		}
 	}
-	enums := []struct {
-		name    string
-		allowed []string
-		field   *string
-	}{
-		{"webhook_api_version", []string{"1", "2"}, &c.WebhookAPIVersion},
-		{"anchorsite_override", anchorsites(), &c.AnchorsiteOverride},
-		{"dtmf_type", dtmfTypes(), &c.DTMFType},
-	}
-	for _, f := range enums {
-		v, sent, e := b.str(f.name)
-		if e != nil {
-			return c, e
-		}
-		if !sent {
-			continue
-		}
-		if v == nil || !slices.Contains(f.allowed, *v) {
-			return c, errInvalid("/"+f.name, f.name+" must be one of: "+strings.Join(f.allowed, ", ")+".")
-		}
-		*f.field = *v
+	if e := applyEnum(b, "webhook_api_version", []string{"1", "2"}, &c.WebhookAPIVersion); e != nil {
+		return c, e
 	}
 	if v, sent, e := b.integer("webhook_timeout_secs"); e != nil {
 		return c, e
@@ -319,6 +320,37 @@ func applyApplication(c Connection, b body) (Connection, *apiError) {
 		default:
 			c.WebhookTimeoutSecs = *v
 		}
+	}
+	if v, sent, e := b.boolean("redact_dtmf_debug_logging"); e != nil {
+		return c, e
+	} else if sent {
+		c.RedactDTMFDebugLogging = v
+	}
+	return applyCallSettings(c, b)
+}
+
+// applyEnum applies string field name of b to field when it is sent and
+// one of allowed.
+func applyEnum(b body, name string, allowed []string, field *string) *apiError {
+	v, sent, e := b.str(name)
+	if e != nil || !sent {
+		return e
+	}
+	if v == nil || !slices.Contains(allowed, *v) {
+		return errInvalid("/"+name, name+" must be one of: "+strings.Join(allowed, ", ")+".")
+	}
+	*field = *v
+	return nil
+}
+
+// applyCallSettings applies the settings Call Control and TeXML
+// applications share.
+func applyCallSettings(c Connection, b body) (Connection, *apiError) {
+	if e := applyEnum(b, "anchorsite_override", anchorsites(), &c.AnchorsiteOverride); e != nil {
+		return c, e
+	}
+	if e := applyEnum(b, "dtmf_type", dtmfTypes(), &c.DTMFType); e != nil {
+		return c, e
 	}
 	if v, sent, e := b.integer("first_command_timeout_secs"); e != nil {
 		return c, e
@@ -335,7 +367,6 @@ func applyApplication(c Connection, b body) (Connection, *apiError) {
 		{"active", &c.Active},
 		{"first_command_timeout", &c.FirstCommandTimeout},
 		{"call_cost_in_webhooks", &c.CallCostInWebhooks},
-		{"redact_dtmf_debug_logging", &c.RedactDTMFDebugLogging},
 	}
 	for _, f := range bools {
 		v, sent, e := b.boolean(f.name)

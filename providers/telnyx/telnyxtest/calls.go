@@ -7,10 +7,16 @@ const (
 	EndpointListNumbers       = "GET /v2/phone_numbers"
 	EndpointGetNumber         = "GET /v2/phone_numbers/{id}"
 	EndpointUpdateNumber      = "PATCH /v2/phone_numbers/{id}"
+	EndpointGetNumberVoice    = "GET /v2/phone_numbers/{id}/voice"
+	EndpointUpdateNumberVoice = "PATCH /v2/phone_numbers/{id}/voice"
 	EndpointListApplications  = "GET /v2/call_control_applications"
 	EndpointCreateApplication = "POST /v2/call_control_applications"
 	EndpointGetApplication    = "GET /v2/call_control_applications/{id}"
 	EndpointUpdateApplication = "PATCH /v2/call_control_applications/{id}"
+	EndpointListTexml         = "GET /v2/texml_applications"
+	EndpointCreateTexml       = "POST /v2/texml_applications"
+	EndpointGetTexml          = "GET /v2/texml_applications/{id}"
+	EndpointUpdateTexml       = "PATCH /v2/texml_applications/{id}"
 	EndpointOther             = "other" // anything the simulator answers 404
 )
 

@@ -8,13 +8,15 @@ import (
 	"time"
 )
 
-// ConnectionType is the kind of a connection. Only Call Control
-// applications send call events to a webhook; the others are SIP trunks.
+// ConnectionType is the kind of a connection. Call Control applications
+// send call events to a webhook (and ignore the reply); TeXML applications
+// fetch TeXML instructions from a voice URL; the others are SIP trunks.
 type ConnectionType string
 
 // The connection types the simulator knows.
 const (
 	CallControlApplication ConnectionType = "call_control_application"
+	TexmlApplication       ConnectionType = "texml_application"
 	CredentialConnection   ConnectionType = "credential_connection"
 	FQDNConnection         ConnectionType = "fqdn_connection"
 )
@@ -25,15 +27,23 @@ const (
 	defaultDTMFType            = "RFC 2833"
 	defaultWebhookAPIVersion   = "1"
 	defaultFirstCommandTimeout = 30
+	defaultTexmlMethod         = "post" // voice_method and status_callback_method
 )
 
-// Connection is a snapshot of one connection. The webhook and call fields
-// mean something for Call Control applications only.
+// Connection is a snapshot of one connection. The webhook fields mean
+// something for Call Control applications only, the voice and status
+// fields for TeXML applications only; the call fields for both.
 type Connection struct {
 	ID     string // a decimal int64
 	Type   ConnectionType
-	Name   string // application_name for applications, connection_name otherwise
+	Name   string // application_name (Call Control), friendly_name (TeXML), connection_name otherwise
 	Active bool
+
+	VoiceURL             string // TeXML: where Telnyx fetches the call's instructions
+	VoiceMethod          string // TeXML: "get" or "post"
+	VoiceFallbackURL     string // TeXML
+	StatusCallback       string // TeXML: call status events
+	StatusCallbackMethod string // TeXML: "get" or "post"
 
 	WebhookEventURL         string
 	WebhookEventFailoverURL string
@@ -107,20 +117,29 @@ func (s *Server) AddConnection(apiKey string, c Connection) (string, error) {
 		c.Type = CallControlApplication
 	}
 	switch c.Type {
-	case CallControlApplication, CredentialConnection, FQDNConnection:
+	case CallControlApplication, TexmlApplication, CredentialConnection, FQDNConnection:
 	default:
 		return "", fmt.Errorf("telnyxtest: unknown connection type %q", c.Type)
+	}
+	if c.Type == TexmlApplication {
+		if !validWebhookURL(c.VoiceURL) {
+			return "", fmt.Errorf("telnyxtest: TeXML voice URL %q is not an absolute http(s) URL", c.VoiceURL)
+		}
+		c.VoiceMethod = cmpOr(c.VoiceMethod, defaultTexmlMethod)
+		c.StatusCallbackMethod = cmpOr(c.StatusCallbackMethod, defaultTexmlMethod)
+	}
+	if c.Type.application() {
+		c.AnchorsiteOverride = cmpOr(c.AnchorsiteOverride, defaultAnchorsite)
+		c.DTMFType = cmpOr(c.DTMFType, defaultDTMFType)
+		if c.FirstCommandTimeoutSecs == 0 {
+			c.FirstCommandTimeoutSecs = defaultFirstCommandTimeout
+		}
 	}
 	if c.Type == CallControlApplication {
 		if c.WebhookEventURL != "" && !validWebhookURL(c.WebhookEventURL) {
 			return "", fmt.Errorf("telnyxtest: webhook URL %q is not an absolute http(s) URL", c.WebhookEventURL)
 		}
 		c.WebhookAPIVersion = cmpOr(c.WebhookAPIVersion, defaultWebhookAPIVersion)
-		c.AnchorsiteOverride = cmpOr(c.AnchorsiteOverride, defaultAnchorsite)
-		c.DTMFType = cmpOr(c.DTMFType, defaultDTMFType)
-		if c.FirstCommandTimeoutSecs == 0 {
-			c.FirstCommandTimeoutSecs = defaultFirstCommandTimeout
-		}
 	}
 	c.Tags = slices.Clone(c.Tags)
 	if c.Tags == nil {
@@ -224,8 +243,8 @@ func (s *Server) DeleteConnection(apiKey, id string) error {
 	return nil
 }
 
-// Applications counts the account's Call Control applications named
-// exactly name.
+// Applications counts the account's applications (Call Control and TeXML)
+// named exactly name.
 func (s *Server) Applications(apiKey, name string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,18 +254,20 @@ func (s *Server) Applications(apiKey, name string) int {
 	}
 	n := 0
 	for _, c := range a.conns {
-		if c.Type == CallControlApplication && c.Name == name {
+		if c.Type.application() && c.Name == name {
 			n++
 		}
 	}
 	return n
 }
 
-// VoiceURL is where Telnyx would send the events of an inbound call to the
-// account's number e164 right now: the webhook URL of the active Call
-// Control application the number is on. It is "" when the number is not
-// owned or not active, is on no connection, on an inactive application, or
-// on a SIP connection (calls go to a trunk, not a webhook).
+// VoiceURL is where Telnyx would send an inbound call to the account's
+// number e164 right now: the voice URL of the active TeXML application, or
+// the webhook URL of the active Call Control application, the number is
+// on. It is "" when the number is not owned or not active, is on no
+// connection, on an inactive application, on a SIP connection (calls go
+// to a trunk, not a webhook), or forwards every call elsewhere
+// (call_forwarding "always").
 func (s *Server) VoiceURL(apiKey, e164 string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -255,12 +276,21 @@ func (s *Server) VoiceURL(apiKey, e164 string) string {
 		return ""
 	}
 	n, ok := a.byE164[e164]
-	if !ok || n.Status != StatusActive {
+	if !ok || n.Status != StatusActive || n.forwardsAlways() {
 		return ""
 	}
 	c := a.connsByID[n.ConnectionID]
-	if c == nil || c.Type != CallControlApplication || !c.Active {
+	if c == nil || !c.Type.application() || !c.Active {
 		return ""
 	}
+	if c.Type == TexmlApplication {
+		return c.VoiceURL
+	}
 	return c.WebhookEventURL
+}
+
+// application reports whether connections of type t are applications
+// switchboard may route numbers through.
+func (t ConnectionType) application() bool {
+	return t == CallControlApplication || t == TexmlApplication
 }

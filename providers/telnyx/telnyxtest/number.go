@@ -48,11 +48,17 @@ type Number struct {
 
 	EmergencyEnabled      bool
 	CallForwardingEnabled bool
-	CNAMListingEnabled    bool
-	CallerIDNameEnabled   bool
-	CallRecordingEnabled  bool
-	T38FaxGatewayEnabled  bool
-	HDVoiceEnabled        bool
+	// ForwardingType ("always" or "on-failure") and ForwardsTo are the
+	// number's call forwarding (GET /v2/phone_numbers/{id}/voice), in
+	// effect while CallForwardingEnabled: "always" diverts every call to
+	// ForwardsTo, whatever the connection.
+	ForwardingType       string
+	ForwardsTo           string
+	CNAMListingEnabled   bool
+	CallerIDNameEnabled  bool
+	CallRecordingEnabled bool
+	T38FaxGatewayEnabled bool
+	HDVoiceEnabled       bool
 
 	PurchasedAt time.Time
 	CreatedAt   time.Time

@@ -14,6 +14,7 @@ const (
 	pathBalance      = "/v2/balance"
 	pathNumbers      = "/v2/phone_numbers"
 	pathApplications = "/v2/call_control_applications"
+	pathTexml        = "/v2/texml_applications"
 )
 
 // maxBodyBytes bounds a request body; Telnyx's are a few hundred bytes.
@@ -99,6 +100,13 @@ func route(method, path string) target {
 		case http.MethodPost:
 			return target{endpoint: EndpointCreateApplication}
 		}
+	case pathTexml:
+		switch method {
+		case http.MethodGet:
+			return target{endpoint: EndpointListTexml}
+		case http.MethodPost:
+			return target{endpoint: EndpointCreateTexml}
+		}
 	}
 	instance := func(collection, get, patch string) (target, bool) {
 		id, ok := strings.CutPrefix(path, collection+"/")
@@ -116,7 +124,20 @@ func route(method, path string) target {
 	if t, ok := instance(pathNumbers, EndpointGetNumber, EndpointUpdateNumber); ok {
 		return t
 	}
+	if rest, ok := strings.CutPrefix(path, pathNumbers+"/"); ok {
+		if id, ok := strings.CutSuffix(rest, "/voice"); ok && id != "" && !strings.Contains(id, "/") {
+			switch method {
+			case http.MethodGet:
+				return target{endpoint: EndpointGetNumberVoice, id: id}
+			case http.MethodPatch:
+				return target{endpoint: EndpointUpdateNumberVoice, id: id}
+			}
+		}
+	}
 	if t, ok := instance(pathApplications, EndpointGetApplication, EndpointUpdateApplication); ok {
+		return t
+	}
+	if t, ok := instance(pathTexml, EndpointGetTexml, EndpointUpdateTexml); ok {
 		return t
 	}
 	return target{endpoint: EndpointOther}
@@ -179,16 +200,28 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, t target, key str
 		s.listNumbers(w, r, key)
 	case EndpointGetNumber:
 		s.getNumber(w, key, t.id)
+	case EndpointGetNumberVoice:
+		s.getNumberVoice(w, key, t.id)
+	case EndpointUpdateNumberVoice:
+		s.updateNumberVoice(w, r, key, t.id)
 	case EndpointUpdateNumber:
 		s.updateNumber(w, r, key, t.id)
 	case EndpointListApplications:
-		s.listApplications(w, r, key)
+		s.listApplications(w, r, key, callControlKind)
 	case EndpointCreateApplication:
-		s.createApplication(w, r, key)
+		s.createApplication(w, r, key, callControlKind)
 	case EndpointGetApplication:
-		s.getApplication(w, key, t.id)
+		s.getApplication(w, key, t.id, callControlKind)
 	case EndpointUpdateApplication:
-		s.updateApplication(w, r, key, t.id)
+		s.updateApplication(w, r, key, t.id, callControlKind)
+	case EndpointListTexml:
+		s.listApplications(w, r, key, texmlKind)
+	case EndpointCreateTexml:
+		s.createApplication(w, r, key, texmlKind)
+	case EndpointGetTexml:
+		s.getApplication(w, key, t.id, texmlKind)
+	case EndpointUpdateTexml:
+		s.updateApplication(w, r, key, t.id, texmlKind)
 	}
 }
 

@@ -1,6 +1,7 @@
 package twiliotest
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"time"
@@ -18,19 +19,23 @@ const (
 
 // Account is a snapshot of one simulated account.
 type Account struct {
-	SID          string
-	AuthToken    string
-	FriendlyName string
-	Status       AccountStatus
-	Type         string // "Full" or "Trial"
-	DateCreated  time.Time
-	DateUpdated  time.Time
+	SID string
+	// OwnerAccountSID is the parent of a subaccount (AddSubaccount); a
+	// main account owns itself and leaves it empty.
+	OwnerAccountSID string
+	AuthToken       string
+	FriendlyName    string
+	Status          AccountStatus
+	Type            string // "Full" or "Trial"
+	DateCreated     time.Time
+	DateUpdated     time.Time
 }
 
 // account is an Account with the numbers it owns, in creation order (the
-// order lists return them in).
+// order lists return them in), and its API keys (SID to secret).
 type account struct {
 	Account
+	keys    map[string]string
 	numbers []*Number
 	bySID   map[string]*Number
 	byE164  map[string]*Number
@@ -66,9 +71,48 @@ func (s *Server) AddAccount(sid, token string) error {
 			DateCreated:  now,
 			DateUpdated:  now,
 		},
+		keys:   map[string]string{},
 		bySID:  map[string]*Number{},
 		byE164: map[string]*Number{},
 	}
+	return nil
+}
+
+var keySIDPattern = regexp.MustCompile(`^SK[0-9a-fA-F]{32}$`)
+
+// AddSubaccount creates subaccount sid of the main account parent, with
+// its own auth token. The parent's credentials reach the subaccount's
+// resources (Twilio: "main account credentials ... access v2010 API
+// resources for any of your subaccounts"); the subaccount's reach only its
+// own.
+func (s *Server) AddSubaccount(parent, sid, token string) error {
+	s.mu.Lock()
+	p, ok := s.accounts[parent]
+	s.mu.Unlock()
+	if !ok || p.OwnerAccountSID != "" {
+		return fmt.Errorf("twiliotest: no main account %s", parent)
+	}
+	if err := s.AddAccount(sid, token); err != nil {
+		return err
+	}
+	return s.UpdateAccount(sid, func(a *Account) { a.OwnerAccountSID = parent })
+}
+
+// AddAPIKey gives account sid a standard API key: requests authenticate
+// with the key's SID and secret, for that account's resources only. As
+// Twilio's standard keys, it cannot fetch or manage accounts (GET
+// /Accounts/{Sid}.json answers 401, code 20003).
+func (s *Server) AddAPIKey(accountSID, keySID, secret string) error {
+	if !keySIDPattern.MatchString(keySID) {
+		return fmt.Errorf("twiliotest: API key SID %q is not SK followed by 32 hex digits", keySID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[accountSID]
+	if !ok {
+		return fmt.Errorf("twiliotest: no account %s", accountSID)
+	}
+	a.keys[keySID] = secret
 	return nil
 }
 
@@ -102,7 +146,8 @@ func (s *Server) UpdateAccount(sid string, change func(*Account)) error {
 	return nil
 }
 
-// SetAccountStatus sets an account's status. The simulator only reports it
+// SetAccountStatus sets an account's status. A request for the resources
+// of an account that is not active, or whose parent is not, is refused
 // (see the package documentation).
 func (s *Server) SetAccountStatus(sid string, status AccountStatus) error {
 	switch status {
@@ -157,7 +202,7 @@ func (a *Account) wire() accountJSON {
 		DateCreated:     twilioTime(a.DateCreated),
 		DateUpdated:     twilioTime(a.DateUpdated),
 		FriendlyName:    a.FriendlyName,
-		OwnerAccountSID: a.SID, // a main account owns itself
+		OwnerAccountSID: cmp.Or(a.OwnerAccountSID, a.SID), // a main account owns itself
 		SID:             a.SID,
 		Status:          a.Status,
 		SubresourceURIs: subs,

@@ -23,10 +23,14 @@
 // Where Twilio's behaviour is not documented, the simulator chooses:
 //   - Valid credentials used on another account's path answer 404 with code
 //     20404, not 401 or 403: Twilio reports resources outside the
-//     authenticated account as not found (subaccounts are not simulated).
-//   - An account's status (active, suspended, closed) is reported by the
-//     account fetch but not enforced: requests keep working, so adapters
-//     must check the status themselves, as PROVIDERS.md asks.
+//     authenticated account as not found. A main account's auth token
+//     reaches its subaccounts' resources (AddSubaccount), as Twilio
+//     documents; an API key (AddAPIKey) reaches only its own account's,
+//     and, as a standard key, cannot fetch the account (401, 20003).
+//   - An account's status is enforced: every request but the account fetch
+//     for an account that is suspended or closed, or whose parent is,
+//     answers code 20005 ("Account not active"), with HTTP 401 (Twilio
+//     does not document the status). The fetch still reports the status.
 //   - Empty values are rendered as Twilio's published examples render them:
 //     voice_url, voice_fallback_url, trunk_sid and the other resource SIDs
 //     as null; sms_url, sms_fallback_url, status_callback and the

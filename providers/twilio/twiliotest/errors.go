@@ -11,6 +11,7 @@ import (
 const (
 	CodeInvalidParameter   = 20001 // a parameter failed validation (non-URL)
 	CodeAuthenticate       = 20003 // missing or wrong credentials
+	CodeAccountNotActive   = 20005 // the account (or its parent) is suspended or closed
 	CodeNotFound           = 20404 // unknown resource, or another account's
 	CodeTooManyRequests    = 20429 // rate or concurrency limit: never processed
 	CodeInternalError      = 20500 // injected server error

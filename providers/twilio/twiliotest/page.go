@@ -62,10 +62,11 @@ func parseListQuery(q url.Values) (listQuery, *apiError) {
 	lq.origin = q.Get("Origin")
 	if v := q.Get("PageSize"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return lq, errInvalid(CodeInvalidParameter, "PageSize must be a positive integer")
+		if err != nil || n < 1 || n > maxPageSize {
+			// The spec's maximum for PageSize is 1000.
+			return lq, errInvalid(CodeInvalidParameter, "PageSize must be an integer from 1 to 1000")
 		}
-		lq.pageSize = min(n, maxPageSize)
+		lq.pageSize = n
 	}
 	if v := q.Get("Page"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -2,7 +2,8 @@ package twiliotest
 
 import "fmt"
 
-// The dev sandbox's fixture: one account owning four numbers.
+// The dev sandbox's fixture: one account owning four numbers, with an API
+// key and a subaccount owning a fifth.
 const (
 	SandboxAccountSID = "AC00000000000000000000000000000001"
 	SandboxAuthToken  = "sandboxtwiliotoken"
@@ -22,6 +23,19 @@ const (
 
 	SandboxTrunkSID = "TK00000000000000000000000000000001"
 	SandboxSMSURL   = "https://sms.example.com/inbound"
+
+	// SandboxAPIKeySID and SandboxAPIKeySecret are a standard API key of
+	// the sandbox account: they authenticate for its resources but cannot
+	// fetch the account.
+	SandboxAPIKeySID    = "SK00000000000000000000000000000001"
+	SandboxAPIKeySecret = "sandboxtwiliokeysecret"
+
+	// SandboxSubaccountSID is a subaccount of the sandbox account, owning
+	// SandboxNumberSubaccount (no voice configuration). The sandbox
+	// account's SID and auth token reach it, as does its own token.
+	SandboxSubaccountSID       = "AC00000000000000000000000000000002"
+	SandboxSubaccountAuthToken = "sandboxtwiliosubaccounttoken"
+	SandboxNumberSubaccount    = "+13125550100"
 )
 
 // NewSandbox returns a Server holding the dev sandbox's fixture.
@@ -54,5 +68,12 @@ func (s *Server) addSandbox() error {
 			return err
 		}
 	}
-	return nil
+	if err := s.AddAPIKey(SandboxAccountSID, SandboxAPIKeySID, SandboxAPIKeySecret); err != nil {
+		return err
+	}
+	if err := s.AddSubaccount(SandboxAccountSID, SandboxSubaccountSID, SandboxSubaccountAuthToken); err != nil {
+		return err
+	}
+	_, err := s.AddNumber(SandboxSubaccountSID, SandboxNumberSubaccount)
+	return err
 }

@@ -131,22 +131,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve authenticates the request and dispatches it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, t target) {
-	user, pass, ok := r.BasicAuth()
+	user, pass, _ := r.BasicAuth()
 	s.mu.Lock()
-	a := s.accounts[user]
-	var token string
-	if a != nil {
-		token = a.AuthToken
-	}
+	who, ok := s.authenticate(user, pass)
+	reaches := ok && s.reaches(who, t.account)
+	active := reaches && s.active(t.account)
 	s.mu.Unlock()
-	if !ok || a == nil || subtle.ConstantTimeCompare([]byte(pass), []byte(token)) != 1 {
+	if !ok || (who.key != "" && t.endpoint == EndpointFetchAccount) {
+		// Standard API keys cannot fetch or manage accounts.
 		w.Header().Set("WWW-Authenticate", `Basic realm="Twilio API"`)
 		writeError(w, newAPIError(http.StatusUnauthorized, CodeAuthenticate, "Authenticate"))
 		return
 	}
-	if t.endpoint == EndpointOther || t.account != user {
+	if t.endpoint == EndpointOther || !reaches {
 		// Another account's resources are "not found" to this one.
 		writeError(w, errNotFound(r.URL.Path))
+		return
+	}
+	if !active && t.endpoint != EndpointFetchAccount {
+		writeError(w, newAPIError(http.StatusUnauthorized, CodeAccountNotActive, "Account not active"))
 		return
 	}
 
@@ -160,6 +163,51 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, t target) {
 	case EndpointUpdateNumber:
 		s.updateNumber(w, r, t)
 	}
+}
+
+// principal is who a request authenticates as: an account (its auth
+// token), or one of its API keys.
+type principal struct {
+	account string
+	key     string // the API key SID, or "" for the auth token
+}
+
+// authenticate checks Basic auth user:pass, an Account SID and its auth
+// token or an API key SID and its secret. s.mu must be held.
+func (s *Server) authenticate(user, pass string) (principal, bool) {
+	match := func(want string) bool { return subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1 }
+	if a, ok := s.accounts[user]; ok {
+		return principal{account: user}, match(a.AuthToken)
+	}
+	for sid, a := range s.accounts {
+		if secret, ok := a.keys[user]; ok {
+			return principal{account: sid, key: user}, match(secret)
+		}
+	}
+	return principal{}, false
+}
+
+// reaches reports whether who may use account sid's resources: its own,
+// and a main account's auth token its subaccounts'. s.mu must be held.
+func (s *Server) reaches(who principal, sid string) bool {
+	if sid == who.account {
+		return true
+	}
+	a, ok := s.accounts[sid]
+	return ok && who.key == "" && a.OwnerAccountSID == who.account
+}
+
+// active reports whether account sid and its parent are active: a
+// suspended main account suspends its subaccounts. s.mu must be held.
+func (s *Server) active(sid string) bool {
+	a := s.accounts[sid]
+	if a.Status != StatusActive {
+		return false
+	}
+	if p, ok := s.accounts[a.OwnerAccountSID]; ok {
+		return p.Status == StatusActive
+	}
+	return true
 }
 
 func (s *Server) fetchAccount(w http.ResponseWriter, t target) {
