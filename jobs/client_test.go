@@ -522,7 +522,7 @@ func TestAddPhoneNewRunAfterDeleted(t *testing.T) {
 	}
 }
 
-// TestRunsOfEveryType: Attach and Unlink share AddPhone's runs: a repeat
+// TestRunsOfEveryType: Attach, Unlink and DeleteTarget share AddPhone's runs: a repeat
 // joins the run in flight, a repeat after it finished starts a new run.
 func TestRunsOfEveryType(t *testing.T) {
 	t.Parallel()
@@ -533,6 +533,9 @@ func TestRunsOfEveryType(t *testing.T) {
 		},
 		jobs.TypeUnlink: func(c *jobs.Client) (jobs.Job, error) {
 			return c.Unlink(context.Background(), jobs.Unlink{OrgID: 1, TargetID: "agent_7", Number: "+12125551234"})
+		},
+		jobs.TypeDeleteTarget: func(c *jobs.Client) (jobs.Job, error) {
+			return c.DeleteTarget(context.Background(), jobs.DeleteTarget{OrgID: 1, TargetID: "agent_7"})
 		},
 	}
 	for typ, enq := range enqueue {

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -155,6 +157,36 @@ func (e *apiEnv) mustAddNumbers(t *testing.T, numbers ...string) {
 			t.Fatalf("add %s: %+v %v", n, out, err)
 		}
 	}
+}
+
+// tasksOf lists the ids of every task of type typ in Redis, in any queue
+// and any state (pending to completed): what was enqueued, whether or not
+// a worker has run it.
+func tasksOf(t *testing.T, e *apiEnv, typ string) []string {
+	t.Helper()
+	insp := asynq.NewInspectorFromRedisClient(e.Redis)
+	queues, err := insp.Queues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, q := range queues {
+		for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
+			insp.ListPendingTasks, insp.ListActiveTasks, insp.ListScheduledTasks,
+			insp.ListRetryTasks, insp.ListArchivedTasks, insp.ListCompletedTasks,
+		} {
+			tasks, err := list(q, asynq.PageSize(10000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, task := range tasks {
+				if task.Type == typ {
+					ids = append(ids, task.ID)
+				}
+			}
+		}
+	}
+	return ids
 }
 
 // eventually polls cond until it holds or ten seconds pass.

@@ -111,7 +111,7 @@ func (w *Worker) expectedRoute(ctx context.Context, n store.Number) (providers.R
 	}
 	target, err := w.store.GetTarget(ctx, n.OrgID, l.TargetID)
 	if errors.Is(err, store.ErrNotFound) {
-		return providers.Route{}, "target deleted; its unlink job restores the number", nil
+		return providers.Route{}, "target deleted; its target:delete job restores the number", nil
 	} else if err != nil {
 		return providers.Route{}, "", internalError(err)
 	}
