@@ -103,7 +103,7 @@ func factsOf(info *asynq.TaskInfo) taskFacts {
 }
 
 // runIDRE matches a run's task id: a request key and a run suffix.
-var runIDRE = regexp.MustCompile(`^(add|attach|unlink)-[0-9a-f]{32}\.[0-9a-f]{12}$`)
+var runIDRE = regexp.MustCompile(`^(add|attach|unlink|delete)-[0-9a-f]{32}\.[0-9a-f]{12}$`)
 
 // assertRun fails unless job names a run of a request in the right form.
 func assertRun(t *testing.T, job jobs.Job) {
