@@ -24,6 +24,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/timefmt"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
@@ -164,10 +165,10 @@ func encode(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// timeFormat is the seeds' ISO 8601 with milliseconds: 2025-05-15T10:30:00.000Z.
-const timeFormat = "2006-01-02T15:04:05.000Z07:00"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+// formatTime is every time the API shows: the seeds' ISO 8601 with
+// milliseconds, 2025-05-15T10:30:00.000Z (timefmt, shared with callback
+// events).
+func formatTime(t time.Time) string { return timefmt.Format(t) }
 
 // formatTimePtr is formatTime for optional times: nil stays nil (JSON null).
 func formatTimePtr(t *time.Time) *string {
