@@ -96,6 +96,7 @@ type settings struct {
 	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
 	defaultRegion, callbackSecret, callbackPrivate   string
 	reconcileInterval, metricsAddr, jobDeadline      string
+	sandboxNumbers                                   int // dev only
 }
 
 // flagVars names the flag of each variable, and where its value lands.

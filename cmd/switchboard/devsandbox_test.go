@@ -1,0 +1,68 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// devAddPhone asks a dev server started by startDev to add a sandbox
+// number with body, and returns the status and body of the answer.
+func devAddPhone(t *testing.T, base, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/api/call/add-phone", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer devkey123")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(raw)
+}
+
+// TestDevSandboxNumbers: with --sandbox-numbers 3 every sandbox account
+// owns three more numbers, from the start of its documented range, which
+// the banner names; the fourth is not owned.
+func TestDevSandboxNumbers(t *testing.T) {
+	base, stdout, cancel, done := startDev(t, "--sandbox-numbers", "3")
+	const want = "extra:    3 numbers per account: twilio +12126000000-+12126000002 plivo +918050000000-+918050000002 telnyx +442030000000-+442030000002"
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("banner lacks %q:\n%s", want, stdout)
+	}
+	const user = `"userId":"64e5f12345abcdef12345678"`
+	for _, c := range []struct {
+		body string
+		code int
+	}{
+		{`{` + user + `,"phoneNumber":"12126000002","integration":"twilio","authToken":"sandboxtwiliotoken","accSId":"AC00000000000000000000000000000001"}`, 201},
+		{`{` + user + `,"phoneNumber":"918050000000","integration":"plivo","authToken":"sandboxplivotoken","accSId":"MA00000000000000SBX1"}`, 201},
+		{`{` + user + `,"phoneNumber":"+442030000001","integration":"telnyx","authToken":"KEYSANDBOX0000000000000000000001"}`, 201},
+		{`{` + user + `,"phoneNumber":"12126000003","integration":"twilio","authToken":"sandboxtwiliotoken","accSId":"AC00000000000000000000000000000001"}`, 400},
+	} {
+		if code, body := devAddPhone(t, base, c.body); code != c.code {
+			t.Errorf("add-phone %s: %d %s, want %d", c.body, code, body, c.code)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dev did not stop cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not stop within 30s")
+	}
+}
+
+// TestDevSandboxNumbersBounded: a count outside the documented range is
+// refused at start, naming the flag.
+func TestDevSandboxNumbersBounded(t *testing.T) {
+	err := run(t.Context(), []string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + t.TempDir() + "/dev.db", "--sandbox-numbers", "10001"},
+		env(nil), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--sandbox-numbers") || !strings.Contains(err.Error(), "0 to 10000") {
+		t.Errorf("dev --sandbox-numbers 10001: %v, want an error naming the flag and its range", err)
+	}
+}
