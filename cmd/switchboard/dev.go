@@ -87,6 +87,13 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	if err != nil {
 		return fmt.Errorf("--sandbox-numbers: %w", err)
 	}
+	// Shutting down, the sandbox lets go of the requests it holds (latency
+	// and hang faults) at once: served by the same HTTP server as the API,
+	// they would otherwise outlast its drain and fail the exit. The
+	// worker's calls cut short answer early (latency) or 500 (hangs), and
+	// the jobs behind them retry as after any provider failure.
+	stopSandbox := context.AfterFunc(ctx, sb.Close)
+	defer stopSandbox()
 	defer sb.Close()
 	s.twilioBaseURL = sandbox.BaseURL(serverURL, "twilio")
 	s.plivoBaseURL = sandbox.BaseURL(serverURL, "plivo")

@@ -66,3 +66,38 @@ func TestDevSandboxNumbersBounded(t *testing.T) {
 		t.Errorf("dev --sandbox-numbers 10001: %v, want an error naming the flag and its range", err)
 	}
 }
+
+// TestDevStopsWithSandboxRequestInFlight: a sandbox request held longer
+// than the 10 s HTTP drain (a 30 s latency fault, answering the worker's
+// provider call) does not hold up the shutdown: dev cuts it short and
+// exits cleanly (run returns nil: exit 0), well within the drain.
+func TestDevStopsWithSandboxRequestInFlight(t *testing.T) {
+	base, _, cancel, done := startDev(t)
+	req, _ := http.NewRequest("PUT", base+"/sandbox/_faults/twilio", strings.NewReader(`{"latency":"30s"}`))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("set faults: %v %v", resp, err)
+	}
+	req, _ = http.NewRequest("POST", base+"/api/call/add-phone", strings.NewReader(
+		`{"userId":"64e5f12345abcdef12345678","phoneNumber":"12125551234","integration":"twilio","authToken":"sandboxtwiliotoken","accSId":"AC00000000000000000000000000000001"}`))
+	req.Header.Set("Authorization", "Bearer devkey123")
+	req.Header.Set("Prefer", "respond-async")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("add-phone: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	time.Sleep(500 * time.Millisecond) // the worker's provider call is held
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("dev did not stop cleanly: %v", err)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("dev did not stop within 40s")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("shutdown took %v with a sandbox request in flight", took)
+	}
+}
