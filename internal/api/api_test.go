@@ -37,13 +37,16 @@ func startAPI(t *testing.T, env *workertest.Env, wait time.Duration, ping func(c
 }
 
 // startAPIWith serves the API on env with p's settings; p's Store, Jobs,
-// Logger and (when nil) Ping are env's.
+// Logger and (when nil) Ping and Store are env's.
 func startAPIWith(t *testing.T, env *workertest.Env, p api.Params) *apiEnv {
 	t.Helper()
 	if p.Ping == nil {
 		p.Ping = func(ctx context.Context) error { return env.Redis.Ping(ctx).Err() }
 	}
-	p.Store, p.Jobs = env.Store, env.Jobs
+	if p.Store == nil {
+		p.Store = env.Store
+	}
+	p.Jobs = env.Jobs
 	p.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(api.NewServer(p))
 	t.Cleanup(srv.Close)

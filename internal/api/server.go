@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
 
@@ -116,11 +118,22 @@ func (e unknownFieldError) Error() string {
 }
 func (e unknownFieldError) Unwrap() error { return errBody }
 
-// decode reads a JSON body of at most maxBody bytes into v. Unknown fields
-// (unknownFieldError) and trailing data after the JSON value are errors;
-// all its errors wrap errBody.
+// decode reads a JSON body of at most maxBody bytes into v. A body that is
+// not UTF-8, unknown fields (unknownFieldError) and trailing data after the
+// JSON value are errors; all its errors wrap errBody. The Content-Type is
+// not checked (curl -d sends JSON as form-encoded): a body that is not
+// JSON is refused as such.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		return fmt.Errorf("%w: %w", errBody, err)
+	}
+	// encoding/json would quietly replace invalid UTF-8 with U+FFFD and
+	// store a name the client never sent.
+	if !utf8.Valid(raw) {
+		return fmt.Errorf("%w: not valid UTF-8", errBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		// encoding/json has no typed error for an unknown field; its

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -31,11 +30,8 @@ const maxSweeps = 3
 // are unlinked. The target stays, with that number's link, so the request
 // can be repeated once the cause is fixed.
 func (w *Worker) deleteTarget(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
-	var p jobs.DeleteTarget
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
-	}
-	if err := p.Validate(); err != nil {
+	p, err := decodePayload[jobs.DeleteTarget](t)
+	if err != nil {
 		return nil, err
 	}
 	if _, err := w.store.GetTarget(ctx, p.OrgID, p.TargetID); errors.Is(err, store.ErrNotFound) {

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/hibiken/asynq"
@@ -15,11 +14,8 @@ import (
 
 // unlink handles jobs.TypeUnlink: unlinkNumber, for one number.
 func (w *Worker) unlink(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
-	var p jobs.Unlink
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
-	}
-	if err := p.Validate(); err != nil {
+	p, err := decodePayload[jobs.Unlink](t)
+	if err != nil {
 		return nil, err
 	}
 	e164, err := phone.Strict().Normalize(p.Number)
