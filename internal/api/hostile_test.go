@@ -149,7 +149,9 @@ func TestHostileInputs(t *testing.T) {
 		addPhone := func(number, token, sid string) string {
 			return mustJSON(map[string]string{"userId": workertest.UserID, "phoneNumber": number, "integration": "twilio", "authToken": token, "accSId": sid})
 		}
-		app := func(name, answer string) string { return mustJSON(map[string]string{"name": name, "answer_url": answer}) }
+		app := func(name, answer string) string {
+			return mustJSON(map[string]string{"name": name, "answer_url": answer})
+		}
 		deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
 		const (
 			badBody    = "Invalid request body"
