@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
 )
 
 // devAddPhone asks a dev server started by startDev to add a sandbox
@@ -99,5 +102,35 @@ func TestDevStopsWithSandboxRequestInFlight(t *testing.T) {
 	}
 	if took := time.Since(start); took > 5*time.Second {
 		t.Errorf("shutdown took %v with a sandbox request in flight", took)
+	}
+}
+
+// TestDevConcurrency: dev --concurrency sets the worker's slots, as asynq
+// reports them in Redis (a Redis of the test's, so it can look).
+func TestDevConcurrency(t *testing.T) {
+	mr := miniredis.RunT(t)
+	_, _, cancel, done := startDev(t, "--redis", "redis://"+mr.Addr(), "--concurrency", "3")
+	insp := asynq.NewInspector(asynq.RedisClientOpt{Addr: mr.Addr()})
+	defer insp.Close()
+	var slots []int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		servers, err := insp.Servers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slots = slots[:0]
+		for _, s := range servers {
+			slots = append(slots, s.Concurrency)
+		}
+		if len(slots) == 1 && slots[0] == 3 {
+			break
+		}
+	}
+	if len(slots) != 1 || slots[0] != 3 {
+		t.Errorf("worker slots %v, want one worker with 3", slots)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("dev did not stop cleanly: %v", err)
 	}
 }
