@@ -1,19 +1,14 @@
 package api_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -105,43 +100,21 @@ func (e *apiEnv) call(t *testing.T, method, path string, headers map[string]stri
 }
 
 // raw sends target exactly as written on the request line, bypassing
-// net/url's escaping, and decodes the JSON answer.
+// net/url's escaping, checks the answer against openapi.json and decodes
+// it.
 func (e *apiEnv) raw(t *testing.T, method, target string, headers map[string]string) (int, map[string]any) {
 	t.Helper()
-	u, _ := url.Parse(e.url)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, u.Host)
-	for k, v := range headers {
-		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-	}
-	b.WriteString("\r\n")
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	status, header, raw := e.rawRequest(t, method, target, headers, "")
 	req, err := http.NewRequest(method, e.url+target, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkDocumented(t, req, resp.StatusCode, resp.Header, raw)
+	checkDocumented(t, req, status, header, raw)
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("%s %s: body is not a JSON object: %v", method, target, err)
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 // mustAddNumbers adds sandbox numbers to the env's org through the worker.

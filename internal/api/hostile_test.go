@@ -74,9 +74,9 @@ func allTasks(t *testing.T, e *apiEnv) int {
 }
 
 // rawRequest sends a request exactly as written (request line, headers,
-// body) over its own connection and returns the status and body: the way
-// to send what net/http refuses to (NUL in a header, encoded slashes).
-func (e *apiEnv) rawRequest(t *testing.T, method, target string, headers map[string]string, body string) (int, []byte) {
+// body) over its own connection and returns the answer: the way to send
+// what net/http refuses to (NUL in a header, encoded slashes).
+func (e *apiEnv) rawRequest(t *testing.T, method, target string, headers map[string]string, body string) (int, http.Header, []byte) {
 	t.Helper()
 	u, _ := url.Parse(e.url)
 	conn, err := net.Dial("tcp", u.Host)
@@ -103,7 +103,7 @@ func (e *apiEnv) rawRequest(t *testing.T, method, target string, headers map[str
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode, raw
+	return resp.StatusCode, resp.Header, raw
 }
 
 // hostileCase is one request an attacker or a broken client sends.
@@ -270,7 +270,7 @@ func TestHostileInputs(t *testing.T) {
 		}
 		tasks, writes := allTasks(t, e), counting.writes.Load()
 		for _, c := range cases {
-			code, raw := e.rawRequest(t, c.method, c.path, c.headers, c.body)
+			code, _, raw := e.rawRequest(t, c.method, c.path, c.headers, c.body)
 			var body map[string]any
 			if err := json.Unmarshal(raw, &body); err != nil {
 				// net/http refuses a header with NUL before any handler.
