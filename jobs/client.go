@@ -164,6 +164,15 @@ func (c *Client) Unlink(ctx context.Context, p Unlink) (Job, error) {
 	return c.enqueue(ctx, TypeUnlink, request, func(string) any { return p })
 }
 
+// DeleteTarget enqueues a TypeDeleteTarget job.
+func (c *Client) DeleteTarget(ctx context.Context, p DeleteTarget) (Job, error) {
+	if err := p.Validate(); err != nil {
+		return Job{}, err
+	}
+	request := "delete-" + c.keys.Fingerprint(TypeDeleteTarget, fmt.Sprint(p.OrgID), p.TargetID, p.CallbackURL)
+	return c.enqueue(ctx, TypeDeleteTarget, request, func(string) any { return p })
+}
+
 // maxEnqueueRounds bounds how often enqueue re-reads a request's pointer
 // after losing a race for it. Each lost race means another process moved the
 // request to a new run, which the next round joins, so two rounds suffice

@@ -103,7 +103,7 @@ func factsOf(info *asynq.TaskInfo) taskFacts {
 }
 
 // runIDRE matches a run's task id: a request key and a run suffix.
-var runIDRE = regexp.MustCompile(`^(add|attach|unlink)-[0-9a-f]{32}\.[0-9a-f]{12}$`)
+var runIDRE = regexp.MustCompile(`^(add|attach|unlink|delete)-[0-9a-f]{32}\.[0-9a-f]{12}$`)
 
 // assertRun fails unless job names a run of a request in the right form.
 func assertRun(t *testing.T, job jobs.Job) {
@@ -522,7 +522,7 @@ func TestAddPhoneNewRunAfterDeleted(t *testing.T) {
 	}
 }
 
-// TestRunsOfEveryType: Attach and Unlink share AddPhone's runs: a repeat
+// TestRunsOfEveryType: Attach, Unlink and DeleteTarget share AddPhone's runs: a repeat
 // joins the run in flight, a repeat after it finished starts a new run.
 func TestRunsOfEveryType(t *testing.T) {
 	t.Parallel()
@@ -533,6 +533,9 @@ func TestRunsOfEveryType(t *testing.T) {
 		},
 		jobs.TypeUnlink: func(c *jobs.Client) (jobs.Job, error) {
 			return c.Unlink(context.Background(), jobs.Unlink{OrgID: 1, TargetID: "agent_7", Number: "+12125551234"})
+		},
+		jobs.TypeDeleteTarget: func(c *jobs.Client) (jobs.Job, error) {
+			return c.DeleteTarget(context.Background(), jobs.DeleteTarget{OrgID: 1, TargetID: "agent_7"})
 		},
 	}
 	for typ, enq := range enqueue {

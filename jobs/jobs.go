@@ -21,6 +21,9 @@ const (
 	// TypeUnlink removes a number's link to a target and restores its
 	// default route.
 	TypeUnlink = "number:unlink"
+	// TypeDeleteTarget unlinks every number of a target (each routed back
+	// to the default route) and then deletes the target.
+	TypeDeleteTarget = "target:delete"
 	// TypeReconcile re-reads one number's provider configuration and
 	// repairs drift (someone changed the voice URL in the console).
 	TypeReconcile = "number:reconcile"

@@ -98,6 +98,15 @@ type UnlinkResult struct {
 	Deleted  bool   `json:"deleted"`
 }
 
+// DeleteTargetResult is the Data of a succeeded TypeDeleteTarget job.
+type DeleteTargetResult struct {
+	TargetID string `json:"target_id"`
+	// Numbers are the numbers the job unlinked (E.164), in link order;
+	// empty when the target had none.
+	Numbers []string `json:"numbers"`
+	Deleted bool     `json:"deleted"`
+}
+
 // ReconcileResult is the Data of a succeeded TypeReconcile job.
 type ReconcileResult struct {
 	Number   string `json:"number"`

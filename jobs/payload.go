@@ -55,6 +55,16 @@ type Unlink struct {
 	CallbackURL string `json:"callback_url,omitempty"`
 }
 
+// DeleteTarget is the payload of TypeDeleteTarget: unlink every number of
+// TargetID, then delete it.
+type DeleteTarget struct {
+	OrgID    int64  `json:"org_id"`
+	TargetID string `json:"target_id"`
+	// CallbackURL, when set, receives a signed JSON event when the job
+	// reaches a terminal state (see docs/callbacks.md).
+	CallbackURL string `json:"callback_url,omitempty"`
+}
+
 // Reconcile is the payload of TypeReconcile.
 type Reconcile struct {
 	OrgID  int64  `json:"org_id"`
@@ -133,6 +143,17 @@ func (p Unlink) Validate() error {
 		return invalid("target_id is required")
 	case blank(p.Number):
 		return invalid("number is required")
+	}
+	return nil
+}
+
+// Validate reports the first missing field.
+func (p DeleteTarget) Validate() error {
+	switch {
+	case p.OrgID <= 0:
+		return invalid("org_id is required")
+	case blank(p.TargetID):
+		return invalid("target_id is required")
 	}
 	return nil
 }

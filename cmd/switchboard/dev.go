@@ -55,6 +55,9 @@ under /sandbox. --redis and --database switch to real services.`,
 		"allow callback URLs on loopback and private networks (dev default: true)")
 	fs.StringVar(&s.logLevel, "log-level", or(getenv("SWITCHBOARD_LOG_LEVEL"), "info"), "log level")
 	fs.StringVar(&s.logFormat, "log-format", or(getenv("SWITCHBOARD_LOG_FORMAT"), "text"), "log format")
+	fs.IntVar(&s.sandboxNumbers, "sandbox-numbers", 0, fmt.Sprintf(
+		"extra numbers each sandbox account owns, 0 to %d (Twilio from %s, Plivo from %s, Telnyx from %s)", sandbox.MaxExtraNumbers,
+		sandbox.ExtraNumber(sandbox.Twilio, 0), sandbox.ExtraNumber(sandbox.Plivo, 0), sandbox.ExtraNumber(sandbox.Telnyx, 0)))
 	return cmd
 }
 
@@ -83,7 +86,17 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	if s.webhookBaseURL == "" {
 		s.webhookBaseURL = serverURL + "/dev/webhooks"
 	}
-	sb := sandbox.New()
+	sb, err := sandbox.New(s.sandboxNumbers)
+	if err != nil {
+		return fmt.Errorf("--sandbox-numbers: %w", err)
+	}
+	// Shutting down, the sandbox lets go of the requests it holds (latency
+	// and hang faults) at once: served by the same HTTP server as the API,
+	// they would otherwise outlast its drain and fail the exit. The
+	// worker's calls cut short answer early (latency) or 500 (hangs), and
+	// the jobs behind them retry as after any provider failure.
+	stopSandbox := context.AfterFunc(ctx, sb.Close)
+	defer stopSandbox()
 	defer sb.Close()
 	s.twilioBaseURL = sandbox.BaseURL(serverURL, "twilio")
 	s.plivoBaseURL = sandbox.BaseURL(serverURL, "plivo")
@@ -127,7 +140,7 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 	defer stopWorker()
 	go func() { workerErr <- runWorker(workerCtx, w, d.redis, d.tune.reconcileInterval, d.log) }()
 
-	printBanner(stdout, serverURL, key, s.databaseURL, redisNote, adminLogin)
+	printBanner(stdout, serverURL, key, s.databaseURL, redisNote, adminLogin, s.sandboxNumbers)
 	err = serveHTTP(ctx, ln, mux, d.log, d.tune.apiWait, d.draining)
 	stopWorker()
 	if werr := <-workerErr; err == nil {
@@ -202,21 +215,35 @@ func devAdmin(d *deps) (string, error) {
 	return fmt.Sprintf("user %s, password %s (operator; new each start)", devAdminUser, password), nil
 }
 
-func printBanner(w io.Writer, serverURL, key, database, redisNote, adminLogin string) {
+func printBanner(w io.Writer, serverURL, key, database, redisNote, adminLogin string, extra int) {
 	body := fmt.Sprintf(`{"userId":"%s","phoneNumber":"12125551234","integration":"twilio","authToken":"%s","accSId":"%s"}`,
 		devUserID, twiliotest.SandboxAuthToken, twiliotest.SandboxAccountSID)
 	fmt.Fprintf(w, `switchboard dev is running at %s
   API key:  %s
   database: %s
   redis:    %s
-  sandbox:  %s/{twilio,plivo,telnyx}
+  sandbox:  %s/{twilio,plivo,telnyx}%s
   admin:    %s/admin/ (%s)
 
 Add the sandbox Twilio number +12125551234 to the dev user:
 curl -sS -X POST %s/api/call/add-phone -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '%s'
 
 Press Ctrl+C to stop.
-`, serverURL, key, redactURL(database), redactURL(redisNote), serverURL+sandbox.Prefix, serverURL, adminLogin, serverURL, key, body)
+`, serverURL, key, redactURL(database), redactURL(redisNote), serverURL+sandbox.Prefix, extraNumbers(extra), serverURL, adminLogin, serverURL, key, body)
+}
+
+// extraNumbers is the banner's line about --sandbox-numbers: the ranges
+// each account owns beyond the fixture, or nothing.
+func extraNumbers(n int) string {
+	if n == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n  extra:    %d numbers per account:", n)
+	for _, p := range []string{sandbox.Twilio, sandbox.Plivo, sandbox.Telnyx} {
+		fmt.Fprintf(&b, " %s %s-%s", p, sandbox.ExtraNumber(p, 0), sandbox.ExtraNumber(p, n-1))
+	}
+	return b.String()
 }
 
 // redactURL hides the password of a URL that has one (a database or

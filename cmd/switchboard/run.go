@@ -99,6 +99,7 @@ type settings struct {
 	reconcileInterval, metricsAddr, jobDeadline      string
 	providerTimeout                                  string
 	adminUsers, adminSessionTTL                      string
+	sandboxNumbers                                   int // dev only
 }
 
 // flagVars names the flag of each variable, and where its value lands.

@@ -184,8 +184,8 @@ func TestMigrateAndAPIKey(t *testing.T) {
 // key from its banner, add a sandbox number over HTTP, stop it.
 // startDev runs `switchboard dev` on a free port with the API key
 // devkey123 until the test ends (or cancel), and returns its URL, its
-// output so far, and where run's error arrives.
-func startDev(t *testing.T) (base string, stdout *syncBuffer, cancel context.CancelFunc, done <-chan error) {
+// output so far, and where run's error arrives. args are more flags.
+func startDev(t *testing.T, args ...string) (base string, stdout *syncBuffer, cancel context.CancelFunc, done <-chan error) {
 	t.Helper()
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -193,7 +193,7 @@ func startDev(t *testing.T) (base string, stdout *syncBuffer, cancel context.Can
 	stdout = &syncBuffer{}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + filepath.Join(dir, "dev.db")},
+		errc <- run(ctx, append([]string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + filepath.Join(dir, "dev.db")}, args...),
 			env(map[string]string{"SWITCHBOARD_DEV_API_KEY": "devkey123"}), stdout, io.Discard)
 	}()
 	deadline := time.Now().Add(20 * time.Second)

@@ -1,21 +1,18 @@
 package api_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
@@ -35,13 +32,16 @@ func startAPI(t *testing.T, env *workertest.Env, wait time.Duration, ping func(c
 }
 
 // startAPIWith serves the API on env with p's settings; p's Store, Jobs,
-// Logger and (when nil) Ping are env's.
+// Logger and (when nil) Ping and Store are env's.
 func startAPIWith(t *testing.T, env *workertest.Env, p api.Params) *apiEnv {
 	t.Helper()
 	if p.Ping == nil {
 		p.Ping = func(ctx context.Context) error { return env.Redis.Ping(ctx).Err() }
 	}
-	p.Store, p.Jobs = env.Store, env.Jobs
+	if p.Store == nil {
+		p.Store = env.Store
+	}
+	p.Jobs = env.Jobs
 	p.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv := httptest.NewServer(api.NewServer(p))
 	t.Cleanup(srv.Close)
@@ -100,43 +100,21 @@ func (e *apiEnv) call(t *testing.T, method, path string, headers map[string]stri
 }
 
 // raw sends target exactly as written on the request line, bypassing
-// net/url's escaping, and decodes the JSON answer.
+// net/url's escaping, checks the answer against openapi.json and decodes
+// it.
 func (e *apiEnv) raw(t *testing.T, method, target string, headers map[string]string) (int, map[string]any) {
 	t.Helper()
-	u, _ := url.Parse(e.url)
-	conn, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, u.Host)
-	for k, v := range headers {
-		fmt.Fprintf(&b, "%s: %s\r\n", k, v)
-	}
-	b.WriteString("\r\n")
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	status, header, raw := e.rawRequest(t, method, target, headers, "")
 	req, err := http.NewRequest(method, e.url+target, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkDocumented(t, req, resp.StatusCode, resp.Header, raw)
+	checkDocumented(t, req, status, header, raw)
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("%s %s: body is not a JSON object: %v", method, target, err)
 	}
-	return resp.StatusCode, out
+	return status, out
 }
 
 // mustAddNumbers adds sandbox numbers to the env's org through the worker.
@@ -155,6 +133,36 @@ func (e *apiEnv) mustAddNumbers(t *testing.T, numbers ...string) {
 			t.Fatalf("add %s: %+v %v", n, out, err)
 		}
 	}
+}
+
+// tasksOf lists the ids of every task of type typ in Redis, in any queue
+// and any state (pending to completed): what was enqueued, whether or not
+// a worker has run it.
+func tasksOf(t *testing.T, e *apiEnv, typ string) []string {
+	t.Helper()
+	insp := asynq.NewInspectorFromRedisClient(e.Redis)
+	queues, err := insp.Queues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, q := range queues {
+		for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
+			insp.ListPendingTasks, insp.ListActiveTasks, insp.ListScheduledTasks,
+			insp.ListRetryTasks, insp.ListArchivedTasks, insp.ListCompletedTasks,
+		} {
+			tasks, err := list(q, asynq.PageSize(10000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, task := range tasks {
+				if task.Type == typ {
+					ids = append(ids, task.ID)
+				}
+			}
+		}
+	}
+	return ids
 }
 
 // eventually polls cond until it holds or ten seconds pass.

@@ -125,12 +125,14 @@ func (s *server) getApp() http.Handler {
 	})
 }
 
-// deleteApp is DELETE /sfvopi/apps/{app_id}: it enqueues an unlink job for
-// each of the app's links, then marks the app deleted, and answers without
-// waiting for the jobs. Unlinks go first so that a failure to enqueue them
-// leaves the app in place and the request can simply be repeated (unlink
-// job ids are deterministic); links made while the app was being deleted
-// are swept up afterwards.
+// deleteApp is DELETE /sfvopi/apps/{app_id}: it enqueues one
+// target:delete job, which unlinks every number of the app (each routed
+// back to the default route) and then deletes the app, and waits for it:
+// 200 {"deleted": true}, 404 when the app is gone meanwhile, 500 with the
+// job's message when a number cannot be unlinked (the app then stays), or
+// 202 with the job when it takes longer than the wait. As seed 002's
+// unlink, it has no body: a callback URL comes as the callback_url query
+// parameter.
 func (s *server) deleteApp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, ok := s.sfvopiAuth(w, r)
@@ -139,6 +141,11 @@ func (s *server) deleteApp() http.Handler {
 		}
 		ctx := r.Context()
 		const what = "Failed to delete app"
+		callbackURL := r.URL.Query().Get("callback_url")
+		if why := s.checkCallback(callbackURL); why != "" {
+			sfvopiError(w, http.StatusBadRequest, msgInvalidCallback+": "+why)
+			return
+		}
 		app, err := s.getTarget(ctx, orgID, r.PathValue("app_id"), store.TargetApp)
 		if errors.Is(err, store.ErrNotFound) {
 			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
@@ -147,40 +154,24 @@ func (s *server) deleteApp() http.Handler {
 			s.sfvopiInternal(w, what, err)
 			return
 		}
-		enqueued := map[string]bool{}
-		unlinkAll := func() error {
-			links, err := s.Store.ListLinks(ctx, orgID, app.ID, "")
-			if err != nil {
-				return err
-			}
-			for _, l := range links {
-				if enqueued[l.NumberID] {
-					continue
-				}
-				if _, err := s.Jobs.Unlink(ctx, jobs.Unlink{OrgID: orgID, TargetID: app.ID, Number: l.E164}); err != nil {
-					return err
-				}
-				enqueued[l.NumberID] = true
-			}
-			return nil
-		}
-		if err := unlinkAll(); err != nil {
+		job, err := s.Jobs.DeleteTarget(ctx, jobs.DeleteTarget{OrgID: orgID, TargetID: app.ID, CallbackURL: callbackURL})
+		if err != nil {
 			s.sfvopiInternal(w, what, err)
 			return
 		}
-		if err := s.Store.DeleteTarget(ctx, orgID, app.ID); errors.Is(err, store.ErrNotFound) {
+		out, done, err := s.await(r, job)
+		switch {
+		case err != nil:
+			s.sfvopiInternal(w, what, err)
+		case !done:
+			encode(w, http.StatusAccepted, sfvopiEnvelope{Data: accepted(w, r, job), Message: "accepted"})
+		case out.State == jobs.StateSucceeded:
+			sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
+		case out.Code == jobs.CodeTargetNotFound:
 			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
-			return
-		} else if err != nil {
-			s.sfvopiInternal(w, what, err)
-			return
+		default:
+			sfvopiError(w, http.StatusInternalServerError, what+": "+out.Message)
 		}
-		if err := unlinkAll(); err != nil {
-			// The app is deleted, so the request cannot be repeated: a
-			// link made during the delete needs the operator.
-			s.Logger.Error("unlink after deleting app", "app_id", app.ID, "error", err)
-		}
-		sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
 	})
 }
 

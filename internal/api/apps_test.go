@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -482,6 +483,7 @@ func TestDeleteApp(t *testing.T) {
 			t.Fatalf("link: %d %v", code, body)
 		}
 	}
+	queued := func() int { return len(tasksOf(t, e, jobs.TypeDeleteTarget)) }
 	before := countJobs(t, e, jobs.TypeUnlink)
 	for _, c := range []struct {
 		name    string
@@ -493,18 +495,25 @@ func TestDeleteApp(t *testing.T) {
 		{"no key", nil, appID, 401, "UnAuthorized, Please Provide Valid API Key"},
 		{"unknown app", auth, "app_000000000000000000000000", 404, "App not found"},
 		{"an agent is not an app", auth, agentID, 404, "App not found"},
+		{"callback_url refused", auth, appID + "?callback_url=" + url.QueryEscape("http://10.0.0.1/hook"), 400, "Invalid callback_url: address is not public: 10.0.0.1"},
 	} {
 		code, body := e.do(t, "DELETE", "/sfvopi/apps/"+c.app, c.headers, nil)
 		if diff := cmp.Diff(map[string]any{"message": c.message}, body); code != c.code || diff != "" {
 			t.Errorf("%s: %d, want %d; body (-want +got):\n%s", c.name, code, c.code, diff)
 		}
 	}
-	if n := countJobs(t, e, jobs.TypeUnlink); n != before {
-		t.Errorf("rejected deletes made %d unlink jobs", n-before)
+	if n := countJobs(t, e, jobs.TypeUnlink); n != before || queued() != 0 {
+		t.Errorf("rejected deletes made %d unlink and %d delete jobs", n-before, queued())
 	}
 
-	if code, body := e.do(t, "DELETE", "/sfvopi/apps/"+appID, auth, nil); code != 200 {
-		t.Fatalf("delete: %d %v", code, body)
+	// One target:delete job; the answer waits for it, so the numbers are
+	// back on the default route when it comes.
+	code, body := e.do(t, "DELETE", "/sfvopi/apps/"+appID, auth, nil)
+	if diff := cmp.Diff(map[string]any{"data": map[string]any{"deleted": true}, "message": "success"}, body); code != 200 || diff != "" {
+		t.Fatalf("delete: %d (-want +got):\n%s", code, diff)
+	}
+	if n := countJobs(t, e, jobs.TypeUnlink); n != before || queued() != 1 {
+		t.Errorf("delete made %d unlink and %d delete jobs, want one delete job", n-before, queued())
 	}
 	// Every path under a deleted app is 404 App not found.
 	for _, c := range []struct{ method, path string }{
@@ -519,20 +528,56 @@ func TestDeleteApp(t *testing.T) {
 			t.Errorf("%s %s after delete: %d %v", c.method, c.path, code, body)
 		}
 	}
-	eventually(t, "both numbers to be unlinked", func() bool {
-		_, body := e.do(t, "GET", "/sfvopi/numbers/available", auth, nil)
-		avail, _ := body["data"].([]any)
-		return len(avail) == 2
-	})
+	_, body = e.do(t, "GET", "/sfvopi/numbers/available", auth, nil)
+	if avail, _ := body["data"].([]any); len(avail) != 2 {
+		t.Errorf("available after delete: %v, want both numbers", body)
+	}
 	for _, n := range []string{"+12125551234", "+12025551234"} {
 		if got := e.voiceURL(n); got != defaultURL {
 			t.Errorf("%s routes to %q after its app was deleted", n, got)
 		}
 	}
 	// The freed numbers can be linked again, to an agent.
-	code, body := e.do(t, "POST", "/api/agent/attach-phone-number", token(e.key),
+	code, body = e.do(t, "POST", "/api/agent/attach-phone-number", token(e.key),
 		map[string]any{"agent_id": agentID, "provider": "twilio", "numbers": []string{"+12125551234"}})
 	if code != 200 {
 		t.Errorf("attach a freed number: %d %v", code, body)
+	}
+}
+
+// TestDeleteAppAfterWait: an app whose numbers take longer to unlink than
+// the server waits answers 202 in the respond-async shape, without
+// Preference-Applied; the job goes on and deletes the app.
+func TestDeleteAppAfterWait(t *testing.T) {
+	t.Parallel()
+	e := startAPI(t, workertest.Start(t, workertest.Backends()[0].Open(t)), 300*time.Millisecond, nil)
+	e.mustAddNumbers(t, "+12125551234")
+	appID := e.createApp(t, e.key, "one")
+	// The link may outlast the short wait itself (a loaded machine).
+	switch code, body := e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", xAPIKey(e.key), map[string]any{"voip_number": "+12125551234"}); code {
+	case 200:
+	case 202:
+		waitJob(t, e, str(dataOf(body), "job_id"), "succeeded")
+	default:
+		t.Fatalf("link: %d %v", code, body)
+	}
+	slow(t, e, 400*time.Millisecond)
+	code, header, body := e.call(t, "DELETE", "/sfvopi/apps/"+appID, xAPIKey(e.key), nil)
+	id := str(dataOf(body), "job_id")
+	if diff := cmp.Diff(map[string]any{"data": map[string]any{"job_id": id, "status_url": "/v1/jobs/" + id}, "message": "accepted"}, body); code != 202 || id == "" || diff != "" {
+		t.Fatalf("delete after the wait: %d (-want +got):\n%s", code, diff)
+	}
+	if header.Get("Location") != "/v1/jobs/"+id || header.Get("Preference-Applied") != "" {
+		t.Errorf("delete after the wait: headers %v, want Location and no Preference-Applied", header)
+	}
+	job := waitJob(t, e, id, "succeeded")
+	if res, _ := job["result"].(map[string]any); res["deleted"] != true || len(res["numbers"].([]any)) != 1 {
+		t.Errorf("job result %v, want the app deleted with its one number", job["result"])
+	}
+	if code, body := e.do(t, "GET", "/sfvopi/apps/"+appID, xAPIKey(e.key), nil); code != 404 || body["message"] != "App not found" {
+		t.Errorf("get after the job: %d %v", code, body)
+	}
+	if got := e.voiceURL("+12125551234"); got != defaultURL {
+		t.Errorf("the number routes to %q after the delete", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
+	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
 
@@ -56,8 +57,9 @@ func TestPreferRespondAsync(t *testing.T) {
 		}
 		waitJob(t, e, id, "succeeded")
 
-		// Preferences are a list, case-insensitive, and may have values.
-		code, header, body = e.call(t, "DELETE", "/sfvopi/apps/"+appID+"/numbers/%2B12125551234", prefer(xAPIKey(e.key), "wait=10, Respond-Async"), nil)
+		// Preferences are a list, case-insensitive, and may have values
+		// (wait=0: answer asynchronously after no wait at all).
+		code, header, body = e.call(t, "DELETE", "/sfvopi/apps/"+appID+"/numbers/%2B12125551234", prefer(xAPIKey(e.key), "wait=0, Respond-Async"), nil)
 		waitJob(t, e, wantAsync(t, "unlink", code, header, dataOf(body)), "succeeded")
 
 		code, header, body = e.call(t, "POST", "/api/agent/attach-phone-number", prefer(token(e.key), "respond-async"),
@@ -77,6 +79,16 @@ func TestPreferRespondAsync(t *testing.T) {
 		}
 		waitJob(t, e, id, "succeeded")
 
+		// Deleting an app is one job too.
+		code, header, body = e.call(t, "DELETE", "/sfvopi/apps/"+appID, prefer(xAPIKey(e.key), "respond-async"), nil)
+		id = wantAsync(t, "delete app", code, header, dataOf(body))
+		if diff := cmp.Diff(map[string]any{"data": map[string]any{"job_id": id, "status_url": "/v1/jobs/" + id}, "message": "accepted"}, body); diff != "" {
+			t.Errorf("delete app (-want +got):\n%s", diff)
+		}
+		if job := waitJob(t, e, id, "succeeded"); job["type"] != jobs.TypeDeleteTarget {
+			t.Errorf("delete app job %v, want a %s job", job, jobs.TypeDeleteTarget)
+		}
+
 		// Nothing to wait for: the preference changes nothing.
 		for _, c := range []struct {
 			method, path string
@@ -87,7 +99,6 @@ func TestPreferRespondAsync(t *testing.T) {
 			{"POST", "/sfvopi/apps", xAPIKey(e.key), map[string]any{"name": "two", "answer_url": "https://example.com/a"}, 201},
 			{"POST", "/api/agent", token(e.key), map[string]any{"name": "two", "answer_url": "https://example.com/a"}, 201},
 			{"POST", "/api/users", bearer(e.key), map[string]any{"name": "Grace"}, 201},
-			{"DELETE", "/sfvopi/apps/" + appID, xAPIKey(e.key), nil, 200},
 		} {
 			code, header, body := e.call(t, c.method, c.path, prefer(c.headers, "respond-async"), c.body)
 			if code != c.code || header.Get("Preference-Applied") != "" {
@@ -111,4 +122,52 @@ func TestPreferRespondAsyncIsIdempotent(t *testing.T) {
 	id := wantAsync(t, "add-phone", first.status, first.header, dataOf(first.json(t)))
 	waitJob(t, e, id, "succeeded")
 	wantReplay(t, "202", first, e.send(t, "POST", "/api/call/add-phone", auth, body))
+}
+
+// TestPreferWait: Prefer: wait=N (RFC 7240) bounds how long a request
+// waits for its job, capped by the server's own wait; with respond-async
+// too, the server waits that long before answering asynchronously. A 202
+// after a wait ran out has the respond-async shape (job_id, status_url,
+// Location), with Preference-Applied only when respond-async was asked.
+func TestPreferWait(t *testing.T) {
+	t.Parallel()
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPI(t, env, 2*time.Second, nil)
+		e.mustAddNumbers(t, "+12125551234", "+12025551234", "+14155550100")
+		appID := e.createApp(t, e.key, "one")
+		link := func(number, prefer string) (int, http.Header, map[string]any, time.Duration) {
+			t.Helper()
+			h := xAPIKey(e.key)
+			h["Prefer"] = prefer
+			start := time.Now()
+			code, header, body := e.call(t, "POST", "/sfvopi/apps/"+appID+"/numbers", h, map[string]any{"voip_number": number})
+			return code, header, body, time.Since(start)
+		}
+
+		// Each provider call takes 1.5 s; a link makes two.
+		slow(t, e, 1500*time.Millisecond)
+		code, header, body, took := link("+12125551234", "wait=1")
+		if id := str(dataOf(body), "job_id"); code != 202 || id == "" || str(dataOf(body), "status_url") != "/v1/jobs/"+id || header.Get("Location") != "/v1/jobs/"+id {
+			t.Errorf("wait=1 on a slow job: %d %v %v, want 202 with the job", code, header, body)
+		} else {
+			waitJob(t, e, id, "succeeded")
+		}
+		if header.Get("Preference-Applied") != "" || took < time.Second || took > 1700*time.Millisecond {
+			t.Errorf("wait=1 answered after %v with Preference-Applied %q; want about 1s, none", took, header.Get("Preference-Applied"))
+		}
+		// Capped by the server's 2 s.
+		if code, _, _, took := link("+12025551234", "wait=600"); code != 202 || took < 2*time.Second || took > 3500*time.Millisecond {
+			t.Errorf("wait=600: %d after %v, want 202 after the server's 2s", code, took)
+		}
+
+		// respond-async with a wait long enough: the job's own answer.
+		slow(t, e, 0)
+		if code, header, body, _ := link("+14155550100", "respond-async, wait=2"); code != 200 || header.Get("Preference-Applied") != "" {
+			t.Errorf("respond-async, wait=2 on a quick job: %d %v %v, want 200 without Preference-Applied", code, header, body)
+		}
+		// A value that is not delta-seconds is ignored.
+		if code, _, body, _ := link("+14155550100", "wait=soon"); code != 200 {
+			t.Errorf("wait=soon: %d %v, want the usual 200", code, body)
+		}
+	})
 }

@@ -85,16 +85,24 @@ func TestCallbackURLIsDelivered(t *testing.T) {
 			}
 			return id
 		}
-		want := func(what, id, typ string) {
+		want := func(what, id, typ string) map[string]any {
 			t.Helper()
 			ev := rc.event(t, id)
 			if ev["type"] != typ || ev["state"] != "succeeded" || ev["org_id"] != float64(e.OrgID) {
 				t.Errorf("%s callback = %v, want %s succeeded", what, ev, typ)
 			}
+			// Times in the API's one precision (docs/callbacks.md).
+			if !isoMillis.MatchString(str(ev, "occurred_at")) {
+				t.Errorf("%s callback occurred_at %q, want ISO 8601 with milliseconds", what, ev["occurred_at"])
+			}
+			return ev
 		}
 
 		code, body := e.do(t, "POST", "/sfvopi/apps/"+appID+"/numbers", auth(xAPIKey(e.key)), map[string]any{"voip_number": "+12125551234", "callback_url": hook + "/link"})
-		want("link", jobOf("link", code, body), "number:attach")
+		ev := want("link", jobOf("link", code, body), "number:attach")
+		if n, _ := dataOf(ev)["numbers"].([]any); len(n) != 1 || !isoMillis.MatchString(str(n[0].(map[string]any), "linked_at")) {
+			t.Errorf("link callback data %v, want linked_at with milliseconds", ev["data"])
+		}
 		waitJob(t, e, str(dataOf(body), "job_id"), "succeeded")
 
 		code, body = e.do(t, "DELETE", "/sfvopi/apps/"+appID+"/numbers/%2B12125551234?callback_url="+url.QueryEscape(hook+"/unlink"), auth(xAPIKey(e.key)), nil)
@@ -107,7 +115,13 @@ func TestCallbackURLIsDelivered(t *testing.T) {
 		b := addPhoneBody("14155550100", twiliotest.SandboxAuthToken)
 		b["callback_url"] = hook + "/add"
 		code, body = e.do(t, "POST", "/api/call/add-phone", auth(bearer(e.key)), b)
-		want("add-phone", jobOf("add-phone", code, body), "number:add")
+		ev = want("add-phone", jobOf("add-phone", code, body), "number:add")
+		if !isoMillis.MatchString(str(dataOf(ev), "created_at")) {
+			t.Errorf("add-phone callback data %v, want created_at with milliseconds", ev["data"])
+		}
+
+		code, body = e.do(t, "DELETE", "/sfvopi/apps/"+appID+"?callback_url="+url.QueryEscape(hook+"/delete"), auth(xAPIKey(e.key)), nil)
+		want("delete app", jobOf("delete app", code, body), "target:delete")
 
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
@@ -146,6 +160,7 @@ func TestCallbackURLIsCheckedFirst(t *testing.T) {
 		{"link", "POST", "/sfvopi/apps/" + appID + "/numbers", xAPIKey(e.key), map[string]any{"voip_number": "+12125551234", "callback_url": private}, "Invalid callback_url: " + why},
 		{"link ftp", "POST", "/sfvopi/apps/" + appID + "/numbers", xAPIKey(e.key), map[string]any{"voip_number": "+12125551234", "callback_url": "ftp://example.com/x"}, "Invalid callback_url: URL scheme must be http or https"},
 		{"unlink", "DELETE", "/sfvopi/apps/" + appID + "/numbers/%2B12025551234?callback_url=" + url.QueryEscape(private), xAPIKey(e.key), nil, "Invalid callback_url: " + why},
+		{"delete app", "DELETE", "/sfvopi/apps/" + appID + "?callback_url=" + url.QueryEscape(private), xAPIKey(e.key), nil, "Invalid callback_url: " + why},
 		{"attach", "POST", "/api/agent/attach-phone-number", token(e.key), map[string]any{"agent_id": agentID, "provider": "twilio", "numbers": []string{"+12125551234"}, "callback_url": private}, "Invalid callback_url: " + why},
 		{"add-phone", "POST", "/api/call/add-phone", bearer(e.key), b, "Invalid callback_url: " + why},
 	} {
@@ -163,5 +178,8 @@ func TestCallbackURLIsCheckedFirst(t *testing.T) {
 	}
 	if n := countJobs(t, e, "number:unlink") + countJobs(t, e, "number:add"); n != 2 {
 		t.Errorf("%d unlink and add jobs, want only the setup's two adds", n)
+	}
+	if ids := tasksOf(t, e, "target:delete"); len(ids) != 0 {
+		t.Errorf("delete jobs %v enqueued for a refused callback_url", ids)
 	}
 }

@@ -1,17 +1,15 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/timefmt"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
@@ -80,7 +78,7 @@ func (s *server) withRuns(ctx context.Context, orgID int64, d jobData) (jobData,
 
 func newJobData(j store.JobRecord) jobData {
 	d := jobData{ID: j.ID, Type: j.Type, State: apiState(j.State), OrgID: j.OrgID, Numbers: j.Numbers, Attempts: j.Attempts,
-		Result: normalizeTimes(nullIfEmpty(j.Result)), Changes: nullIfEmpty(j.Changes),
+		Result: timefmt.NormalizeJSON(nullIfEmpty(j.Result)), Changes: nullIfEmpty(j.Changes),
 		CreatedAt: formatTimePtr(&j.CreatedAt), UpdatedAt: formatTimePtr(&j.UpdatedAt), FinishedAt: formatTimePtr(j.FinishedAt)}
 	if d.Numbers == nil {
 		d.Numbers = []string{}
@@ -117,45 +115,6 @@ func apiState(st jobs.State) string {
 	}
 	// A state a newer worker records: shown as is rather than hidden.
 	return string(st)
-}
-
-// normalizeTimes rewrites the timestamps of a job's result data in the
-// API's one precision (formatTime: milliseconds, UTC), as every other time
-// the API shows. Workers store Go's RFC 3339 with nanoseconds; a member
-// named "*_at" whose value parses as RFC 3339 is a timestamp. Anything that
-// does not decode is returned as it is.
-func normalizeTimes(raw json.RawMessage) json.RawMessage {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return raw
-	}
-	out, err := json.Marshal(normalizeValue(v))
-	if err != nil {
-		return raw
-	}
-	return out
-}
-
-func normalizeValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if s, ok := x.(string); ok && strings.HasSuffix(k, "_at") {
-				if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-					v[k] = formatTime(t)
-					continue
-				}
-			}
-			v[k] = normalizeValue(x)
-		}
-	case []any:
-		for i, x := range v {
-			v[i] = normalizeValue(x)
-		}
-	}
-	return v
 }
 
 func nullIfEmpty(raw json.RawMessage) json.RawMessage {

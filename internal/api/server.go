@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,12 +19,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/timefmt"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
@@ -115,11 +118,22 @@ func (e unknownFieldError) Error() string {
 }
 func (e unknownFieldError) Unwrap() error { return errBody }
 
-// decode reads a JSON body of at most maxBody bytes into v. Unknown fields
-// (unknownFieldError) and trailing data after the JSON value are errors;
-// all its errors wrap errBody.
+// decode reads a JSON body of at most maxBody bytes into v. A body that is
+// not UTF-8, unknown fields (unknownFieldError) and trailing data after the
+// JSON value are errors; all its errors wrap errBody. The Content-Type is
+// not checked (curl -d sends JSON as form-encoded): a body that is not
+// JSON is refused as such.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		return fmt.Errorf("%w: %w", errBody, err)
+	}
+	// encoding/json would quietly replace invalid UTF-8 with U+FFFD and
+	// store a name the client never sent.
+	if !utf8.Valid(raw) {
+		return fmt.Errorf("%w: not valid UTF-8", errBody)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		// encoding/json has no typed error for an unknown field; its
@@ -164,10 +178,10 @@ func encode(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// timeFormat is the seeds' ISO 8601 with milliseconds: 2025-05-15T10:30:00.000Z.
-const timeFormat = "2006-01-02T15:04:05.000Z07:00"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+// formatTime is every time the API shows: the seeds' ISO 8601 with
+// milliseconds, 2025-05-15T10:30:00.000Z (timefmt, shared with callback
+// events).
+func formatTime(t time.Time) string { return timefmt.Format(t) }
 
 // formatTimePtr is formatTime for optional times: nil stays nil (JSON null).
 func formatTimePtr(t *time.Time) *string {
@@ -178,39 +192,80 @@ func formatTimePtr(t *time.Time) *string {
 	return &s
 }
 
-// Prefer: respond-async (RFC 7240). A client that sends it gets 202 at once
-// from every endpoint that enqueues a job, with Preference-Applied saying
-// so; endpoints that enqueue nothing (or never wait) answer as usual and
-// do not claim to have applied it, as RFC 7240 allows.
+// Prefer (RFC 7240). Two preferences shape how long a request that
+// enqueues a job waits for it:
+//
+//   - respond-async: answer 202 with the job at once, with
+//     Preference-Applied saying so. Endpoints that enqueue nothing answer
+//     as usual and do not claim to have applied it, as RFC 7240 allows.
+//   - wait=N (seconds): wait at most N seconds, capped by Params.Wait,
+//     then answer 202 (RFC 7240 §4.3). With respond-async too, the server
+//     waits that long before answering asynchronously (§4.1), so
+//     "respond-async, wait=5" is a 5 s wait. Not echoed in
+//     Preference-Applied: the answer's timing shows it.
 const (
 	headerPrefer            = "Prefer"
 	headerPreferenceApplied = "Preference-Applied"
 	preferRespondAsync      = "respond-async"
+	preferWait              = "wait"
 )
 
-// prefersAsync reports whether r carries the respond-async preference, in
-// any of its Prefer headers and lists ("respond-async, wait=10").
-func prefersAsync(r *http.Request) bool {
+// preferences are what a request's Prefer headers ask for.
+type preferences struct {
+	async bool
+	// wait is the wait=N preference; hasWait is false without one (or
+	// with a value that is not delta-seconds, which is ignored).
+	wait    time.Duration
+	hasWait bool
+}
+
+// maxPreferWait bounds a wait=N value before it is converted to a duration
+// (it is capped by Params.Wait anyway).
+const maxPreferWait = 24 * 60 * 60
+
+// preferencesOf reads every Prefer header of r and each preference in
+// their lists ("respond-async, wait=10"); names are case-insensitive,
+// parameters after ';' and unknown preferences are ignored.
+func preferencesOf(r *http.Request) preferences {
+	var p preferences
 	for _, h := range r.Header.Values(headerPrefer) {
-		for _, p := range strings.Split(h, ",") {
-			token, _, _ := strings.Cut(p, ";")
-			token, _, _ = strings.Cut(token, "=")
-			if strings.EqualFold(strings.TrimSpace(token), preferRespondAsync) {
-				return true
+		for _, pref := range strings.Split(h, ",") {
+			pref, _, _ = strings.Cut(pref, ";")
+			name, value, _ := strings.Cut(pref, "=")
+			switch strings.ToLower(strings.TrimSpace(name)) {
+			case preferRespondAsync:
+				p.async = true
+			case preferWait:
+				n, err := strconv.ParseUint(strings.Trim(strings.TrimSpace(value), `"`), 10, 64)
+				if err == nil && !p.hasWait {
+					p.wait, p.hasWait = time.Duration(min(n, maxPreferWait))*time.Second, true
+				}
 			}
 		}
 	}
-	return false
+	return p
 }
 
-// await waits up to s.Wait for job's outcome; with Prefer: respond-async it
-// does not wait at all. done is false when the job has not finished: the
-// caller answers 202 with accepted.
+// waitFor is how long a request waits for its job: Params.Wait, or less
+// as its preferences ask.
+func (s *server) waitFor(p preferences) time.Duration {
+	switch {
+	case p.hasWait:
+		return min(p.wait, s.Wait)
+	case p.async:
+		return 0
+	}
+	return s.Wait
+}
+
+// await waits for job's outcome as long as waitFor says. done is false
+// when the job has not finished: the caller answers 202 with accepted.
 func (s *server) await(r *http.Request, job jobs.Job) (out jobs.Outcome, done bool, err error) {
-	if prefersAsync(r) {
+	wait := s.waitFor(preferencesOf(r))
+	if wait <= 0 {
 		return jobs.Outcome{}, false, nil
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.Wait)
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
 	if s.Draining != nil {
 		go func() {
@@ -246,7 +301,7 @@ type jobRef struct {
 func accepted(w http.ResponseWriter, r *http.Request, job jobs.Job) jobRef {
 	ref := jobRef{JobID: job.ID, StatusURL: "/v1/jobs/" + job.ID}
 	w.Header().Set("Location", ref.StatusURL)
-	if prefersAsync(r) {
+	if preferencesOf(r).async {
 		w.Header().Set(headerPreferenceApplied, preferRespondAsync)
 	}
 	return ref

@@ -134,12 +134,36 @@ func TestDeliverNetworkErrors(t *testing.T) {
 	}
 }
 
+// TestEventTimesInMilliseconds: the event's times are in the API's one
+// precision (milliseconds, UTC), its data's "*_at" members included, as
+// the worker's nanoseconds would otherwise show; other members, numbers
+// among them, are untouched.
+func TestEventTimesInMilliseconds(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("IST", 19800))
+	ev := Event{ID: "evt_1", State: "succeeded", OccurredAt: at,
+		Data: json.RawMessage(`{"created_at":"2026-01-02T03:04:05.123456789Z","numbers":[{"linked_at":"2026-01-02T03:04:05.1Z","n":12345678901234567890}],"name_at":"not a time"}`)}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"evt_1","job_id":"","type":"","org_id":0,"state":"succeeded",` +
+		`"data":{"created_at":"2026-01-02T03:04:05.123Z","name_at":"not a time","numbers":[{"linked_at":"2026-01-02T03:04:05.100Z","n":12345678901234567890}]},` +
+		`"occurred_at":"2026-01-01T21:34:05.123Z"}`
+	if string(b) != want {
+		t.Fatalf("JSON =\n%s\nwant\n%s", b, want)
+	}
+	var back Event
+	if err := json.Unmarshal(b, &back); err != nil || !back.OccurredAt.Equal(at.Truncate(time.Millisecond)) {
+		t.Errorf("decoded occurred_at %v %v, want %v", back.OccurredAt, err, at.Truncate(time.Millisecond))
+	}
+}
+
 func TestEventJSON(t *testing.T) {
 	b, err := json.Marshal(Event{ID: "evt_1", JobID: "j", Type: "number:add", OrgID: 7, State: "failed", Code: "not_owned", Message: "no", OccurredAt: time.Unix(0, 0).UTC()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":"evt_1","job_id":"j","type":"number:add","org_id":7,"state":"failed","code":"not_owned","message":"no","occurred_at":"1970-01-01T00:00:00Z"}`
+	want := `{"id":"evt_1","job_id":"j","type":"number:add","org_id":7,"state":"failed","code":"not_owned","message":"no","occurred_at":"1970-01-01T00:00:00.000Z"}`
 	if string(b) != want {
 		t.Fatalf("JSON =\n%s\nwant\n%s", b, want)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/timefmt"
 )
 
 // Event is the body of a callback: a job reached a terminal state.
@@ -23,6 +25,20 @@ type Event struct {
 	// Data is the job type's result, as the API reports it.
 	Data       json.RawMessage `json:"data,omitempty"`
 	OccurredAt time.Time       `json:"occurred_at"`
+}
+
+// MarshalJSON writes the event with every timestamp in timefmt's one
+// precision, as the HTTP API shows them: occurred_at, and the "*_at"
+// members of Data (the worker records them with nanoseconds).
+func (e Event) MarshalJSON() ([]byte, error) {
+	type plain Event // without this method
+	if len(e.Data) > 0 {
+		e.Data = timefmt.NormalizeJSON(e.Data)
+	}
+	return json.Marshal(struct {
+		plain
+		OccurredAt string `json:"occurred_at"`
+	}{plain(e), timefmt.Format(e.OccurredAt)})
 }
 
 // NewEventID returns a random event id: "evt_" and 24 hex characters.

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -30,11 +29,8 @@ import (
 // retry after a crash finds its own claim and resumes; a permanent failure
 // releases it; activation commits with the outcome.
 func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
-	var p jobs.AddPhone
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
-	}
-	if err := p.Validate(); err != nil {
+	p, err := decodePayload[jobs.AddPhone](t)
+	if err != nil {
 		return nil, err
 	}
 	e164, err := phone.PlusOptional().Normalize(p.PhoneNumber)

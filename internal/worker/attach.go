@@ -27,11 +27,8 @@ import (
 // the result lists every number's outcome. A transient failure retries the
 // whole job, which skips over what is already done.
 func (w *Worker) attach(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
-	var p jobs.Attach
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
-	}
-	if err := p.Validate(); err != nil {
+	p, err := decodePayload[jobs.Attach](t)
+	if err != nil {
 		return nil, err
 	}
 	target, err := w.store.GetTarget(ctx, p.OrgID, p.TargetID)

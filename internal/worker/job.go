@@ -204,6 +204,20 @@ func (w *Worker) writeOutcome(ctx context.Context, t *asynq.Task, id string, out
 	return nil
 }
 
+// decodePayload reads a task's payload as P and validates it. Every
+// failure is a permanent invalid_input: a payload that cannot be read
+// reads no better on a retry.
+func decodePayload[P interface{ Validate() error }](t *asynq.Task) (P, error) {
+	var p P
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return p, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
+	}
+	if err := p.Validate(); err != nil {
+		return p, categorize(err)
+	}
+	return p, nil
+}
+
 // callSafely runs fn, turning a panic into an internal error so the record
 // says what happened.
 func callSafely(ctx context.Context, fn jobFunc, t *asynq.Task, a *attempt) (data any, err error) {

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -48,11 +47,8 @@ func (w *Worker) reconcileScan(ctx context.Context, t *asynq.Task, a *attempt) (
 // provider and writes only if the configuration drifted. A link still
 // being made or removed is left to the job doing it.
 func (w *Worker) reconcile(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
-	var p jobs.Reconcile
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
-	}
-	if err := p.Validate(); err != nil {
+	p, err := decodePayload[jobs.Reconcile](t)
+	if err != nil {
 		return nil, err
 	}
 	a.rec.Numbers = []string{p.Number}
@@ -111,7 +107,7 @@ func (w *Worker) expectedRoute(ctx context.Context, n store.Number) (providers.R
 	}
 	target, err := w.store.GetTarget(ctx, n.OrgID, l.TargetID)
 	if errors.Is(err, store.ErrNotFound) {
-		return providers.Route{}, "target deleted; its unlink job restores the number", nil
+		return providers.Route{}, "target deleted; its target:delete job restores the number", nil
 	} else if err != nil {
 		return providers.Route{}, "", internalError(err)
 	}

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 
 	"github.com/hibiken/asynq"
@@ -13,17 +12,10 @@ import (
 	"github.com/switchboardhq/switchboard/providers"
 )
 
-// unlink handles jobs.TypeUnlink: route the number back to the org's
-// default route, then remove its link. The provider goes first so that a
-// crash in between leaves the link in place and the retry finishes the
-// job; the other order could leave calls reaching a target the number is
-// no longer linked to. Targets deleted softly still unlink their numbers.
+// unlink handles jobs.TypeUnlink: unlinkNumber, for one number.
 func (w *Worker) unlink(ctx context.Context, t *asynq.Task, a *attempt) (any, error) {
-	var p jobs.Unlink
-	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return nil, permanent(jobs.CodeInvalidInput, "payload is not valid JSON")
-	}
-	if err := p.Validate(); err != nil {
+	p, err := decodePayload[jobs.Unlink](t)
+	if err != nil {
 		return nil, err
 	}
 	e164, err := phone.Strict().Normalize(p.Number)
@@ -31,15 +23,34 @@ func (w *Worker) unlink(ctx context.Context, t *asynq.Task, a *attempt) (any, er
 		return nil, permanent(jobs.CodeInvalidInput, "%v", err)
 	}
 	a.rec.Numbers = []string{e164}
-	notLinked := permanent(jobs.CodeNotLinked, "%s is not linked to target %s", e164, p.TargetID)
-	n, err := w.store.GetNumber(ctx, p.OrgID, e164)
+	ch, err := w.unlinkNumber(ctx, p.OrgID, p.TargetID, e164)
+	if err != nil {
+		return nil, err
+	}
+	if ch != nil {
+		a.rec.Changes = mustJSON([]numberChange{{Number: e164, Change: *ch}})
+	}
+	return jobs.UnlinkResult{TargetID: p.TargetID, Number: e164, Deleted: true}, nil
+}
+
+// unlinkNumber routes e164 back to the org's default route, then removes
+// its link to targetID. The provider goes first so that a crash in between
+// leaves the link in place and the retry finishes the job; the other order
+// could leave calls reaching a target the number is no longer linked to.
+// Targets deleted softly still unlink their numbers. It fails with
+// jobs.CodeNotLinked when the number is not linked to targetID, and returns
+// the provider change it made (nil when the account no longer owns the
+// number: removing the link is all there is left to do).
+func (w *Worker) unlinkNumber(ctx context.Context, orgID int64, targetID, e164 string) (*providers.Change, error) {
+	notLinked := permanent(jobs.CodeNotLinked, "%s is not linked to target %s", e164, targetID)
+	n, err := w.store.GetNumber(ctx, orgID, e164)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notLinked
 	} else if err != nil {
 		return nil, internalError(err)
 	}
-	l, err := w.store.GetLink(ctx, p.OrgID, n.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && l.TargetID != p.TargetID) {
+	l, err := w.store.GetLink(ctx, orgID, n.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && l.TargetID != targetID) {
 		return nil, notLinked
 	} else if err != nil {
 		return nil, internalError(err)
@@ -49,17 +60,15 @@ func (w *Worker) unlink(ctx context.Context, t *asynq.Task, a *attempt) (any, er
 	if err != nil {
 		return nil, err
 	}
-	ch, err := w.route(ctx, acct, n, w.defaultRoute(p.OrgID, false), true)
+	var changed *providers.Change
+	ch, err := w.route(ctx, acct, n, w.defaultRoute(orgID, false), true)
 	if kind, _ := providers.KindOf(err); err != nil && kind != providers.KindNotOwned {
 		return nil, err
+	} else if err == nil {
+		changed = &ch
 	}
-	// A number the account no longer owns routes nowhere we control:
-	// removing the link is all that is left to do.
-	if err == nil {
-		a.rec.Changes = mustJSON([]numberChange{{Number: e164, Change: ch}})
-	}
-	if err := w.store.DeleteLink(ctx, p.OrgID, n.ID, p.TargetID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := w.store.DeleteLink(ctx, orgID, n.ID, targetID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalError(err)
 	}
-	return jobs.UnlinkResult{TargetID: p.TargetID, Number: e164, Deleted: true}, nil
+	return changed, nil
 }

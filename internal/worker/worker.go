@@ -145,6 +145,7 @@ func (w *Worker) Handler() asynq.Handler {
 	mux.Handle(jobs.TypeAddPhone, w.job(w.addPhone))
 	mux.Handle(jobs.TypeAttach, w.job(w.attach))
 	mux.Handle(jobs.TypeUnlink, w.job(w.unlink))
+	mux.Handle(jobs.TypeDeleteTarget, w.job(w.deleteTarget))
 	mux.Handle(jobs.TypeReconcile, w.job(w.reconcile))
 	mux.Handle(jobs.TypeReconcileScan, w.job(w.reconcileScan))
 	mux.HandleFunc(jobs.TypeCallback, w.deliverCallback)
