@@ -26,8 +26,8 @@ type Batches interface {
 
 	// AddBatchRows inserts rows that are not recorded yet; a row whose
 	// (batch, line) is recorded is left as it is, so reading a file again
-	// changes no outcome. Every row must be of one org's batches.
-	AddBatchRows(ctx context.Context, rows []BatchRow) error
+	// changes no outcome. It answers the lines it inserted, ascending.
+	AddBatchRows(ctx context.Context, rows []BatchRow) ([]int, error)
 	// ListBatchRows pages through a batch's rows by line.
 	ListBatchRows(ctx context.Context, f BatchRowFilter) ([]BatchRow, error)
 	// SetBatchRowsStatus moves the batch's rows at lines whose status is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -74,9 +75,9 @@ const batchRowColumns = `org_id, batch_id, line, phone_number, provider, account
 	connection_id, status, column_name, code, reason, run, job_id`
 
 // AddBatchRows inserts the rows in one multi-row statement.
-func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) error {
+func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) ([]int, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	var b strings.Builder
 	args := make([]any, 0, len(rows)*16)
@@ -96,9 +97,14 @@ func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) error {
 		args = append(args, r.OrgID, r.BatchID, r.Line, r.PhoneNumber, r.Provider, r.Account, r.UserID, r.TargetID, r.E164,
 			r.ConnectionID, r.Status, r.Column, r.Code, r.Reason, r.Run, r.JobID)
 	}
-	b.WriteString(` ON CONFLICT (batch_id, line) DO NOTHING`)
-	_, err := s.q.Exec(ctx, b.String(), args...)
-	return translate("add batch rows", err)
+	b.WriteString(` ON CONFLICT (batch_id, line) DO NOTHING RETURNING line`)
+	rs, err := s.q.Query(ctx, b.String(), args...)
+	lines, err := collect(rs, err, func(row pgx.Row) (int, error) {
+		var n int
+		return n, row.Scan(&n)
+	})
+	slices.Sort(lines)
+	return lines, translate("add batch rows", err)
 }
 
 func scanBatchRow(row pgx.Row) (store.BatchRow, error) {

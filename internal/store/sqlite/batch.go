@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,9 +82,9 @@ const batchRowColumns = `org_id, batch_id, line, phone_number, provider, account
 
 // AddBatchRows inserts the rows in one multi-row statement (16 parameters
 // a row, far below SQLite's 32766 for the importer's pages).
-func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) error {
+func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) ([]int, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
 	var b strings.Builder
 	args := make([]any, 0, len(rows)*16)
@@ -96,9 +97,14 @@ func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) error {
 		args = append(args, r.OrgID, r.BatchID, r.Line, r.PhoneNumber, r.Provider, r.Account, r.UserID, r.TargetID, r.E164,
 			r.ConnectionID, r.Status, r.Column, r.Code, r.Reason, r.Run, r.JobID)
 	}
-	b.WriteString(` ON CONFLICT (batch_id, line) DO NOTHING`)
-	_, err := s.w.ExecContext(ctx, b.String(), args...)
-	return s.translate("add batch rows", err)
+	b.WriteString(` ON CONFLICT (batch_id, line) DO NOTHING RETURNING line`)
+	rs, err := s.w.QueryContext(ctx, b.String(), args...)
+	lines, err := collect(rs, err, func(row scanner) (int, error) {
+		var n int
+		return n, row.Scan(&n)
+	})
+	slices.Sort(lines)
+	return lines, s.translate("add batch rows", err)
 }
 
 func scanBatchRow(row scanner) (store.BatchRow, error) {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -74,13 +75,13 @@ func testBatchRows(t *testing.T, s store.Store) {
 		{OrgID: a.ID, BatchID: b.ID, Line: 5, PhoneNumber: "12", Status: store.RowInvalid, Column: "phone_number",
 			Code: "invalid_number", Reason: "not a phone number"},
 	}
-	if err := s.AddBatchRows(ctx, rows); err != nil {
-		t.Fatalf("AddBatchRows: %v", err)
+	if lines, err := s.AddBatchRows(ctx, rows); err != nil || !slices.Equal(lines, []int{2, 3, 4, 5}) {
+		t.Fatalf("AddBatchRows = %v, %v; want lines 2-5", lines, err)
 	}
 	// Adding a line again keeps what is stored.
 	changed := batchRow(b, 2, store.RowInvalid)
-	if err := s.AddBatchRows(ctx, []store.BatchRow{changed, batchRow(b, 6, store.RowSkipped)}); err != nil {
-		t.Fatalf("AddBatchRows again: %v", err)
+	if lines, err := s.AddBatchRows(ctx, []store.BatchRow{batchRow(b, 6, store.RowSkipped), changed}); err != nil || !slices.Equal(lines, []int{6}) {
+		t.Fatalf("AddBatchRows again = %v, %v; want only line 6 inserted", lines, err)
 	}
 	all, err := s.ListBatchRows(ctx, store.BatchRowFilter{OrgID: a.ID, BatchID: b.ID})
 	if err != nil {
@@ -159,7 +160,7 @@ func testNumbersInUse(t *testing.T, s store.Store) {
 	r.E164 = "+14155550002"
 	done := batchRow(b1, 8, store.RowSucceeded)
 	done.E164 = "+14155550003"
-	if err := s.AddBatchRows(ctx, []store.BatchRow{r, done}); err != nil {
+	if _, err := s.AddBatchRows(ctx, []store.BatchRow{r, done}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.NumbersInUse(ctx, a.ID, b2.ID, []string{"+14155550001", "+14155550002", "+14155550003", "+14155550004"})
