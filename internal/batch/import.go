@@ -45,6 +45,11 @@ type Importer struct {
 	// Progress, when set, is called after every page of rows with the
 	// counts so far (from the goroutine that called Import).
 	Progress func(Progress)
+	// Refused, when set, is called with every row validation refuses or
+	// skips, in line order (from the goroutine that called Import).
+	Refused func(store.BatchRow)
+	// DryRun validates only: nothing is recorded or enqueued.
+	DryRun bool
 }
 
 // Progress counts what one call of Import has done so far.
@@ -67,9 +72,11 @@ var ErrCanceled = errors.New("the batch is canceled")
 // reader error, or a store or queue failure, ends it: what is recorded
 // stays, and importing again resumes.
 func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store.Batch, error) {
-	b, _, err := im.Store.CreateBatch(ctx, b)
-	if err != nil {
-		return b, err
+	if !im.DryRun {
+		var err error
+		if b, _, err = im.Store.CreateBatch(ctx, b); err != nil {
+			return b, err
+		}
 	}
 	if b.State == store.BatchCanceled {
 		return b, ErrCanceled
@@ -88,13 +95,19 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 		if err := v.checkInUse(ctx, page); err != nil {
 			return err
 		}
-		inserted, err := im.Store.AddBatchRows(ctx, page)
-		if err != nil {
-			return err
+		var inserted []int
+		if !im.DryRun {
+			var err error
+			if inserted, err = im.Store.AddBatchRows(ctx, page); err != nil {
+				return err
+			}
 		}
 		for _, row := range page {
 			if row.Status != store.RowPending {
 				p.Refused++
+				if im.Refused != nil {
+					im.Refused(row)
+				}
 				continue
 			}
 			p.Valid++
@@ -141,7 +154,9 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 	if err := e.wait(); readErr == nil {
 		readErr = err
 	}
-	if readErr != nil {
+	p.Enqueued = int(e.enqueued.Load())
+	if readErr != nil || im.DryRun {
+		im.report(p)
 		return b, readErr
 	}
 	if err := im.Store.SetBatchState(ctx, b.OrgID, b.ID, store.BatchImporting, p.Read); err != nil {
