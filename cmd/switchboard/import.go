@@ -243,7 +243,9 @@ func printByCode(w io.Writer, byCode map[string]int) {
 	for code := range byCode {
 		codes = append(codes, code)
 	}
-	sort.Slice(codes, func(i, j int) bool { return byCode[codes[i]] > byCode[codes[j]] || byCode[codes[i]] == byCode[codes[j]] && codes[i] < codes[j] })
+	sort.Slice(codes, func(i, j int) bool {
+		return byCode[codes[i]] > byCode[codes[j]] || byCode[codes[i]] == byCode[codes[j]] && codes[i] < codes[j]
+	})
 	for _, code := range codes {
 		fmt.Fprintf(w, "  %6d %s\n", byCode[code], code)
 	}
