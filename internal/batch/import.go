@@ -137,7 +137,9 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 				if err != nil {
 					return err
 				}
-				br.JobID = JobID(b.ID, br.Line, 0)
+				if br.Status == store.RowPending {
+					br.JobID = JobID(b.ID, br.Line, 0)
+				}
 				page = append(page, br)
 			}
 			p.Read++
