@@ -135,7 +135,6 @@ func newCSVReader(br *bufio.Reader) (*Reader, error) {
 	width := len(header)
 	next := func() (Row, error) {
 		rec, err := cr.Read()
-		line, _ := cr.FieldPos(0)
 		var pe *csv.ParseError
 		switch {
 		case err == io.EOF:
@@ -147,6 +146,8 @@ func newCSVReader(br *bufio.Reader) (*Reader, error) {
 		case err != nil && pe == nil:
 			return Row{}, err
 		}
+		// FieldPos is only defined for a record read without error.
+		line, _ := cr.FieldPos(0)
 		if len(rec) != width {
 			return Row{}, &LineError{Line: line, Reason: fmt.Sprintf("%d fields, the header has %d", len(rec), width)}
 		}
