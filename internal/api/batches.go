@@ -58,12 +58,14 @@ func (s *server) v1Auth(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return orgID, true
 }
 
-// importer is the batch importer on the bulk queue; nil without one.
-func (s *server) importer() *batch.Importer {
-	if s.Bulk == nil {
-		return nil
+// importer is the batch importer on the bulk queue; without one (no
+// Params.Bulk, or no Params.Queue to cancel with) it answers 503 itself.
+func (s *server) importer(w http.ResponseWriter) (*batch.Importer, bool) {
+	if s.Bulk == nil || s.Queue == nil {
+		v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Batch imports are not configured on this server")
+		return nil, false
 	}
-	return &batch.Importer{Store: s.Store, Jobs: s.Bulk}
+	return &batch.Importer{Store: s.Store, Jobs: s.Bulk}, true
 }
 
 func (s *server) createBatch() http.Handler {
@@ -72,9 +74,8 @@ func (s *server) createBatch() http.Handler {
 		if !ok {
 			return
 		}
-		im := s.importer()
-		if im == nil {
-			v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Batch imports are not configured on this server")
+		im, ok := s.importer(w)
+		if !ok {
 			return
 		}
 		q := r.URL.Query()
@@ -342,9 +343,8 @@ func (s *server) retryBatch() http.Handler {
 		if !ok {
 			return
 		}
-		im := s.importer()
-		if im == nil {
-			v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Batch imports are not configured on this server")
+		im, ok := s.importer(w)
+		if !ok {
 			return
 		}
 		n, err := im.Retry(context.WithoutCancel(r.Context()), b)
@@ -367,8 +367,7 @@ func (s *server) cancelBatch() http.Handler {
 		if !ok {
 			return
 		}
-		if s.Queue == nil {
-			v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Batch imports are not configured on this server")
+		if _, ok := s.importer(w); !ok {
 			return
 		}
 		if _, err := batch.Cancel(r.Context(), s.Store, s.Queue, b); err != nil {

@@ -267,3 +267,15 @@ func TestBatchIdempotencyKey(t *testing.T) {
 		t.Errorf("retry of a canceled batch: %d %s", r.status, r.body)
 	}
 }
+
+// TestBatchesNeedTheBulkQueue: a server without a bulk client answers 503
+// and records nothing.
+func TestBatchesNeedTheBulkQueue(t *testing.T) {
+	env := workertest.Start(t, workertest.Backends()[0].Open(t))
+	e := startAPIWith(t, env, api.Params{Wait: time.Second})
+	r := e.upload(t, "/v1/batches?provider=twilio", "text/csv", batchFile, nil)
+	want := map[string]any{"error": map[string]any{"code": "unavailable", "message": "Batch imports are not configured on this server"}}
+	if diff := cmp.Diff(want, r.json(t)); r.status != 503 || diff != "" {
+		t.Errorf("%d %s", r.status, diff)
+	}
+}
