@@ -143,6 +143,20 @@ func (c *Client) AddPhone(ctx context.Context, r AddPhoneRequest) (Job, error) {
 	})
 }
 
+// EnqueueAddPhone enqueues p, a TypeAddPhone payload whose credentials are
+// already sealed (a stored connection's), under the task id p.RequestID,
+// which the caller chose deterministically: a batch import names each
+// row's run "<batch>-<line>.<run>". It bypasses the request pointer of
+// AddPhone: the id itself keeps the run unique, and a task already there
+// under it (pending, running or finished and retained) is joined, not
+// enqueued again (Job.Existing).
+func (c *Client) EnqueueAddPhone(ctx context.Context, p AddPhone) (Job, error) {
+	if err := p.Validate(); err != nil {
+		return Job{}, err
+	}
+	return c.enqueueRun(ctx, TypeAddPhone, pointer{run: p.RequestID}, func(string) any { return p })
+}
+
 // Attach enqueues a TypeAttach job.
 func (c *Client) Attach(ctx context.Context, p Attach) (Job, error) {
 	if err := p.Validate(); err != nil {
@@ -255,8 +269,11 @@ func (c *Client) enqueueRun(ctx context.Context, typ string, p pointer, payload 
 	// The task exists: mark the run enqueued, so that once the task is gone
 	// the run counts as finished and is not enqueued again. Best effort: a
 	// lost swap means another process marked or moved the pointer, and
-	// anyone who later joins the run marks it too.
-	_, _ = p.swap(ctx, c.rdb, pointerValue(pointerEnqueued, p.run), c.opts.Retention)
+	// anyone who later joins the run marks it too. A run without a pointer
+	// (EnqueueAddPhone) has nothing to mark.
+	if p.key != "" {
+		_, _ = p.swap(ctx, c.rdb, pointerValue(pointerEnqueued, p.run), c.opts.Retention)
+	}
 	return job, nil
 }
 

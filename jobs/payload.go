@@ -30,6 +30,10 @@ type AddPhone struct {
 	// its own row and completes, while a later run for the same number is a
 	// duplicate.
 	RequestID string `json:"request_id"`
+	// BatchID, set for a row of a batch import, tells the worker to record
+	// the job's outcome on the batch's row (the row whose current run is
+	// RequestID) together with the job record. See EnqueueAddPhone.
+	BatchID string `json:"batch_id,omitempty"`
 }
 
 // Attach is the payload of TypeAttach: link Numbers to TargetID.

@@ -57,9 +57,12 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 func (d *deps) apiServer(s *settings) http.Handler {
 	client := jobs.NewClient(d.rdb, d.keys, jobs.Options{})
 	d.closers = append(d.closers, client.Close) // its Wait subscription, before Redis
+	bulk := jobs.NewClient(d.rdb, d.keys, jobs.Options{Queue: jobs.QueueBulk})
+	d.closers = append(d.closers, bulk.Close)
 	h := api.NewServer(api.Params{
 		Store:         d.store,
 		Jobs:          client,
+		Bulk:          bulk,
 		Draining:      d.draining,
 		Ping:          d.pingRedis,
 		Logger:        d.log,

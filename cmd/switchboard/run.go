@@ -42,6 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		apiCommand(getenv, stderr),
 		migrateCommand(getenv, stdout, stderr),
 		apikeyCommand(getenv, stdout, stderr),
+		importCommand(getenv, stdout, stderr),
 		rekeyCommand(getenv, stdout, stderr),
 	} {
 		if cmd.Annotations == nil {

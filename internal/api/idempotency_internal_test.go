@@ -13,10 +13,14 @@ import (
 )
 
 // TestMutatingEndpointsAreIdempotent: every POST and DELETE of routes.go
-// takes Idempotency-Key, and nothing else does.
+// takes Idempotency-Key, and nothing else does. POST /v1/batches streams
+// its file and keys the batch itself (batches.go; TestBatchIdempotencyKey).
 func TestMutatingEndpointsAreIdempotent(t *testing.T) {
 	t.Parallel()
 	for _, e := range (&server{}).endpoints() {
+		if e.Method == "POST" && e.Path == "/v1/batches" {
+			continue
+		}
 		_, wrapped := e.Handler.(*idempotentEndpoint)
 		if mutating := e.Method == "POST" || e.Method == "DELETE"; wrapped != mutating {
 			t.Errorf("%s %s: wrapped in idempotent = %v, want %v", e.Method, e.Path, wrapped, mutating)

@@ -41,6 +41,15 @@ func (s *server) endpoints() []endpoint {
 
 		// Durable job records, the Location of every 202 (jobs.go).
 		{"GET", "/v1/jobs/{id}", s.getJob()},
+
+		// Batch imports (batches.go). POST /v1/batches streams its file, so
+		// its Idempotency-Key names the batch instead of the buffering
+		// idempotency layer (see batches.go).
+		{"POST", "/v1/batches", s.createBatch()},
+		{"GET", "/v1/batches/{id}", s.getBatch()},
+		{"GET", "/v1/batches/{id}/failures.csv", s.batchFailuresCSV()},
+		{"POST", "/v1/batches/{id}/retry", s.idempotent(familyV1, s.retryBatch())},
+		{"DELETE", "/v1/batches/{id}", s.idempotent(familyV1, s.cancelBatch())},
 	}
 }
 

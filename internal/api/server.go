@@ -35,6 +35,9 @@ import (
 type Params struct {
 	Store store.Store
 	Jobs  *jobs.Client
+	// Bulk enqueues batch imports' jobs: a jobs.Client with Options.Queue
+	// jobs.QueueBulk. Without it /v1/batches answers 503.
+	Bulk *jobs.Client
 	// Ping checks Redis for /readyz.
 	Ping   func(context.Context) error
 	Logger *slog.Logger

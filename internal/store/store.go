@@ -201,6 +201,9 @@ type Store interface {
 	// The HTTP API's idempotency keys (idempotency.go).
 	IdempotencyKeys
 
+	// Batch imports and their rows (batch.go).
+	Batches
+
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error

@@ -32,6 +32,11 @@ type attempt struct {
 	// failed for good (a permanent error, retries exhausted, the deadline
 	// passed): it undoes the claims the job took.
 	release func(tx store.Store) error
+	// batch is the batch import the job runs a row of (jobs.AddPhone's
+	// BatchID), "" for other jobs: its row's status is recorded in the
+	// transaction that records the outcome, so the batch's counters count
+	// every finished job once (see store.Batches).
+	batch string
 }
 
 // job adapts a jobFunc to asynq. It keeps the durable record of the run
@@ -54,6 +59,7 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 			OrgID       int64  `json:"org_id"`
 			Provider    string `json:"provider"`
 			CallbackURL string `json:"callback_url"`
+			BatchID     string `json:"batch_id"`
 		}
 		_ = json.Unmarshal(t.Payload(), &head) // a bad payload is reported by fn
 		now := time.Now().UTC()
@@ -76,7 +82,7 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 			}
 		}
 
-		a := &attempt{rec: rec}
+		a := &attempt{rec: rec, batch: head.BatchID}
 		data, err := callSafely(ctx, fn, t, a)
 		rec.UpdatedAt = time.Now().UTC()
 		var raw json.RawMessage
@@ -144,15 +150,20 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	}
 	var serr error
 	switch {
-	case hook != nil:
+	case hook != nil || (a.batch != "" && rec.OrgID != 0):
 		serr = w.store.InTx(ctx, func(tx store.Store) error {
-			if err := hook(tx); err != nil {
-				return err
+			if hook != nil {
+				if err := hook(tx); err != nil {
+					return err
+				}
 			}
 			if rec.OrgID == 0 {
 				return nil
 			}
-			return tx.SaveJob(ctx, *rec)
+			if err := tx.SaveJob(ctx, *rec); err != nil {
+				return err
+			}
+			return finishBatchRow(ctx, tx, a.batch, rec)
 		})
 	case rec.OrgID != 0: // system tasks keep no record
 		serr = w.store.SaveJob(ctx, *rec)
@@ -172,6 +183,19 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	if werr := w.writeOutcome(ctx, t, rec.ID, out); werr != nil {
 		return werr
 	}
+	return err
+}
+
+// finishBatchRow records a batch job's terminal state on its batch row.
+func finishBatchRow(ctx context.Context, tx store.Store, batch string, rec *store.JobRecord) error {
+	if batch == "" {
+		return nil
+	}
+	status := store.RowSucceeded
+	if rec.State == jobs.StateFailed {
+		status = store.RowFailed
+	}
+	_, err := tx.FinishBatchRows(ctx, rec.OrgID, rec.ID, status, string(rec.ErrorCode), rec.ErrorMessage)
 	return err
 }
 

@@ -74,6 +74,9 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"IdempotencyPurge", testIdempotencyPurge},
 		{"IdempotencyRace", testIdempotencyRace},
+		{"Batch", testBatch},
+		{"BatchRows", testBatchRows},
+		{"NumbersInUse", testNumbersInUse},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,221 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+const batchColumns = `id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at`
+
+func scanBatch(row pgx.Row) (store.Batch, error) {
+	var b store.Batch
+	err := row.Scan(&b.ID, &b.OrgID, &b.State, &b.Provider, &b.Account, &b.TargetID, &b.Strict, &b.Rows,
+		&b.CreatedAt, &b.UpdatedAt)
+	return b, err
+}
+
+// CreateBatch inserts the batch or, on its id, reads the one there: the
+// DO NOTHING leaves an existing row alone, and the read that follows finds
+// it (in the org, or ErrNotFound, which is another org's id: ErrConflict).
+func (s *Store) CreateBatch(ctx context.Context, b store.Batch) (store.Batch, bool, error) {
+	row := s.q.QueryRow(ctx,
+		`INSERT INTO batches (id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, COALESCE($8, now()), COALESCE($8, now()))
+		ON CONFLICT (id) DO NOTHING
+		RETURNING `+batchColumns,
+		b.ID, b.OrgID, orDefault(b.State, store.BatchImporting), b.Provider, b.Account, b.TargetID, b.Strict, timeArg(b.CreatedAt))
+	out, err := scanBatch(row)
+	if err == nil {
+		return out, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return store.Batch{}, false, translate("create batch", err)
+	}
+	out, err = s.GetBatch(ctx, b.OrgID, b.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Batch{}, false, fmt.Errorf("postgres: create batch: %w: id %s is another org's", store.ErrConflict, b.ID)
+	}
+	return out, false, err
+}
+
+func (s *Store) GetBatch(ctx context.Context, orgID int64, id string) (store.Batch, error) {
+	row := s.q.QueryRow(ctx, `SELECT `+batchColumns+` FROM batches WHERE org_id = $1 AND id = $2`, orgID, id)
+	b, err := scanBatch(row)
+	return b, translate("get batch", err)
+}
+
+// SetBatchState updates the batch unless it is canceled; a statement that
+// matched nothing tells the two apart with a read.
+func (s *Store) SetBatchState(ctx context.Context, orgID int64, id, state string, rows int) error {
+	tag, err := s.q.Exec(ctx,
+		`UPDATE batches SET state = $3, row_count = CASE WHEN $4::int >= 0 THEN $4::int ELSE row_count END, updated_at = now()
+		WHERE org_id = $1 AND id = $2 AND state <> $5`, orgID, id, state, rows, store.BatchCanceled)
+	if err != nil {
+		return translate("set batch state", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	if _, err := s.GetBatch(ctx, orgID, id); err != nil {
+		return err
+	}
+	return translate("set batch state", store.ErrFinished)
+}
+
+// batchRowColumns are the columns AddBatchRows writes, in order.
+const batchRowColumns = `org_id, batch_id, line, phone_number, provider, account, user_id, target_id, e164,
+	connection_id, status, column_name, code, reason, run, job_id`
+
+// AddBatchRows inserts the rows in one multi-row statement.
+func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) ([]int, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(rows)*16)
+	b.WriteString(`INSERT INTO batch_rows (` + batchRowColumns + `) VALUES `)
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := range 16 {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(len(args)+j+1))
+		}
+		b.WriteByte(')')
+		args = append(args, r.OrgID, r.BatchID, r.Line, r.PhoneNumber, r.Provider, r.Account, r.UserID, r.TargetID, r.E164,
+			r.ConnectionID, r.Status, r.Column, r.Code, r.Reason, r.Run, r.JobID)
+	}
+	b.WriteString(` ON CONFLICT (batch_id, line) DO NOTHING RETURNING line`)
+	rs, err := s.q.Query(ctx, b.String(), args...)
+	lines, err := collect(rs, err, func(row pgx.Row) (int, error) {
+		var n int
+		return n, row.Scan(&n)
+	})
+	slices.Sort(lines)
+	return lines, translate("add batch rows", err)
+}
+
+func scanBatchRow(row pgx.Row) (store.BatchRow, error) {
+	var r store.BatchRow
+	err := row.Scan(&r.OrgID, &r.BatchID, &r.Line, &r.PhoneNumber, &r.Provider, &r.Account, &r.UserID, &r.TargetID, &r.E164,
+		&r.ConnectionID, &r.Status, &r.Column, &r.Code, &r.Reason, &r.Run, &r.JobID)
+	return r, err
+}
+
+func (s *Store) ListBatchRows(ctx context.Context, f store.BatchRowFilter) ([]store.BatchRow, error) {
+	var w where
+	w.add("org_id = ?", f.OrgID)
+	w.add("batch_id = ?", f.BatchID)
+	w.add("line > ?", f.AfterLine)
+	if f.Statuses != nil {
+		w.add("status = ANY(?)", f.Statuses)
+	}
+	n := w.arg(limit(f.Limit, 100))
+	rows, err := s.q.Query(ctx, `SELECT `+batchRowColumns+` FROM batch_rows`+w.String()+` ORDER BY line LIMIT `+n, w.args...)
+	rs, err := collect(rows, err, scanBatchRow)
+	return rs, translate("list batch rows", err)
+}
+
+func (s *Store) SetBatchRowsStatus(ctx context.Context, orgID int64, batchID string, lines []int, from []string, to string) (int, error) {
+	tag, err := s.q.Exec(ctx,
+		`UPDATE batch_rows SET status = $5
+		WHERE org_id = $1 AND batch_id = $2 AND line = ANY($3) AND status = ANY($4)`, orgID, batchID, lines, from, to)
+	if err != nil {
+		return 0, translate("set batch rows status", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func (s *Store) RetryBatchRow(ctx context.Context, orgID int64, batchID string, line, run int, jobID string) error {
+	tag, err := s.q.Exec(ctx,
+		`UPDATE batch_rows SET status = $6, run = $4, job_id = $5, code = '', reason = ''
+		WHERE org_id = $1 AND batch_id = $2 AND line = $3 AND run = $4 - 1 AND status = $7`,
+		orgID, batchID, line, run, jobID, store.RowPending, store.RowFailed)
+	return affected("retry batch row", tag, err)
+}
+
+func (s *Store) FinishBatchRows(ctx context.Context, orgID int64, jobID, status, code, reason string) (int, error) {
+	tag, err := s.q.Exec(ctx,
+		`UPDATE batch_rows SET status = $3, code = $4, reason = $5
+		WHERE job_id = $2 AND org_id = $1 AND status IN ($6, $7)`,
+		orgID, jobID, status, code, reason, store.RowPending, store.RowQueued)
+	if err != nil {
+		return 0, translate("finish batch rows", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func (s *Store) CountBatchRows(ctx context.Context, orgID int64, batchID string) (store.BatchCounts, error) {
+	rows, err := s.q.Query(ctx,
+		`SELECT status, CASE WHEN status IN ($3, $4) THEN code ELSE '' END, count(*)
+		FROM batch_rows WHERE org_id = $1 AND batch_id = $2 GROUP BY 1, 2`,
+		orgID, batchID, store.RowInvalid, store.RowFailed)
+	type count struct {
+		status, code string
+		n            int
+	}
+	cs, err := collect(rows, err, func(row pgx.Row) (count, error) {
+		var c count
+		return c, row.Scan(&c.status, &c.code, &c.n)
+	})
+	if err != nil {
+		return store.BatchCounts{}, translate("count batch rows", err)
+	}
+	out := store.BatchCounts{ByStatus: map[string]int{}, ByCode: map[string]int{}}
+	for _, c := range cs {
+		out.ByStatus[c.status] += c.n
+		if c.code != "" {
+			out.ByCode[c.code] += c.n
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) NumbersInUse(ctx context.Context, orgID int64, batchID string, e164s []string) (map[string]store.NumberUse, error) {
+	out := map[string]store.NumberUse{}
+	if len(e164s) == 0 {
+		return out, nil
+	}
+	rows, err := s.q.Query(ctx,
+		`SELECT e164, '', 0 FROM numbers WHERE org_id = $1 AND e164 = ANY($3)
+		UNION ALL
+		SELECT e164, batch_id, line FROM batch_rows
+		WHERE org_id = $1 AND e164 = ANY($3) AND status IN ($4, $5) AND batch_id <> $2`,
+		orgID, batchID, e164s, store.RowPending, store.RowQueued)
+	type use struct {
+		e164 string
+		store.NumberUse
+	}
+	us, err := collect(rows, err, func(row pgx.Row) (use, error) {
+		var u use
+		return u, row.Scan(&u.e164, &u.BatchID, &u.Line)
+	})
+	if err != nil {
+		return nil, translate("numbers in use", err)
+	}
+	for _, u := range us {
+		if old, ok := out[u.e164]; !ok || old.BatchID != "" {
+			out[u.e164] = u.NumberUse // the inventory wins
+		}
+	}
+	return out, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
