@@ -118,7 +118,7 @@ var rigs = map[string]func(t *testing.T, next http.RoundTripper) rig{
 				update(func(f *telnyxtest.Faults) { f.RateLimitNext, f.RetryAfter = n, int(after/time.Second) })
 			},
 			failAll:        func() { update(func(f *telnyxtest.Faults) { f.ErrorRate = 1 }) },
-			ensureRequests: 3, // list, create, assign
+			ensureRequests: 4, // list, create, read the voice settings (forwarding), assign
 		}
 	},
 }
@@ -263,8 +263,9 @@ func (rec *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestAdaptersCountEveryRequest: every HTTP request an operation sends
 // carries the operation's context to the limiter's Transport, and takes a
-// token: Lookup 1, a fresh EnsureVoiceRoute 1 (Twilio) or 3 (Plivo's and
-// Telnyx's list, create and attach), and each of plivo-go's own resends
+// token: Lookup 1, a fresh EnsureVoiceRoute 1 (Twilio), 3 (Plivo's list,
+// create and attach) or 4 (Telnyx's list, create, voice settings read and
+// assign), and each of plivo-go's own resends
 // of an application request after a 5xx, which it builds without a
 // context (providers.Exchange gives them the operation's).
 func TestAdaptersCountEveryRequest(t *testing.T) {
