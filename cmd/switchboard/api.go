@@ -76,7 +76,7 @@ func (d *deps) apiServer(s *settings) http.Handler {
 		return h
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/admin/", admin.New(admin.Config{Store: d.store, Jobs: client, Redis: d.rdb, Users: d.adminUsers,
+	mux.Handle("/admin/", admin.New(admin.Config{Store: d.store, Jobs: client, Bulk: bulk, Redis: d.rdb, Users: d.adminUsers,
 		SessionTTL: d.tune.adminSessionTTL, Logger: d.log}))
 	mux.Handle("/", h)
 	return mux

@@ -34,6 +34,10 @@ type Config struct {
 	Store store.Store
 	// Jobs retries through the same client the HTTP API enqueues with.
 	Jobs *jobs.Client
+	// Bulk retries a batch's failed rows, as POST /v1/batches/{id}/retry
+	// does: a client on jobs.QueueBulk. Without it the batches pages are
+	// read-only.
+	Bulk *jobs.Client
 	// Redis holds sessions and the login rate limit, and is the queues'
 	// Redis for the asynq Inspector and asynqmon.
 	Redis redis.UniversalClient
@@ -51,6 +55,7 @@ type Config struct {
 type Handler struct {
 	store       store.Store
 	jobs        *jobs.Client
+	bulk        *jobs.Client
 	insp        *asynq.Inspector
 	users       map[string]User
 	sessions    sessions
@@ -79,7 +84,7 @@ func New(c Config) *Handler {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
-	h := &Handler{store: c.Store, jobs: c.Jobs, insp: asynq.NewInspectorFromRedisClient(c.Redis),
+	h := &Handler{store: c.Store, jobs: c.Jobs, bulk: c.Bulk, insp: asynq.NewInspectorFromRedisClient(c.Redis),
 		users: map[string]User{}, sessions: sessions{rdb: c.Redis, ttl: c.SessionTTL, now: c.Now},
 		limiter: redis_rate.NewLimiter(c.Redis), loginLimits: c.LoginLimits.withDefaults(), log: c.Logger, now: c.Now, pages: parsePages()}
 	for _, u := range c.Users {
@@ -107,6 +112,9 @@ func (h *Handler) routes(rdb redis.UniversalClient) {
 	in.HandleFunc("POST /admin/retry-failures", requireOperator(h.retryFailures))
 	in.HandleFunc("GET /admin/numbers", h.numbers)
 	in.HandleFunc("GET /admin/batches", h.batches)
+	in.HandleFunc("GET /admin/batches/{org}/{id}", h.batchPage)
+	in.HandleFunc("GET /admin/batches/{org}/{id}/retry", h.confirmRetryBatch)
+	in.HandleFunc("POST /admin/batches/{org}/{id}/retry", requireOperator(h.retryBatch))
 	in.HandleFunc("GET /admin/actions", h.actions)
 	in.Handle("/admin/queues/", asynqmon.New(asynqmon.Options{
 		RootPath:         "/admin/queues",

@@ -85,7 +85,9 @@ func newDash(t *testing.T, configure ...func(*admin.Config)) *dash {
 		{Name: viewerName, Role: admin.RoleViewer, Hash: hash(t, viewerPassword)},
 	}
 	c := &clock{t: time.Now()}
-	cfg := admin.Config{Store: st, Jobs: env.Jobs, Redis: env.Redis, Users: users, SessionTTL: sessionTTL,
+	bulk := jobs.NewClient(env.Redis, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
+	t.Cleanup(func() { bulk.Close() })
+	cfg := admin.Config{Store: st, Jobs: env.Jobs, Bulk: bulk, Redis: env.Redis, Users: users, SessionTTL: sessionTTL,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: c.Now}
 	for _, f := range configure {
 		f(&cfg)

@@ -505,12 +505,6 @@ func (h *Handler) numbers(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "numbers", data)
 }
 
-// batches is the hook for batch imports, which this version does not have
-// yet: the page says so instead of a 404.
-func (h *Handler) batches(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "batches", nil)
-}
-
 func (h *Handler) actions(w http.ResponseWriter, r *http.Request) {
 	as, err := h.store.ListAdminActions(r.Context(), 200)
 	if err != nil {

@@ -19,6 +19,10 @@ type Batches interface {
 	// import resumed). ErrConflict when another org's batch has the id.
 	CreateBatch(ctx context.Context, b Batch) (Batch, bool, error)
 	GetBatch(ctx context.Context, orgID int64, id string) (Batch, error)
+	// ListBatches answers the n newest batches of every org (n <= 0: 50),
+	// newest first, for the admin dashboard. Batches are one per imported
+	// file, so the table is small and this reads it without an index.
+	ListBatches(ctx context.Context, n int) ([]Batch, error)
 	// SetBatchState sets the batch's state and the number of rows read
 	// (when rows >= 0), and updated_at. A canceled batch stays canceled:
 	// ErrFinished. ErrNotFound for an unknown batch.

@@ -317,13 +317,17 @@ type Link struct {
 // JobRecord is the durable outcome of one run of a job: asynq forgets
 // finished tasks, this table does not. Messages never contain credentials.
 type JobRecord struct {
-	ID           string // the asynq task id
-	OrgID        int64
-	Type         string
-	Request      string // the request the run belongs to, shared by its runs; "" if none
-	Numbers      []string
-	State        jobs.State
-	Attempts     int
+	ID       string // the asynq task id
+	OrgID    int64
+	Type     string
+	Request  string // the request the run belongs to, shared by its runs; "" if none
+	Numbers  []string
+	State    jobs.State
+	Attempts int
+	// AttemptLog is the run's attempts that ended, oldest first, at most
+	// MaxAttemptLog (the newest). Attempts also counts attempts cut off
+	// by a crash, which left no entry.
+	AttemptLog   []JobAttempt
 	ErrorCode    jobs.Code
 	ErrorMessage string
 	Reason       string          // why it failed (a Reason* constant); "" while nothing failed
@@ -334,6 +338,20 @@ type JobRecord struct {
 	UpdatedAt    time.Time
 	FinishedAt   *time.Time
 }
+
+// JobAttempt is one ended attempt of a run: when it ran and how it ended
+// (Code and Message empty for the attempt that succeeded).
+type JobAttempt struct {
+	N         int       `json:"n"` // the attempt's number in the run, from 1
+	StartedAt time.Time `json:"started_at"`
+	EndedAt   time.Time `json:"ended_at"`
+	Code      jobs.Code `json:"code,omitempty"`
+	Message   string    `json:"message,omitempty"`
+}
+
+// MaxAttemptLog bounds JobRecord.AttemptLog, so a run that retries for a
+// day keeps a small record.
+const MaxAttemptLog = 50
 
 // LinkedNumber is a link with its number's E.164 form.
 type LinkedNumber struct {

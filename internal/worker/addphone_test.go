@@ -188,6 +188,21 @@ func TestAddPhoneRetriesTransientProviderFailure(t *testing.T) {
 		if rec.Attempts != 2 {
 			t.Errorf("attempts = %d, want 2", rec.Attempts)
 		}
+		// The attempt log: the rate-limited attempt with its error, then
+		// the one that succeeded, each with its times.
+		log := rec.AttemptLog
+		if len(log) != 2 || log[0].N != 1 || log[0].Code == "" || log[0].Message == "" ||
+			log[1].N != 2 || log[1].Code != "" || log[1].Message != "" {
+			t.Fatalf("attempt log %+v, want attempt 1 with its error, attempt 2 without error", log)
+		}
+		for _, a := range log {
+			if a.StartedAt.IsZero() || a.EndedAt.Before(a.StartedAt) {
+				t.Errorf("attempt %d: started %v, ended %v", a.N, a.StartedAt, a.EndedAt)
+			}
+		}
+		if !log[1].StartedAt.After(log[0].EndedAt) {
+			t.Errorf("attempt 2 started %v, before attempt 1 ended %v", log[1].StartedAt, log[0].EndedAt)
+		}
 	})
 }
 

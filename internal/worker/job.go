@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -76,7 +77,7 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 				// task was delivered again): it is never run twice.
 				return w.replay(ctx, t, old)
 			case err == nil:
-				rec.CreatedAt, rec.Attempts = old.CreatedAt, old.Attempts+1
+				rec.CreatedAt, rec.Attempts, rec.AttemptLog = old.CreatedAt, old.Attempts+1, old.AttemptLog
 			case !errors.Is(err, store.ErrNotFound):
 				return internalError(fmt.Errorf("read job record: %w", err))
 			}
@@ -94,12 +95,14 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 			raw = b
 		}
 		if err == nil {
+			logAttempt(rec, now)
 			rec.State, rec.Result, rec.FinishedAt = jobs.StateSucceeded, raw, &rec.UpdatedAt
 			return w.finish(ctx, t, a, jobs.Outcome{State: jobs.StateSucceeded, Data: raw}, head.CallbackURL, nil)
 		}
 
 		je := categorize(err)
 		rec.ErrorCode, rec.ErrorMessage, rec.Reason = je.Code, je.Message, je.reason()
+		logAttempt(rec, now)
 		overdue := rec.UpdatedAt.Sub(rec.CreatedAt) >= w.deadline
 		if !je.Permanent && retried < maxRetry && !overdue {
 			rec.State = jobs.StateRetrying
@@ -117,6 +120,18 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		rec.State, rec.Result, rec.FinishedAt = jobs.StateFailed, raw, &rec.UpdatedAt
 		out := jobs.Outcome{State: jobs.StateFailed, Code: je.Code, Message: je.Message, Data: raw}
 		return w.finish(ctx, t, a, out, head.CallbackURL, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
+	}
+}
+
+// logAttempt adds the attempt that started at start and just ended to
+// rec's attempt log, with rec's error (none for a success), keeping the
+// newest store.MaxAttemptLog. The log rides in the record's save at the
+// end of the attempt, which happens anyway: it costs no write.
+func logAttempt(rec *store.JobRecord, start time.Time) {
+	rec.AttemptLog = append(rec.AttemptLog, store.JobAttempt{N: rec.Attempts, StartedAt: start, EndedAt: rec.UpdatedAt,
+		Code: rec.ErrorCode, Message: rec.ErrorMessage})
+	if n := len(rec.AttemptLog); n > store.MaxAttemptLog {
+		rec.AttemptLog = slices.Clone(rec.AttemptLog[n-store.MaxAttemptLog:])
 	}
 }
 

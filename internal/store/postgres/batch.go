@@ -52,6 +52,12 @@ func (s *Store) GetBatch(ctx context.Context, orgID int64, id string) (store.Bat
 	return b, translate("get batch", err)
 }
 
+func (s *Store) ListBatches(ctx context.Context, n int) ([]store.Batch, error) {
+	rows, err := s.q.Query(ctx, `SELECT `+batchColumns+` FROM batches ORDER BY created_at DESC, id DESC LIMIT $1`, limit(n, 50))
+	bs, err := collect(rows, err, func(row pgx.Row) (store.Batch, error) { return scanBatch(row) })
+	return bs, translate("list batches", err)
+}
+
 // SetBatchState updates the batch unless it is canceled; a statement that
 // matched nothing tells the two apart with a read.
 func (s *Store) SetBatchState(ctx context.Context, orgID int64, id, state string, rows int) error {

@@ -21,11 +21,15 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	if err != nil {
 		return fmt.Errorf("postgres: save job: %w", err)
 	}
+	attempts, err := store.AttemptLogJSON(j.AttemptLog)
+	if err != nil {
+		return fmt.Errorf("postgres: save job: %w", err)
+	}
 	tag, err := s.q.Exec(ctx,
 		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, error_code,
-			error_message, reason, provider, result, changes, created_at, updated_at, finished_at)
+			error_message, reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
-			COALESCE($14, now()), COALESCE($15, $14, now()), $16)
+			COALESCE($14, now()), COALESCE($15, $14, now()), $16, $19)
 		ON CONFLICT (id) DO UPDATE SET
 			org_id = excluded.org_id,
 			type = excluded.type,
@@ -40,23 +44,30 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 			result = excluded.result,
 			changes = excluded.changes,
 			updated_at = excluded.updated_at,
-			finished_at = excluded.finished_at
+			finished_at = excluded.finished_at,
+			attempt_log = excluded.attempt_log
 		WHERE jobs.state NOT IN ($17, $18)`,
 		j.ID, j.OrgID, j.Type, j.Request, numbers, string(j.State), j.Attempts, string(j.ErrorCode),
 		j.ErrorMessage, j.Reason, j.Provider, j.Result, j.Changes,
 		timeArg(j.CreatedAt), timeArg(j.UpdatedAt), j.FinishedAt,
-		string(jobs.StateSucceeded), string(jobs.StateFailed))
+		string(jobs.StateSucceeded), string(jobs.StateFailed), attempts)
 	return matched("save job", tag, err, store.ErrFinished)
 }
 
 const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
-	reason, provider, result, changes, created_at, updated_at, finished_at`
+	reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log`
 
 func scanJob(row pgx.Row) (store.JobRecord, error) {
-	var j store.JobRecord
+	var (
+		j        store.JobRecord
+		attempts []byte
+	)
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
-		&j.Reason, &j.Provider, &j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt)
+		&j.Reason, &j.Provider, &j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt, &attempts)
 	if err != nil {
+		return store.JobRecord{}, err
+	}
+	if j.AttemptLog, err = store.ParseAttemptLog(attempts); err != nil {
 		return store.JobRecord{}, err
 	}
 	if len(j.Numbers) == 0 {

@@ -20,6 +20,10 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: save job: %w", err)
 	}
+	attempts, err := store.AttemptLogJSON(j.AttemptLog)
+	if err != nil {
+		return fmt.Errorf("sqlite: save job: %w", err)
+	}
 	created := orNow(j.CreatedAt)
 	updated := j.UpdatedAt
 	if updated.IsZero() {
@@ -27,8 +31,8 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 	}
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, error_code,
-			error_message, reason, provider, result, changes, created_at, updated_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			error_message, reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			org_id = excluded.org_id,
 			type = excluded.type,
@@ -43,27 +47,32 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 			result = excluded.result,
 			changes = excluded.changes,
 			updated_at = excluded.updated_at,
-			finished_at = excluded.finished_at
+			finished_at = excluded.finished_at,
+			attempt_log = excluded.attempt_log
 		WHERE jobs.state NOT IN (?, ?)`,
 		j.ID, j.OrgID, j.Type, j.Request, numbers, j.State, j.Attempts, j.ErrorCode,
 		j.ErrorMessage, j.Reason, j.Provider, jsonValue(j.Result), jsonValue(j.Changes),
-		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt),
+		timeValue(created), timeValue(updated), nullTimeValue(j.FinishedAt), string(attempts),
 		jobs.StateSucceeded, jobs.StateFailed)
 	return s.matched("save job", res, err, store.ErrFinished)
 }
 
 const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
-	reason, provider, result, changes, created_at, updated_at, finished_at`
+	reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log`
 
 func scanJob(row scanner) (store.JobRecord, error) {
 	var (
-		j       store.JobRecord
-		numbers string
+		j        store.JobRecord
+		numbers  string
+		attempts string
 	)
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
 		&j.Reason, &j.Provider, jsonColumn{&j.Result}, jsonColumn{&j.Changes},
-		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt})
+		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt}, &attempts)
 	if err != nil {
+		return store.JobRecord{}, err
+	}
+	if j.AttemptLog, err = store.ParseAttemptLog([]byte(attempts)); err != nil {
 		return store.JobRecord{}, err
 	}
 	if err := json.Unmarshal([]byte(numbers), &j.Numbers); err != nil {

@@ -3,8 +3,10 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -63,6 +65,33 @@ func testBatch(t *testing.T, s store.Store) {
 	wantErr(t, "SetBatchState of another org", s.SetBatchState(ctx, other.ID, b.ID, store.BatchImported, -1), store.ErrNotFound)
 	if got, _ := s.GetBatch(ctx, a.ID, b.ID); got.State != store.BatchCanceled || got.Rows != 42 {
 		t.Errorf("after cancel: %+v, want canceled with 42 rows", got)
+	}
+}
+
+// testListBatches: ListBatches answers the newest batches of every org,
+// newest first, at most n. The batches are dated far ahead so that other
+// tests' batches, on a shared database, are older.
+func testListBatches(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, other := newOrg(t, s), newOrg(t, s)
+	at := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rand.IntN(3600)) * time.Second)
+	var want []store.Batch
+	for i, org := range []int64{a.ID, other.ID, a.ID} {
+		b, _, err := s.CreateBatch(ctx, store.Batch{ID: "bat_" + newID(), OrgID: org, Provider: "twilio", CreatedAt: at.Add(time.Duration(i) * time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append([]store.Batch{b}, want...)
+	}
+	got, err := s.ListBatches(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ListBatches(3) (-want +got):\n%s", diff)
+	}
+	if got, err := s.ListBatches(ctx, 1); err != nil || len(got) != 1 || got[0].ID != want[0].ID {
+		t.Errorf("ListBatches(1) = %+v, %v; want only %s", got, err, want[0].ID)
 	}
 }
 

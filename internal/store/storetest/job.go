@@ -54,6 +54,10 @@ func testJob(t *testing.T, s store.Store) {
 	retrying.ErrorMessage = "twilio: 503"
 	retrying.Reason, retrying.Provider = store.ReasonOutage, jobs.ProviderTwilio
 	retrying.Changes = json.RawMessage(`{"before":{"voice_url":""},"after":{"voice_url":"https://sb.example/"}}`)
+	retrying.AttemptLog = []store.JobAttempt{
+		{N: 1, StartedAt: start, EndedAt: start.Add(time.Second), Code: jobs.CodeProviderUnavailable, Message: "twilio: 500"},
+		{N: 2, StartedAt: end.Add(-time.Second), EndedAt: end, Code: jobs.CodeProviderUnavailable, Message: "twilio: 503"},
+	}
 	retrying.UpdatedAt = end
 	retrying.CreatedAt = end // ignored on update
 	if err := s.SaveJob(ctx, retrying); err != nil {

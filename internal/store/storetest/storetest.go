@@ -75,6 +75,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IdempotencyPurge", testIdempotencyPurge},
 		{"IdempotencyRace", testIdempotencyRace},
 		{"Batch", testBatch},
+		{"ListBatches", testListBatches},
 		{"BatchRows", testBatchRows},
 		{"NumbersInUse", testNumbersInUse},
 	}
