@@ -89,13 +89,14 @@ func TestAPIAdminDashboard(t *testing.T) {
 		want  int
 	}{{"ops:operator:" + string(hash), http.StatusOK}, {"", http.StatusNotFound}} {
 		mr := miniredis.RunT(t)
-		addr := freeAddr(t)
+		addrs := freeAddrs(t, 2)
+		addr := addrs[0]
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, []string{"api"}, env(map[string]string{
 				"SWITCHBOARD_REDIS_URL": "redis://" + mr.Addr(), "SWITCHBOARD_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "db"),
-				"SWITCHBOARD_SECRET_KEY": jobs.GenerateKey(), "SWITCHBOARD_ADDR": addr, "SWITCHBOARD_METRICS_ADDR": freeAddr(t),
+				"SWITCHBOARD_SECRET_KEY": jobs.GenerateKey(), "SWITCHBOARD_ADDR": addr, "SWITCHBOARD_METRICS_ADDR": addrs[1],
 				"SWITCHBOARD_ADMIN_USERS": tc.users,
 			}), io.Discard, io.Discard)
 		}()

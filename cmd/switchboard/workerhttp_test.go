@@ -47,15 +47,21 @@ func TestWorkerHTTP(t *testing.T) {
 	}
 }
 
-// freeAddr is a loopback address nothing listens on (a moment ago).
-func freeAddr(t *testing.T) string {
+// freeAddrs returns n distinct loopback addresses nothing listens on (a
+// moment ago). The listeners are held until all n are chosen, so two
+// calls in a row cannot hand out the same port.
+func freeAddrs(t *testing.T, n int) []string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		addrs = append(addrs, ln.Addr().String())
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addrs
 }
 
 // TestAPIMetricsPort: the api serves /metrics (and its probes) on
@@ -63,7 +69,8 @@ func freeAddr(t *testing.T) string {
 // answer anyone without authentication.
 func TestAPIMetricsPort(t *testing.T) {
 	mr := miniredis.RunT(t)
-	api, ops := freeAddr(t), freeAddr(t)
+	addrs := freeAddrs(t, 2)
+	api, ops := addrs[0], addrs[1]
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

@@ -39,15 +39,22 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-// freePort returns a TCP port nothing listens on at the moment.
-func freePort(t *testing.T) int {
+// freePorts returns n distinct TCP ports nothing listens on at the
+// moment. The listeners are held until all n are chosen, so the ports
+// differ from each other; another process may still take one before the
+// caller binds it, which startServing copes with.
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports
 }
 
 // proc is one process of the system under test, its output kept in a file
@@ -59,9 +66,10 @@ type proc struct {
 	env  []string
 	log  string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	out *os.File
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	out    *os.File
+	exited chan struct{} // closed when cmd has ended
 }
 
 func (p *proc) start(t *testing.T) {
@@ -78,7 +86,9 @@ func (p *proc) start(t *testing.T) {
 		f.Close()
 		t.Fatalf("%s: %v", p.name, err)
 	}
-	p.cmd, p.out = cmd, f
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	p.cmd, p.out, p.exited = cmd, f, exited
 }
 
 // kill ends the process with sig and waits for it.
@@ -89,16 +99,29 @@ func (p *proc) kill(sig syscall.Signal) {
 		return
 	}
 	p.cmd.Process.Signal(sig)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-p.exited:
 	case <-time.After(30 * time.Second):
 		p.cmd.Process.Kill()
-		<-done
+		<-p.exited
 	}
 	p.out.Close()
 	p.cmd = nil
+}
+
+// running reports whether the process has been started and not ended.
+func (p *proc) running() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return false
+	}
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
 }
 
 func (p *proc) output() string {
@@ -106,20 +129,47 @@ func (p *proc) output() string {
 	return string(b)
 }
 
-// waitHTTP waits until url answers 200.
-func waitHTTP(t *testing.T, url string, within time.Duration) {
+// startServing starts p listening on n fresh ports: env(ports) gives the
+// variables that name them, ready(ports) the check that it is up. Tests
+// of other packages run at the same time and pick free ports too, so a
+// port can be taken between the choice and the bind; the process then
+// exits with "address already in use" and is started again on new ports.
+func startServing(t *testing.T, p *proc, base []string, n int, env func([]int) []string, ready func([]int) error) []int {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		ports := freePorts(t, n)
+		p.env = append(base[:len(base):len(base)], env(ports)...)
+		before := len(p.output())
+		p.start(t)
+		err := ready(ports)
+		if err == nil {
+			return ports
+		}
+		p.kill(syscall.SIGKILL)
+		if attempt < 5 && strings.Contains(p.output()[before:], "address already in use") {
+			t.Logf("%s: a port was taken before it bound it; starting it again on others", p.name)
+			continue
+		}
+		t.Fatalf("%s: %v", p.name, err)
+	}
+}
+
+// waitHTTP waits until url answers 200, giving up early when p has ended.
+func waitHTTP(p *proc, url string, within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return
+				return nil
 			}
 		}
+		if !p.running() {
+			return fmt.Errorf("exited before %s answered", url)
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after %v: %v", url, within, err)
+			return fmt.Errorf("%s not ready after %v: %v", url, within, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -143,40 +193,50 @@ func startRedis(t *testing.T) *redisServer {
 		t.Skip("the chaos test needs redis-server on PATH")
 	}
 	dir := t.TempDir()
-	r := &redisServer{port: freePort(t)}
-	r.proc = proc{name: "redis", bin: bin, log: filepath.Join(dir, "redis.log"), env: os.Environ(),
-		args: []string{"--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-			"--appendonly", "yes", "--appendfsync", "always"}}
-	r.start(t)
+	r := &redisServer{}
+	r.proc = proc{name: "redis", bin: bin, log: filepath.Join(dir, "redis.log")}
+	ports := startServing(t, &r.proc, os.Environ(), 1, func(ports []int) []string {
+		r.port = ports[0]
+		r.args = []string{"--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--dir", dir, "--save", "",
+			"--appendonly", "yes", "--appendfsync", "always"}
+		return nil
+	}, func([]int) error { return r.ping(&r.proc) })
+	r.port = ports[0]
 	t.Cleanup(func() { r.kill(syscall.SIGKILL) })
-	r.waitUp(t)
 	return r
 }
 
 func (r *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", r.port) }
 
-func (r *redisServer) waitUp(t *testing.T) {
-	t.Helper()
+// ping waits until this Redis answers, giving up early when p has ended.
+func (r *redisServer) ping(p *proc) error {
 	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", r.port)})
 	defer c.Close()
 	for i := 0; ; i++ {
 		err := c.Ping(context.Background()).Err()
 		if err == nil {
-			return
+			return nil
+		}
+		if !p.running() {
+			return fmt.Errorf("redis on %d exited: %v", r.port, err)
 		}
 		if i > 100 {
-			t.Fatalf("redis on %d: %v\n%s", r.port, err, r.output())
+			return fmt.Errorf("redis on %d: %v", r.port, err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 }
 
 // restart kills Redis with SIGKILL and starts it again on the same port
-// and data directory.
+// and data directory. The clients know the port, so it cannot change; the
+// moment between the kill and the bind, in which another process could
+// take it, is a few milliseconds.
 func (r *redisServer) restart(t *testing.T) {
 	r.kill(syscall.SIGKILL)
 	r.start(t)
-	r.waitUp(t)
+	if err := r.ping(&r.proc); err != nil {
+		t.Fatalf("%v\n%s", err, tail(r.output(), 4000))
+	}
 }
 
 // scanLogs fails the test on a data race or a panic in any process's log.

@@ -100,22 +100,17 @@ func startSystem(t *testing.T, workers int) *system {
 	}
 	s.key = s.newOrg("chaos")
 
-	apiPort, apiMetrics := freePort(t), freePort(t)
-	s.base = fmt.Sprintf("http://127.0.0.1:%d", apiPort)
-	s.api = &proc{name: "api", bin: s.bin, args: []string{"api"}, log: filepath.Join(dir, "api.log"),
-		env: append(s.env[:len(s.env):len(s.env)], fmt.Sprintf("SWITCHBOARD_ADDR=127.0.0.1:%d", apiPort),
-			fmt.Sprintf("SWITCHBOARD_METRICS_ADDR=127.0.0.1:%d", apiMetrics))}
-	s.api.start(t)
+	s.api = &proc{name: "api", bin: s.bin, args: []string{"api"}, log: filepath.Join(dir, "api.log")}
+	startServing(t, s.api, s.env, 2, func(ports []int) []string {
+		s.base = fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+		return []string{fmt.Sprintf("SWITCHBOARD_ADDR=127.0.0.1:%d", ports[0]), fmt.Sprintf("SWITCHBOARD_METRICS_ADDR=127.0.0.1:%d", ports[1])}
+	}, func([]int) error { return waitHTTP(s.api, s.base+"/healthz", time.Minute) })
 	t.Cleanup(func() { s.api.kill(syscall.SIGTERM) })
-	waitHTTP(t, s.base+"/healthz", time.Minute)
 	for i := range workers {
-		metrics := freePort(t)
 		w := &proc{name: fmt.Sprintf("worker%d", i), bin: s.bin, args: []string{"worker"},
-			log: filepath.Join(dir, fmt.Sprintf("worker%d.log", i)),
-			env: append(s.env[:len(s.env):len(s.env)], fmt.Sprintf("SWITCHBOARD_METRICS_ADDR=127.0.0.1:%d", metrics))}
-		w.start(t)
+			log: filepath.Join(dir, fmt.Sprintf("worker%d.log", i))}
+		s.startWorker(w)
 		t.Cleanup(func() { w.kill(syscall.SIGTERM) })
-		waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", metrics), time.Minute)
 		s.workers = append(s.workers, w)
 	}
 	return s
@@ -140,12 +135,22 @@ func (s *system) command(args ...string) *exec.Cmd {
 
 func (s *system) procs() []*proc { return append([]*proc{s.api, &s.redis.proc}, s.workers...) }
 
+// startWorker starts w on a fresh metrics port and waits until it is ready.
+func (s *system) startWorker(w *proc) {
+	s.t.Helper()
+	startServing(s.t, w, s.env, 1, func(ports []int) []string {
+		return []string{fmt.Sprintf("SWITCHBOARD_METRICS_ADDR=127.0.0.1:%d", ports[0])}
+	}, func(ports []int) error {
+		return waitHTTP(w, fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[0]), time.Minute)
+	})
+}
+
 // restartWorker kills worker i with SIGKILL, as a crashed node, and
 // starts it again a second later.
 func (s *system) restartWorker(i int) {
 	s.workers[i].kill(syscall.SIGKILL)
 	time.Sleep(time.Second)
-	s.workers[i].start(s.t)
+	s.startWorker(s.workers[i])
 }
 
 // cutDatabase terminates every PostgreSQL connection of the system.
