@@ -43,7 +43,8 @@ func TestAdminHashPassword(t *testing.T) {
 func adminLogin(t *testing.T, base, user, password string) bool {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// bcrypt under -race on a loaded machine takes seconds: a generous timeout.
+	c := &http.Client{Jar: jar, Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := c.Get(base + "/admin/login")
 	if err != nil {
 		t.Fatal(err)

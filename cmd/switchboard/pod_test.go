@@ -86,14 +86,14 @@ func TestStartsInAKubernetesPod(t *testing.T) {
 			stderr := &syncBuffer{}
 			done := make(chan error, 1)
 			go func() { done <- run(ctx, pod.Args, os.Getenv, io.Discard, stderr) }()
-			for deadline := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), started); time.Sleep(20 * time.Millisecond) {
+			for deadline := time.Now().Add(90 * time.Second); !strings.Contains(stderr.String(), started); time.Sleep(20 * time.Millisecond) {
 				select {
 				case err := <-done:
 					t.Fatalf("%q exited before starting: %v\n%s", pod.Args, err, stderr)
 				default:
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("%q did not start within 20s:\n%s", pod.Args, stderr)
+					t.Fatalf("%q did not start within 90s:\n%s", pod.Args, stderr)
 				}
 			}
 			cancel()

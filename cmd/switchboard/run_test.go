@@ -196,7 +196,10 @@ func startDev(t *testing.T, args ...string) (base string, stdout *syncBuffer, ca
 		errc <- run(ctx, append([]string{"dev", "--addr", "127.0.0.1:0", "--database", "sqlite:" + filepath.Join(dir, "dev.db")}, args...),
 			env(map[string]string{"SWITCHBOARD_DEV_API_KEY": "devkey123"}), stdout, io.Discard)
 	}()
-	deadline := time.Now().Add(20 * time.Second)
+	// Generous: under -race on a loaded CI machine, migrating SQLite and
+	// hashing the admin password (bcrypt) can take many seconds.
+	const within = 90 * time.Second
+	deadline := time.Now().Add(within)
 	for base == "" {
 		if m := regexp.MustCompile(`running at (http://\S+)`).FindStringSubmatch(stdout.String()); m != nil {
 			base = m[1]
@@ -207,7 +210,7 @@ func startDev(t *testing.T, args ...string) (base string, stdout *syncBuffer, ca
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no banner after 20s:\n%s", stdout)
+			t.Fatalf("no banner after %v:\n%s", within, stdout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
