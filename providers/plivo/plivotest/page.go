@@ -1,7 +1,9 @@
 package plivotest
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"net/url"
 	"strconv"
 	"strings"
@@ -79,7 +81,8 @@ func (lq *listQuery) uri(authID string, offset int) string {
 // listApplications lists the account's applications, or those of the
 // subaccount named by subaccount, newest first, app_name matching exactly
 // (or as a substring, WithAppNameContains). Without subaccount a main
-// account's list holds its own applications only.
+// account's list holds its own applications only, or its subaccounts' too
+// with WithSubaccountApplicationsListed.
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t target) {
 	lq, msg := parseListQuery(r.URL.Query())
 	if msg != "" {
@@ -93,12 +96,24 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t targ
 		writeError(w, s.newAPIID(), http.StatusBadRequest, msg)
 		return
 	}
-	var matching []*Application
-	for i := len(a.apps) - 1; i >= 0; i-- {
-		if app := a.apps[i]; !lq.hasName || app.AppName == lq.name || s.nameContains && strings.Contains(app.AppName, lq.name) {
-			matching = append(matching, app)
+	accounts := []*account{a}
+	if lq.sub == "" && s.listSubaccountApps {
+		accounts = s.family(a)
+	}
+	type owned struct {
+		app   *Application
+		owner *account
+	}
+	var matching []owned
+	for _, o := range accounts {
+		for i := len(o.apps) - 1; i >= 0; i-- {
+			if app := o.apps[i]; !lq.hasName || app.AppName == lq.name || s.nameContains && strings.Contains(app.AppName, lq.name) {
+				matching = append(matching, owned{app, o})
+			}
 		}
 	}
+	// Newest first across accounts: ids grow with time.
+	slices.SortStableFunc(matching, func(x, y owned) int { return cmp.Compare(y.app.AppID, x.app.AppID) })
 	start := min(lq.offset, len(matching))
 	end := min(start+lq.limit, len(matching))
 	body := applicationPageJSON{
@@ -110,8 +125,8 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t targ
 		},
 		Objects: make([]applicationJSON, 0, end-start),
 	}
-	for _, app := range matching[start:end] {
-		body.Objects = append(body.Objects, app.wire(a, ""))
+	for _, m := range matching[start:end] {
+		body.Objects = append(body.Objects, m.app.wire(m.owner, ""))
 	}
 	s.mu.Unlock()
 	if end < len(matching) {
