@@ -3,8 +3,8 @@ package plivotest
 import (
 	"cmp"
 	"net/http"
-	"slices"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
