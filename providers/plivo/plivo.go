@@ -11,6 +11,11 @@
 // number is replaced (it is kept in Change.Before so it can be restored),
 // and Route.Override is irrelevant.
 //
+// A main account's credentials reach its subaccounts' numbers: Lookup
+// reports the subaccount renting one in Number.Account, and
+// EnsureVoiceRoute then finds or creates the route's application in that
+// subaccount (see subaccount.go).
+//
 // plivo-go has defects that the adapter contains at its edge (see
 // PROVIDERS.md and call.go): it drops status codes, reports some failed
 // answers as successes, retries application POSTs on 5xx (which can create
