@@ -87,6 +87,11 @@ type Number struct {
 	ID    string // the provider's id: Twilio PN sid, Plivo number digits, Telnyx phone number id
 	E164  string
 	Voice VoiceConfig
+	// Account is the account that rents the number when it is not the
+	// credentials' own: a Plivo subaccount (SA…) whose number the main
+	// account's credentials reach. Lookup sets it; EnsureVoiceRoute
+	// configures the number in that account. "" otherwise.
+	Account string
 }
 
 // VoiceConfig is the voice part of a number's configuration, the only part

@@ -46,16 +46,24 @@ func (w *Worker) targetRoute(t store.Target, override bool) providers.Route {
 
 // configure runs op, an adapter's EnsureVoiceRoute or ResetVoiceRoute, to
 // put a number of connection connID on route r. The application id
-// recorded for the route spares the adapter a list call. Only a route of a
+// recorded for the route spares the adapter a list call. account is the
+// number's providers.Number.Account: a Plivo subaccount's numbers, reached
+// with the main account's credentials, have the route's application in
+// the subaccount, so it is recorded (and created under the lock) apart
+// from the main account's. Only a route of a
 // provider that creates applications, and whose application switchboard
 // does not know yet, runs under the route lock (see lock.go); everything
 // else runs without one, side by side with the account's other jobs.
-func (w *Worker) configure(ctx context.Context, provider string, creds providers.Credentials, connID string, r providers.Route,
+func (w *Worker) configure(ctx context.Context, provider string, creds providers.Credentials, connID, account string, r providers.Route,
 	op func(context.Context, providers.Route) (providers.Change, error)) (providers.Change, error) {
 	if !providers.CreatesApplications(provider) {
 		return op(ctx, r) // nothing to look up, create or remember
 	}
-	r, err := w.withKnownApplication(ctx, connID, r)
+	key := r.Name
+	if account != "" {
+		key += "@" + account
+	}
+	r, err := w.withKnownApplication(ctx, connID, key, r)
 	if err != nil {
 		return providers.Change{}, err
 	}
@@ -64,30 +72,31 @@ func (w *Worker) configure(ctx context.Context, provider string, creds providers
 		if err != nil {
 			return ch, err
 		}
-		return ch, w.rememberApplication(ctx, connID, r, ch, 0)
+		return ch, w.rememberApplication(ctx, connID, key, r, ch, 0)
 	}
 	var ch providers.Change
-	err = w.withRouteLock(ctx, provider, creds, r.Name, func(ctx context.Context, fence int64) error {
+	err = w.withRouteLock(ctx, provider, creds, key, func(ctx context.Context, fence int64) error {
 		// The previous holder may have just created and recorded it.
-		r, err := w.withKnownApplication(ctx, connID, r)
+		r, err := w.withKnownApplication(ctx, connID, key, r)
 		if err != nil {
 			return err
 		}
 		if ch, err = op(ctx, r); err != nil {
 			return err
 		}
-		return w.rememberApplication(ctx, connID, r, ch, fence)
+		return w.rememberApplication(ctx, connID, key, r, ch, fence)
 	})
 	return ch, err
 }
 
-// withKnownApplication fills in the application id switchboard recorded for
-// the route on the connection, sparing the adapter a list call.
-func (w *Worker) withKnownApplication(ctx context.Context, connID string, r providers.Route) (providers.Route, error) {
+// withKnownApplication fills in the application id switchboard recorded
+// for the route on the connection under key, sparing the adapter a list
+// call.
+func (w *Worker) withKnownApplication(ctx context.Context, connID, key string, r providers.Route) (providers.Route, error) {
 	if connID == "" {
 		return r, nil
 	}
-	id, err := w.store.GetApplication(ctx, connID, r.Name)
+	id, err := w.store.GetApplication(ctx, connID, key)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return r, nil
@@ -101,12 +110,12 @@ func (w *Worker) withKnownApplication(ctx context.Context, connID string, r prov
 // rememberApplication records the application a route ended up on, with
 // the route lock's fencing token (0 outside the lock). A save refused as
 // stale means a later lock holder recorded its own: that one stands.
-func (w *Worker) rememberApplication(ctx context.Context, connID string, r providers.Route, ch providers.Change, fence int64) error {
+func (w *Worker) rememberApplication(ctx context.Context, connID, key string, r providers.Route, ch providers.Change, fence int64) error {
 	id := ch.After.ApplicationID
 	if id == "" || id == r.ApplicationID {
 		return nil
 	}
-	err := w.store.SaveApplication(ctx, connID, r.Name, id, fence)
+	err := w.store.SaveApplication(ctx, connID, key, id, fence)
 	if err != nil && !errors.Is(err, store.ErrStale) {
 		return internalError(err)
 	}

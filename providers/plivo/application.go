@@ -41,16 +41,17 @@ func (w appConfig) matches(app plivo.Application) bool {
 		app.HangupURL == w.hangupURL && app.HangupMethod == http.MethodPost
 }
 
-// ensureApplication finds the application named name, updating it when
-// its configuration differs from want, or creates it. It returns the
-// app_id and whether it wrote anything.
-func (c *call) ensureApplication(name string, want appConfig) (string, bool, error) {
-	app, found, err := c.findApplication(name)
+// ensureApplication finds the application named name in the account sub
+// (a subaccount's auth ID, or "" for the credentials' own account),
+// updating it when its configuration differs from want, or creates it
+// there. It returns the app_id and whether it wrote anything.
+func (c *call) ensureApplication(name, sub string, want appConfig) (string, bool, error) {
+	app, found, err := c.findApplication(name, sub)
 	if err != nil {
 		return "", false, err
 	}
 	if !found {
-		created, definite, err := c.createApplication(name, want)
+		created, definite, err := c.createApplication(name, sub, want)
 		if err != nil || definite {
 			return created.AppID, true, err
 		}
@@ -59,26 +60,30 @@ func (c *call) ensureApplication(name string, want appConfig) (string, bool, err
 	if want.matches(app) {
 		return app.AppID, false, nil
 	}
-	if err := c.updateApplication(app.AppID, want); err != nil {
+	if err := c.updateApplication(app.AppID, sub, want); err != nil {
 		return "", false, err
 	}
 	return app.AppID, true, nil
 }
 
-// findApplication lists the applications named name. Plivo does not keep
-// names unique, so there may be several (made in the console, or by a
-// create whose answer was lost before this adapter guarded against
-// resends): the one with the smallest app_id wins, so every worker picks
-// the same one whatever order Plivo lists them in.
-func (c *call) findApplication(name string) (plivo.Application, bool, error) {
+// findApplication lists the applications named name in the account sub.
+// Plivo does not keep names unique, so there may be several (made in the
+// console, or by a create whose answer was lost before this adapter
+// guarded against resends): the one with the smallest app_id wins, so
+// every worker picks the same one whatever order Plivo lists them in.
+// Names are compared exactly, whatever they hold (console names may have
+// spaces or dots), and an application whose sub_account names another
+// account than sub is never taken, should Plivo list it.
+func (c *call) findApplication(name, sub string) (plivo.Application, bool, error) {
 	var best plivo.Application
 	found := false
 	offset := 0
 	for range maxPages {
-		var list *plivo.ApplicationList
-		if err := c.run(providers.KindTransient, func() (err error) {
-			list, err = c.sdk.Applications.List(plivo.ApplicationListParams{AppName: name, Limit: pageSize, Offset: offset})
-			return err
+		var list applicationList
+		if err := c.run(providers.KindTransient, func() error {
+			list = applicationList{}
+			return c.voice(http.MethodGet, plivo.ApplicationListParams{Subaccount: sub, AppName: name, Limit: pageSize, Offset: offset},
+				&list, "Application")
 		}); err != nil {
 			return plivo.Application{}, false, err
 		}
@@ -90,8 +95,10 @@ func (c *call) findApplication(name string) (plivo.Application, bool, error) {
 		}
 		for _, app := range list.Objects {
 			// Compare exactly: the filter is Plivo's, not a promise.
-			if app.AppName == name && isDigits(app.AppID) && (!found || lessID(app.AppID, best.AppID)) {
-				best, found = app, true
+			owner, ok := subaccountID(app.SubAccount)
+			mine := ok && (owner == "" || owner == sub)
+			if mine && app.AppName == name && isDigits(app.AppID) && (!found || lessID(app.AppID, best.AppID)) {
+				best, found = app.Application, true
 			}
 		}
 		offset += len(list.Objects)
@@ -117,7 +124,7 @@ func lessID(a, b string) bool {
 // listing. When listing does not find it either, nothing was created and
 // the error is KindTransient: the worker retries, and the retry lists
 // before it creates.
-func (c *call) createApplication(name string, want appConfig) (app plivo.Application, definite bool, err error) {
+func (c *call) createApplication(name, sub string, want appConfig) (app plivo.Application, definite bool, err error) {
 	params := plivo.ApplicationCreateParams{
 		AppName:      name,
 		AnswerURL:    want.answerURL,
@@ -127,10 +134,9 @@ func (c *call) createApplication(name string, want appConfig) (app plivo.Applica
 		// Never DefaultNumberApp: that would capture every number
 		// attached without an app_id.
 	}
-	var resp *plivo.ApplicationCreateResponseBody
-	err = c.run(providers.KindTransient, func() (err error) {
-		resp, err = c.sdk.Applications.Create(params)
-		return err
+	var resp plivo.ApplicationCreateResponseBody
+	err = c.run(providers.KindTransient, func() error {
+		return c.voice(http.MethodPost, createParams{params, sub}, &resp, "Application")
 	})
 	if err == nil && resp.AppID != "" {
 		return plivo.Application{AppID: resp.AppID, AppName: name, AnswerURL: want.answerURL,
@@ -146,7 +152,7 @@ func (c *call) createApplication(name string, want appConfig) (app plivo.Applica
 	if errors.Is(err, errNotSent) || st >= 300 && st < 500 {
 		return plivo.Application{}, false, err // refused, or never sent: nothing was created
 	}
-	app, found, lerr := c.findApplication(name)
+	app, found, lerr := c.findApplication(name, sub)
 	if lerr != nil {
 		return plivo.Application{}, false, lerr
 	}
@@ -157,17 +163,18 @@ func (c *call) createApplication(name string, want appConfig) (app plivo.Applica
 	return app, false, nil
 }
 
-// updateApplication sets the application's URLs and methods. A 404 means
-// it was deleted since it was listed: transient, the retry recreates it.
-func (c *call) updateApplication(appID string, want appConfig) error {
+// updateApplication sets the URLs and methods of the application appID of
+// the account sub. A 404 means it was deleted since it was listed:
+// transient, the retry recreates it.
+func (c *call) updateApplication(appID, sub string, want appConfig) error {
 	return c.run(providers.KindTransient, func() error {
-		_, err := c.sdk.Applications.Update(appID, plivo.ApplicationUpdateParams{
+		var resp plivo.ApplicationUpdateResponse
+		return c.voice(http.MethodPost, updateParams{plivo.ApplicationUpdateParams{
 			AnswerURL:    want.answerURL,
 			AnswerMethod: http.MethodPost,
 			HangupURL:    want.hangupURL,
 			HangupMethod: http.MethodPost,
-		})
-		return err
+		}, sub}, &resp, "Application/%s", appID)
 	})
 }
 

@@ -11,6 +11,11 @@
 // number is replaced (it is kept in Change.Before so it can be restored),
 // and Route.Override is irrelevant.
 //
+// A main account's credentials reach its subaccounts' numbers: Lookup
+// reports the subaccount renting one in Number.Account, and
+// EnsureVoiceRoute then finds or creates the route's application in that
+// subaccount (see subaccount.go).
+//
 // plivo-go has defects that the adapter contains at its edge (see
 // PROVIDERS.md and call.go): it drops status codes, reports some failed
 // answers as successes, retries application POSTs on 5xx (which can create
@@ -27,8 +32,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	plivo "github.com/plivo/plivo-go/v7"
 
 	"github.com/switchboardhq/switchboard/providers"
 )
@@ -92,6 +95,8 @@ func (a *Adapter) ValidateCredentials(ctx context.Context, creds providers.Crede
 }
 
 // Lookup fetches the number (one GET, which also proves the credentials).
+// A number of a subaccount, reached with the main account's credentials,
+// has the subaccount's auth ID in Account.
 // A number rented without voice cannot be routed: that is KindBadRequest,
 // not KindNotOwned, since the account does own it and the fix (enabling
 // voice, or renting another number) is the user's.
@@ -106,11 +111,8 @@ func (a *Adapter) Lookup(ctx context.Context, creds providers.Credentials, e164 
 			Message: fmt.Sprintf("%q is not an E.164 number", e164)}
 	}
 	c := a.newCall(ctx, creds, op)
-	var n *plivo.Number
-	if err := c.run(providers.KindNotOwned, func() (err error) {
-		n, err = c.sdk.Numbers.Get(digits)
-		return err
-	}); err != nil {
+	n, err := c.getNumber(digits)
+	if err != nil {
 		var pe *providers.Error
 		if errors.As(err, &pe) && pe.Kind == providers.KindNotOwned {
 			pe.Message = fmt.Sprintf("account %s does not rent %s", creds.AccountID, e164)
@@ -130,15 +132,24 @@ func (a *Adapter) Lookup(ctx context.Context, creds providers.Credentials, e164 
 		return providers.Number{}, &providers.Error{Kind: providers.KindBadRequest, Provider: Name, Op: op,
 			Message: fmt.Sprintf("%s is rented without voice; enable voice on it at Plivo", e164)}
 	}
+	sub, ok := subaccountID(n.SubAccount)
+	if !ok {
+		return providers.Number{}, c.unreadable()
+	}
+	if sub == creds.AccountID {
+		sub = "" // a subaccount's own number, seen with its own credentials
+	}
 	return providers.Number{
-		ID:    digits,
-		E164:  e164,
-		Voice: providers.VoiceConfig{ApplicationID: appIDOf(n.Application)},
+		ID:      digits,
+		E164:    e164,
+		Voice:   providers.VoiceConfig{ApplicationID: appIDOf(deref(n.Application))},
+		Account: sub,
 	}, nil
 }
 
 // EnsureVoiceRoute attaches num to the route's application, creating or
-// updating the application when needed. With route.ApplicationID (the id
+// updating the application when needed, in the account that rents num
+// (num.Account, a subaccount, when it is not the credentials' own). With route.ApplicationID (the id
 // from an earlier Change.After) it trusts that application: no call at all
 // when num is already attached to it, one attach otherwise, and the
 // by-name path only when Plivo no longer knows the id. The by-name path
@@ -152,6 +163,10 @@ func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credenti
 	}
 	if err := checkRoute(num, route, op); err != nil {
 		return providers.Change{}, err
+	}
+	if num.Account != "" && (num.Account == creds.AccountID || !strings.HasPrefix(num.Account, "SA") || !alnum(num.Account)) {
+		return providers.Change{}, &providers.Error{Kind: providers.KindBadRequest, Provider: Name, Op: op,
+			Message: fmt.Sprintf("number %s: account %q is not a subaccount auth ID", num.E164, num.Account)}
 	}
 	want := configOf(route)
 	before := num.Voice
@@ -174,9 +189,11 @@ func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credenti
 			return providers.Change{}, err
 		}
 		// Plivo no longer knows the hinted application (deleted in the
-		// console, say): find or create it by name.
+		// console, say), or it belongs to another account than num (the
+		// hint is per route, and a main account's and a subaccount's
+		// numbers need one application each): find or create it by name.
 	}
-	appID, changed, err := c.ensureApplication(route.Name, want)
+	appID, changed, err := c.ensureApplication(route.Name, num.Account, want)
 	if err != nil {
 		return providers.Change{}, err
 	}
@@ -249,6 +266,13 @@ func appIDOf(uri string) string {
 		return ""
 	}
 	return id
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func isDigits(s string) bool {

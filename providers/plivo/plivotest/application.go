@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/switchboardhq/switchboard/providers/internal/sim"
 )
@@ -12,7 +14,7 @@ import (
 // numbers attached to it are answered.
 type Application struct {
 	AppID               string // numeric string; set by the Server
-	AppName             string // [A-Za-z0-9_-]; not unique
+	AppName             string // [A-Za-z0-9_-] through the API, anything printable in the console; not unique
 	AnswerURL           string
 	AnswerMethod        string // GET or POST
 	HangupURL           string
@@ -30,10 +32,12 @@ type Application struct {
 
 // AddApplication creates an application in an account, as someone working
 // in Plivo's console would, and returns its app_id. Unset methods default
-// to POST and an unset hangup URL to the answer URL, as on Plivo.
+// to POST and an unset hangup URL to the answer URL, as on Plivo. The
+// name may hold what the API refuses ("Demo Speak", "0.8522478089992022"
+// in Plivo's own recorded list): accounts have such applications.
 func (s *Server) AddApplication(authID string, app Application) (string, error) {
 	fillDefaults(&app)
-	if msg := app.invalid(); msg != "" {
+	if msg := app.invalidInConsole(); msg != "" {
 		return "", fmt.Errorf("plivotest: %s", msg)
 	}
 	s.mu.Lock()
@@ -87,11 +91,28 @@ func fillDefaults(app *Application) {
 	app.Enabled = true
 }
 
-// invalid returns why Plivo would refuse app, or "".
+// invalidName returns why Plivo's API would refuse name, or "".
+func invalidName(name string) string {
+	if !appNamePattern.MatchString(name) {
+		return "app_name must be made of letters, digits, '_' and '-'"
+	}
+	return ""
+}
+
+// invalidInConsole returns why app could not exist at all, or "": a name
+// that is empty or not printable, or invalid URLs and methods.
+func (app *Application) invalidInConsole() string {
+	if app.AppName == "" || strings.ContainsFunc(app.AppName, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return "app_name must be non-empty and printable"
+	}
+	return app.invalid()
+}
+
+// invalid returns why Plivo would refuse app's URLs and methods, or "".
+// The name is checked where it is set (invalidName, invalidInConsole):
+// an application named in the console keeps its name through updates.
 func (app *Application) invalid() string {
 	switch {
-	case !appNamePattern.MatchString(app.AppName):
-		return "app_name must be made of letters, digits, '_' and '-'"
 	case !validURL(app.AnswerURL):
 		return "answer_url must be an absolute http(s) URL"
 	case !validURL(app.HangupURL):
@@ -116,6 +137,18 @@ func (s *Server) Application(authID, appID string) (Application, bool) {
 		return Application{}, false
 	}
 	return *a.appByID[appID], true
+}
+
+// findApp finds the application appID in a's family (a main account
+// reaches its subaccounts' applications by id), with its account; s.mu
+// must be held.
+func (s *Server) findApp(a *account, appID string) (*Application, *account) {
+	for _, o := range s.family(a) {
+		if app := o.appByID[appID]; app != nil {
+			return app, o
+		}
+	}
+	return nil, nil
 }
 
 // Applications counts the account's applications named name.
@@ -148,7 +181,7 @@ func (s *Server) UpdateApplication(authID, appID string, change func(*Applicatio
 	c := *app
 	change(&c)
 	c.AppID = appID
-	if msg := c.invalid(); msg != "" {
+	if msg := c.invalidInConsole(); msg != "" {
 		return fmt.Errorf("plivotest: %s", msg)
 	}
 	*app = c
@@ -206,7 +239,8 @@ type applicationJSON struct {
 	SubAccount         *string `json:"sub_account"`
 }
 
-func (app *Application) wire(authID, apiID string) applicationJSON {
+// wire renders app, which belongs to owner.
+func (app *Application) wire(owner *account, apiID string) applicationJSON {
 	return applicationJSON{
 		AnswerMethod:       app.AnswerMethod,
 		AnswerURL:          app.AnswerURL,
@@ -223,17 +257,18 @@ func (app *Application) wire(authID, apiID string) applicationJSON {
 		MessageMethod:      app.MessageMethod,
 		MessageURL:         app.MessageURL,
 		PublicURI:          app.PublicURI,
-		ResourceURI:        applicationURI(authID, app.AppID),
+		ResourceURI:        applicationURI(owner.AuthID, app.AppID),
 		SIPURI:             "sip:" + app.AppID + "@app.plivo.com",
+		SubAccount:         owner.subaccountURI(),
 	}
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, t target) {
 	s.mu.Lock()
-	app := s.accounts[t.account].appByID[t.id]
+	app, owner := s.findApp(s.accounts[t.account], t.id)
 	var body applicationJSON
 	if app != nil {
-		body = app.wire(t.account, s.apiID())
+		body = app.wire(owner, s.apiID())
 	}
 	s.mu.Unlock()
 	if app == nil {
@@ -286,15 +321,13 @@ func (app *Application) applyParams(p params) string {
 			*f.field = v
 		}
 	}
-	if sub, _, err := p.str("subaccount"); err != nil || sub != "" {
-		return "subaccounts are not simulated"
-	}
 	return ""
 }
 
 // createApplication creates an application: 201 with its app_id. Names
-// are not unique, as on Plivo. An ambiguous create (see Faults) is applied
-// and then answered 500.
+// are not unique, as on Plivo. With subaccount (a main account's own
+// subaccount) it is created in that subaccount. An ambiguous create (see
+// Faults) is applied and then answered 500.
 func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, t target) {
 	p, err := readParams(w, r)
 	if err != nil {
@@ -307,19 +340,33 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request, t tar
 		writeError(w, s.newAPIID(), http.StatusBadRequest, err.Error())
 		return
 	}
-	app.AppName = name
-	if msg := app.applyParams(p); msg != "" {
-		writeError(w, s.newAPIID(), http.StatusBadRequest, msg)
+	sub, _, err := p.str("subaccount")
+	if err != nil {
+		writeError(w, s.newAPIID(), http.StatusBadRequest, err.Error())
 		return
 	}
-	fillDefaults(&app)
-	if msg := app.invalid(); msg != "" {
+	app.AppName = name
+	msg := invalidName(name)
+	if msg == "" {
+		msg = app.applyParams(p)
+	}
+	if msg == "" {
+		fillDefaults(&app)
+		msg = app.invalid()
+	}
+	if msg != "" {
 		writeError(w, s.newAPIID(), http.StatusBadRequest, msg)
 		return
 	}
 
 	s.mu.Lock()
-	id := s.addApp(s.accounts[t.account], app)
+	into, msg := s.subaccountOf(s.accounts[t.account], sub)
+	if msg != "" {
+		s.mu.Unlock()
+		writeError(w, s.newAPIID(), http.StatusBadRequest, msg)
+		return
+	}
+	id := s.addApp(into, app)
 	s.counter.CountApplied()
 	ambiguous := sim.Take(&s.faults.AmbiguousCreates)
 	empty := s.faults.EmptyErrorBody
@@ -348,14 +395,17 @@ func (s *Server) updateApplication(w http.ResponseWriter, r *http.Request, t tar
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.accounts[t.account]
-	app := a.appByID[t.id]
+	app, a := s.findApp(s.accounts[t.account], t.id)
 	if app == nil {
 		writeError(w, s.apiID(), http.StatusNotFound, "not found")
 		return
 	}
 	c := *app
 	msg := c.applyParams(p)
+	if sub, _, err := p.str("subaccount"); err != nil || sub != "" && sub != a.AuthID {
+		// Moving an application between accounts is not simulated.
+		msg = "subaccount must be the application's own account"
+	}
 	if msg == "" {
 		msg = c.invalid()
 	}

@@ -1,7 +1,8 @@
 // Package plivotest is an in-memory simulator of the part of Plivo's REST
 // API (https://api.plivo.com/v1/Account/{auth_id}/) that switchboard uses:
 // fetching the account, fetching a number and attaching it to an
-// application, and listing, fetching, creating and updating applications.
+// application, and listing, fetching, creating and updating applications,
+// for main accounts and their subaccounts (AddSubaccount).
 //
 // It exists so that adapter tests, benchmarks and the dev sandbox exercise
 // the real plivo-go SDK, unchanged, against something that answers like
@@ -11,7 +12,15 @@
 // (a UUID) in every answer but the 401, and Plivo's error bodies
 // ({"api_id":...,"error":...}). The package's tests compare its answers
 // field by field with the real responses recorded in plivo-go's fixtures
-// (copied into testdata/).
+// (copied into testdata/), and its error answers with the status codes and
+// bodies Plivo documents (testdata/errors.json).
+//
+// Subaccounts are modelled as Plivo documents them: a main account's
+// credentials reach its subaccounts' numbers (each with sub_account set),
+// create and list applications in a subaccount with the subaccount
+// parameter, and move a number into a subaccount with subaccount on the
+// number update; a subaccount's credentials reach only its own resources,
+// and may not name a subaccount (400).
 //
 // Point the SDK at a Server with an http.RoundTripper that rewrites the
 // scheme and host of https://api.plivo.com (setting the SDK's BaseUrl is
@@ -46,6 +55,18 @@
 //   - Bodies must be JSON objects (plivo-go sends JSON); parameters are
 //     validated as documented: names [A-Za-z0-9_-], URLs absolute http(s),
 //     methods GET or POST. Violations answer 400 with an "error" string.
+//     Applications added with AddApplication (as in Plivo's console) may
+//     have any printable name ("Demo Speak", as in Plivo's recorded list).
+//   - sub_account, on a subaccount's numbers and applications, is the
+//     subaccount's resource URI (/v1/Account/{main}/Subaccount/{sub}/);
+//     Plivo documents a string naming the subaccount, not its form.
+//   - A number attaches only to an application of the account renting it:
+//     another account's app_id (the main account's, for a subaccount's
+//     number) answers 404. A main account reaches its subaccounts'
+//     applications by id (fetch, update); its list without subaccount holds
+//     only its own, or its subaccounts' too with
+//     WithSubaccountApplicationsListed. Valid credentials on a
+//     subaccount's path (or any other account's) answer 404.
 //   - Fields Plivo reports only for US toll-free or 10DLC numbers
 //     (tendlc_*, toll_free_sms_verification*) are null.
 package plivotest

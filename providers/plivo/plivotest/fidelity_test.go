@@ -8,6 +8,7 @@ package plivotest_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -109,6 +110,9 @@ func TestFidelity(t *testing.T) {
 		"answer_url": "https://a.example.com/answer", "answer_method": "POST",
 		"hangup_url": "https://a.example.com/hangup", "hangup_method": "POST"}, 201)
 	appID, _ := created["app_id"].(string)
+	subCreated := do("POST", "Application/", map[string]any{"app_name": "switchboard-org1-default",
+		"answer_url": "https://a.example.com/answer", "subaccount": pt.SandboxSubaccountAuthID}, 201)
+	subAppID, _ := subCreated["app_id"].(string)
 	d := digits(pt.SandboxNumber1)
 
 	cases := []struct {
@@ -123,6 +127,10 @@ func TestFidelity(t *testing.T) {
 		{"applicationGetResponse.json", do("GET", "Application/"+appID+"/", nil, 200), ""},
 		{"applicationListResponse.json", do("GET", "Application/", nil, 200), ""},
 		{"applicationModifyResponse.json", do("POST", "Application/"+appID+"/", map[string]any{"answer_url": "https://b.example.com/"}, 202), "changed"},
+		// A subaccount's number and application, as the main account sees
+		// them: sub_account is a string.
+		{"numberGetResponse.json", do("GET", "Number/"+digits(pt.SandboxSubaccountNumber)+"/", nil, 200), ""},
+		{"applicationGetResponse.json", do("GET", "Application/"+subAppID+"/", nil, 200), ""},
 	}
 	covered := map[string]bool{}
 	for _, tc := range cases {
@@ -143,6 +151,7 @@ func TestFidelity(t *testing.T) {
 			}
 		})
 	}
+	covered[errorsFixture] = true // by TestErrorFidelity
 	// Every recording in testdata is compared.
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
 	must(t, err)
@@ -157,6 +166,95 @@ func TestFidelity(t *testing.T) {
 	if num["application"] != "/v1/Account/"+pt.SandboxAuthID+"/Application/"+appID+"/" ||
 		num["added_on"] != "2024-02-14" || num["renewal_date"] != "2024-03-14" {
 		t.Errorf("number %v", num)
+	}
+}
+
+// errorsFixture holds Plivo's documented error answers: status, body and
+// where each is documented.
+const errorsFixture = "errors.json"
+
+// TestErrorFidelity: the simulator's error answers have Plivo's status
+// codes and bodies: exactly the documented keys ({"api_id","error"}, and
+// no api_id on a 401), the same JSON types, and the same "error" string
+// where Plivo's is fixed.
+func TestErrorFidelity(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", errorsFixture))
+	must(t, err)
+	var recorded []struct {
+		Name   string         `json:"name"`
+		Status int            `json:"status"`
+		Body   map[string]any `json:"body"`
+		Exact  bool           `json:"exact"`
+		Source string         `json:"source"`
+	}
+	must(t, json.Unmarshal(b, &recorded))
+
+	srv := pt.NewSandbox()
+	e := serve(t, srv, sandboxPrefix)
+	hc, _ := e.httpClient(10 * time.Second)
+	token := pt.SandboxAuthToken
+	// Each provokes the error named in the fixture.
+	provoke := map[string]func() (int, http.Header, string){
+		"unauthorized": func() (int, http.Header, string) {
+			return call(t, hc, "GET", sandboxURL(""), pt.SandboxAuthID, "wrongtoken", nil)
+		},
+		"number not found": func() (int, http.Header, string) {
+			return call(t, hc, "GET", sandboxURL("Number/918000000099/"), pt.SandboxAuthID, token, nil)
+		},
+		"application not found": func() (int, http.Header, string) {
+			return call(t, hc, "GET", sandboxURL("Application/99999999999999999/"), pt.SandboxAuthID, token, nil)
+		},
+		"invalid parameter": func() (int, http.Header, string) {
+			return call(t, hc, "POST", sandboxURL("Application/"), pt.SandboxAuthID, token,
+				map[string]any{"app_name": "Demo Speak", "answer_url": "https://a.example.com/"})
+		},
+		"rate limited": func() (int, http.Header, string) {
+			must(t, srv.UpdateFaults(func(f *pt.Faults) { f.RateLimitNext = 1 }))
+			return call(t, hc, "GET", sandboxURL(""), pt.SandboxAuthID, token, nil)
+		},
+		"server error": func() (int, http.Header, string) {
+			must(t, srv.UpdateFaults(func(f *pt.Faults) { f.ErrorRate = 1 }))
+			defer func() { must(t, srv.UpdateFaults(func(f *pt.Faults) { f.ErrorRate = 0 })) }()
+			return call(t, hc, "GET", sandboxURL(""), pt.SandboxAuthID, token, nil)
+		},
+	}
+	if len(recorded) != len(provoke) {
+		t.Errorf("%d recorded errors, %d provoked", len(recorded), len(provoke))
+	}
+	for _, rec := range recorded {
+		t.Run(rec.Name, func(t *testing.T) {
+			if rec.Source == "" {
+				t.Error("no source")
+			}
+			f, ok := provoke[rec.Name]
+			if !ok {
+				t.Fatal("nothing provokes it")
+			}
+			status, h, body := f()
+			if status != rec.Status {
+				t.Errorf("status %d, want %d (%s)", status, rec.Status, body)
+			}
+			if ct := h.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			got := decode(t, body)
+			for _, problem := range conforms("$", rec.Body, got) {
+				t.Error(problem)
+			}
+			for k := range got {
+				if _, ok := rec.Body[k]; !ok {
+					t.Errorf("$.%s: not in Plivo's error body", k)
+				}
+			}
+			if _, ok := rec.Body["api_id"]; ok {
+				if id, _ := got["api_id"].(string); !uuidPattern.MatchString(id) {
+					t.Errorf("api_id %q is not a UUID", id)
+				}
+			}
+			if rec.Exact && got["error"] != rec.Body["error"] {
+				t.Errorf("error %q, want %q", got["error"], rec.Body["error"])
+			}
+		})
 	}
 }
 

@@ -55,8 +55,14 @@ func (s *Server) AddNumber(authID, e164 string, opts ...NumberOption) error {
 	if !ok {
 		return fmt.Errorf("plivotest: no account %s", authID)
 	}
-	if _, dup := a.numbers[digits]; dup {
-		return fmt.Errorf("plivotest: account %s already rents %s", authID, e164)
+	root := a
+	if a.Parent != "" {
+		root = s.accounts[a.Parent]
+	}
+	if n, _ := s.findNumber(root, digits); n != nil {
+		// One number, one owner: a main account and its subaccounts
+		// share Plivo's inventory.
+		return fmt.Errorf("plivotest: account %s or a subaccount already rents %s", root.AuthID, e164)
 	}
 	n := &Number{
 		Number:            digits,
@@ -95,24 +101,37 @@ func region(digits string) string {
 	return ""
 }
 
-// Number returns a snapshot of the account's number e164.
+// Number returns a snapshot of the number e164 as the account authID sees
+// it: its own, or a subaccount's when authID is a main account.
 func (s *Server) Number(authID, e164 string) (Number, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.number(authID, e164)
+	n, _ := s.number(authID, e164)
 	if n == nil {
 		return Number{}, false
 	}
 	return *n, true
 }
 
-// number finds a number by E.164; s.mu must be held.
-func (s *Server) number(authID, e164 string) *Number {
+// number finds a number by E.164 among what authID reaches, with the
+// account that owns it; s.mu must be held.
+func (s *Server) number(authID, e164 string) (*Number, *account) {
 	a, ok := s.accounts[authID]
 	if !ok || len(e164) < 2 {
-		return nil
+		return nil, nil
 	}
-	return a.numbers[e164[1:]]
+	return s.findNumber(a, e164[1:])
+}
+
+// findNumber finds a number by its digits in a's family; s.mu must be
+// held.
+func (s *Server) findNumber(a *account, digits string) (*Number, *account) {
+	for _, o := range s.family(a) {
+		if n, ok := o.numbers[digits]; ok {
+			return n, o
+		}
+	}
+	return nil, nil
 }
 
 // UpdateNumber changes the account's number e164 in place, as someone
@@ -120,15 +139,15 @@ func (s *Server) number(authID, e164 string) *Number {
 func (s *Server) UpdateNumber(authID, e164 string, change func(*Number)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.number(authID, e164)
+	n, owner := s.number(authID, e164)
 	if n == nil {
 		return fmt.Errorf("plivotest: account %s does not rent %s", authID, e164)
 	}
 	c := *n
 	change(&c)
 	c.Number = n.Number
-	if c.AppID != "" && s.accounts[authID].appByID[c.AppID] == nil {
-		return fmt.Errorf("plivotest: account %s has no application %s", authID, c.AppID)
+	if c.AppID != "" && owner.appByID[c.AppID] == nil {
+		return fmt.Errorf("plivotest: account %s has no application %s", owner.AuthID, c.AppID)
 	}
 	*n = c
 	return nil
@@ -140,11 +159,11 @@ func (s *Server) UpdateNumber(authID, e164 string, change func(*Number)) error {
 func (s *Server) VoiceURL(authID, e164 string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := s.number(authID, e164)
+	n, owner := s.number(authID, e164)
 	if n == nil || !n.VoiceEnabled || n.AppID == "" {
 		return ""
 	}
-	if app := s.accounts[authID].appByID[n.AppID]; app != nil {
+	if app := owner.appByID[n.AppID]; app != nil {
 		return app.AnswerURL
 	}
 	return ""
@@ -181,10 +200,12 @@ type numberJSON struct {
 // plivoDate is Plivo's date format for added_on and renewal_date.
 const plivoDate = "2006-01-02"
 
-func (n *Number) wire(authID, apiID string) numberJSON {
+// wire renders n as the account authID sees it; owner rents it (authID
+// itself, or one of its subaccounts).
+func (n *Number) wire(authID string, owner *account, apiID string) numberJSON {
 	var app *string
 	if n.AppID != "" {
-		app = new(applicationURI(authID, n.AppID))
+		app = new(applicationURI(owner.AuthID, n.AppID))
 	}
 	return numberJSON{
 		AddedOn:           n.AddedOn.Format(plivoDate),
@@ -200,6 +221,7 @@ func (n *Number) wire(authID, apiID string) numberJSON {
 		ResourceURI:       apiRoot + authID + "/Number/" + n.Number + "/",
 		SMSEnabled:        n.SMSEnabled,
 		SMSRate:           n.SMSRate,
+		SubAccount:        owner.subaccountURI(),
 		VoiceEnabled:      n.VoiceEnabled,
 		VoiceRate:         n.VoiceRate,
 		// Rented monthly: renewed a month after it was added.
@@ -217,22 +239,25 @@ func nullable(s string) *string {
 
 func (s *Server) getNumber(w http.ResponseWriter, t target) {
 	s.mu.Lock()
-	n, ok := s.accounts[t.account].numbers[t.id]
+	n, owner := s.findNumber(s.accounts[t.account], t.id)
 	var body numberJSON
-	if ok {
-		body = n.wire(t.account, s.apiID())
+	if n != nil {
+		body = n.wire(t.account, owner, s.apiID())
 	}
 	s.mu.Unlock()
-	if !ok {
+	if n == nil {
 		writeError(w, s.newAPIID(), http.StatusNotFound, "not found")
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
 }
 
-// updateNumber attaches a number to an application (app_id), and sets its
-// alias and CNAM lookup. Without app_id the number gets the account's
-// default number application, or none: Plivo's behaviour.
+// updateNumber attaches a number to an application (app_id), moves it to
+// a subaccount (subaccount, main account only), and sets its alias and
+// CNAM lookup. Without app_id the number gets the default number
+// application of the account that rents it, or none: Plivo's behaviour.
+// The application must belong to that account: another account's
+// (the main account's, for a subaccount's number) is not found.
 func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) {
 	p, err := readParams(w, r)
 	if err != nil {
@@ -253,26 +278,30 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) 
 		writeError(w, s.newAPIID(), http.StatusBadRequest, "cnam_lookup must be enabled or disabled")
 		return
 	}
-	if sub != "" {
-		writeError(w, s.newAPIID(), http.StatusBadRequest, "subaccounts are not simulated")
-		return
-	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.accounts[t.account]
-	n, ok := a.numbers[t.id]
-	if !ok {
+	dest, msg := s.subaccountOf(a, sub)
+	if msg != "" {
+		writeError(w, s.apiID(), http.StatusBadRequest, msg)
+		return
+	}
+	n, owner := s.findNumber(a, t.id)
+	if n == nil {
 		writeError(w, s.apiID(), http.StatusNotFound, "not found")
 		return
 	}
+	if sub == "" {
+		dest = owner
+	}
 	if hasApp && appID != "" {
-		if a.appByID[appID] == nil {
+		if dest.appByID[appID] == nil {
 			writeError(w, s.apiID(), http.StatusNotFound, "not found")
 			return
 		}
 	} else {
-		appID = a.defaultApp()
+		appID = dest.defaultApp()
 	}
 	c := *n
 	c.AppID = appID
@@ -282,8 +311,12 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) 
 	if hasCNAM {
 		c.CNAMLookup = cnam
 	}
-	if c != *n {
+	if c != *n || dest != owner {
 		*n = c
+		if dest != owner {
+			delete(owner.numbers, n.Number)
+			dest.numbers[n.Number] = n
+		}
 		s.counter.CountApplied()
 	}
 	writeJSON(w, http.StatusAccepted, messageJSON{APIID: s.apiID(), Message: "changed"})

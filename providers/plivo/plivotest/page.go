@@ -1,8 +1,10 @@
 package plivotest
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,6 +38,7 @@ type listQuery struct {
 	hasName bool
 	limit   int
 	offset  int
+	sub     string // the subaccount whose applications are listed
 }
 
 func parseListQuery(q url.Values) (listQuery, string) {
@@ -57,9 +60,7 @@ func parseListQuery(q url.Values) (listQuery, string) {
 		}
 		lq.offset = n
 	}
-	if q.Get("subaccount") != "" {
-		return lq, "subaccounts are not simulated"
-	}
+	lq.sub = q.Get("subaccount")
 	return lq, ""
 }
 
@@ -71,11 +72,17 @@ func (lq *listQuery) uri(authID string, offset int) string {
 		b.WriteString("app_name=" + url.QueryEscape(lq.name) + "&")
 	}
 	b.WriteString("limit=" + strconv.Itoa(lq.limit) + "&offset=" + strconv.Itoa(offset))
+	if lq.sub != "" {
+		b.WriteString("&subaccount=" + url.QueryEscape(lq.sub))
+	}
 	return b.String()
 }
 
-// listApplications lists the account's applications, newest first,
-// app_name matching exactly (or as a substring, WithAppNameContains).
+// listApplications lists the account's applications, or those of the
+// subaccount named by subaccount, newest first, app_name matching exactly
+// (or as a substring, WithAppNameContains). Without subaccount a main
+// account's list holds its own applications only, or its subaccounts' too
+// with WithSubaccountApplicationsListed.
 func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t target) {
 	lq, msg := parseListQuery(r.URL.Query())
 	if msg != "" {
@@ -83,13 +90,30 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t targ
 		return
 	}
 	s.mu.Lock()
-	a := s.accounts[t.account]
-	var matching []*Application
-	for i := len(a.apps) - 1; i >= 0; i-- {
-		if app := a.apps[i]; !lq.hasName || app.AppName == lq.name || s.nameContains && strings.Contains(app.AppName, lq.name) {
-			matching = append(matching, app)
+	a, msg := s.subaccountOf(s.accounts[t.account], lq.sub)
+	if msg != "" {
+		s.mu.Unlock()
+		writeError(w, s.newAPIID(), http.StatusBadRequest, msg)
+		return
+	}
+	accounts := []*account{a}
+	if lq.sub == "" && s.listSubaccountApps {
+		accounts = s.family(a)
+	}
+	type owned struct {
+		app   *Application
+		owner *account
+	}
+	var matching []owned
+	for _, o := range accounts {
+		for i := len(o.apps) - 1; i >= 0; i-- {
+			if app := o.apps[i]; !lq.hasName || app.AppName == lq.name || s.nameContains && strings.Contains(app.AppName, lq.name) {
+				matching = append(matching, owned{app, o})
+			}
 		}
 	}
+	// Newest first across accounts: ids grow with time.
+	slices.SortStableFunc(matching, func(x, y owned) int { return cmp.Compare(y.app.AppID, x.app.AppID) })
 	start := min(lq.offset, len(matching))
 	end := min(start+lq.limit, len(matching))
 	body := applicationPageJSON{
@@ -101,8 +125,8 @@ func (s *Server) listApplications(w http.ResponseWriter, r *http.Request, t targ
 		},
 		Objects: make([]applicationJSON, 0, end-start),
 	}
-	for _, app := range matching[start:end] {
-		body.Objects = append(body.Objects, app.wire(t.account, ""))
+	for _, m := range matching[start:end] {
+		body.Objects = append(body.Objects, m.app.wire(m.owner, ""))
 	}
 	s.mu.Unlock()
 	if end < len(matching) {

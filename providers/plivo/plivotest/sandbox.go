@@ -2,8 +2,10 @@ package plivotest
 
 import "fmt"
 
-// The dev sandbox's fixture: one account renting three Indian numbers,
-// voice enabled, attached to no application.
+// The dev sandbox's fixture: one main account renting three Indian
+// numbers, and one subaccount of it renting a fourth, all voice enabled and
+// attached to no application. The main account's credentials reach the
+// subaccount's number too.
 const (
 	SandboxAuthID    = "MA00000000000000SBX1"
 	SandboxAuthToken = "sandboxplivotoken"
@@ -11,6 +13,10 @@ const (
 	SandboxNumber1 = "+918000000001"
 	SandboxNumber2 = "+918000000002"
 	SandboxNumber3 = "+918062810341"
+
+	SandboxSubaccountAuthID    = "SA00000000000000SBX2"
+	SandboxSubaccountAuthToken = "sandboxplivosubtoken"
+	SandboxSubaccountNumber    = "+918000000010"
 )
 
 // NewSandbox returns a Server holding the dev sandbox's fixture.
@@ -36,5 +42,11 @@ func (s *Server) addSandbox() error {
 			return err
 		}
 	}
-	return nil
+	if err := s.AddSubaccount(SandboxAuthID, SandboxSubaccountAuthID, SandboxSubaccountAuthToken); err != nil {
+		return err
+	}
+	if err := s.UpdateAccount(SandboxSubaccountAuthID, func(a *Account) { a.Name = "Switchboard Sandbox Subaccount" }); err != nil {
+		return err
+	}
+	return s.AddNumber(SandboxSubaccountAuthID, SandboxSubaccountNumber)
 }

@@ -35,6 +35,9 @@ type Server struct {
 
 	// nameContains makes app_name match every name containing it.
 	nameContains bool
+	// listSubaccountApps lists a main account's subaccounts' applications
+	// with its own when no subaccount is named.
+	listSubaccountApps bool
 }
 
 // Option configures a Server.
@@ -62,6 +65,16 @@ func WithClock(now func() time.Time) Option {
 // adapter compares the names it is given back.
 func WithAppNameContains() Option {
 	return func(s *Server) { s.nameContains = true }
+}
+
+// WithSubaccountApplicationsListed makes a main account's application
+// list, without the subaccount parameter, hold its subaccounts'
+// applications too (each with sub_account set). Plivo documents the
+// parameter for listing a subaccount's applications but not what the list
+// holds without it: with this option a test proves an adapter never takes
+// a subaccount's application for the main account's.
+func WithSubaccountApplicationsListed() Option {
+	return func(s *Server) { s.listSubaccountApps = true }
 }
 
 // New returns a Server with no accounts, Plivo's documented rate limit and
