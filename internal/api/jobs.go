@@ -143,17 +143,8 @@ func nullIfEmpty(raw json.RawMessage) json.RawMessage {
 // it is found in the queue instead and reported as queued.
 func (s *server) getJob() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		orgID, err := authenticate(r.Context(), s.Store, r)
-		if errors.Is(err, errUnauthorized) {
-			v1Fail(w, http.StatusUnauthorized, "unauthorized", "Missing or invalid API key")
-			return
-		} else if err != nil {
-			s.v1Internal(w, err)
-			return
-		}
-		id := r.PathValue("id")
-		if !plausibleID(id) {
-			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+		orgID, id, ok := s.jobOfRequest(w, r)
+		if !ok {
 			return
 		}
 		rec, err := s.Store.GetJob(r.Context(), orgID, id)
@@ -178,6 +169,25 @@ func (s *server) getJob() http.Handler {
 	})
 }
 
+// jobOfRequest authenticates r and reads its job id, or answers 401 or
+// 404 (an id no job can have).
+func (s *server) jobOfRequest(w http.ResponseWriter, r *http.Request) (int64, string, bool) {
+	orgID, err := authenticate(r.Context(), s.Store, r)
+	if errors.Is(err, errUnauthorized) {
+		v1Fail(w, http.StatusUnauthorized, "unauthorized", "Missing or invalid API key")
+		return 0, "", false
+	} else if err != nil {
+		s.v1Internal(w, err)
+		return 0, "", false
+	}
+	id := r.PathValue("id")
+	if !plausibleID(id) {
+		v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+		return 0, "", false
+	}
+	return orgID, id, true
+}
+
 // jobAnswer answers 200 with d and its request's history.
 func (s *server) jobAnswer(w http.ResponseWriter, r *http.Request, orgID int64, d jobData) {
 	s.jobAnswerStatus(w, r, orgID, http.StatusOK, d)
@@ -200,17 +210,8 @@ func (s *server) jobAnswerStatus(w http.ResponseWriter, r *http.Request, orgID i
 // 409 when it finished otherwise, changing nothing.
 func (s *server) cancelJob() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		orgID, err := authenticate(r.Context(), s.Store, r)
-		if errors.Is(err, errUnauthorized) {
-			v1Fail(w, http.StatusUnauthorized, "unauthorized", "Missing or invalid API key")
-			return
-		} else if err != nil {
-			s.v1Internal(w, err)
-			return
-		}
-		id := r.PathValue("id")
-		if !plausibleID(id) {
-			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+		orgID, id, ok := s.jobOfRequest(w, r)
+		if !ok {
 			return
 		}
 		c := cancellation.Canceller{Store: s.Store, Queue: s.Queue, Now: s.Now}
