@@ -59,7 +59,7 @@ func (r Result) Changed() bool { return r.Outcome == Requested || r.Outcome == W
 func (r Result) String() string {
 	switch r.Outcome {
 	case Requested:
-		return fmt.Sprintf("cancel requested by %s: the job stops at once and ends cancelled", r.Job.CancelRequestedBy)
+		return fmt.Sprintf("cancel requested by %s: the job stops instead of retrying and ends cancelled", r.Job.CancelRequestedBy)
 	case WhileRunning:
 		return fmt.Sprintf("cancel requested by %s while an attempt runs: if the attempt fails the job ends cancelled; if it succeeds, the cancel came too late", r.Job.CancelRequestedBy)
 	case AlreadySucceeded:
@@ -96,9 +96,7 @@ func (c Canceller) Cancel(ctx context.Context, orgID int64, id, by string) (Resu
 		if task, err = c.task(orgID, id); err != nil {
 			return Result{}, err
 		}
-		if rec, err = recordOf(orgID, task); err != nil {
-			return Result{}, err
-		}
+		rec = recordOf(orgID, task)
 	case err != nil:
 		return Result{}, err
 	}
@@ -196,7 +194,7 @@ func payloadOrg(payload []byte) int64 {
 // recordOf is the record of a task no attempt of which has ended: pending,
 // or active for its first attempt, and succeeded or failed when the task
 // finished without a record (a system task; nothing to cancel then).
-func recordOf(orgID int64, t *asynq.TaskInfo) (store.JobRecord, error) {
+func recordOf(orgID int64, t *asynq.TaskInfo) store.JobRecord {
 	var h head
 	_ = json.Unmarshal(t.Payload, &h) // task checked the org
 	rec := store.JobRecord{ID: t.ID, OrgID: orgID, Type: t.Type, Request: jobs.RequestOf(t.ID), Provider: h.Provider, Numbers: h.Numbers, State: jobs.StatePending}
@@ -213,5 +211,5 @@ func recordOf(orgID int64, t *asynq.TaskInfo) (store.JobRecord, error) {
 	case asynq.TaskStateArchived:
 		rec.State = jobs.StateFailed
 	}
-	return rec, nil
+	return rec
 }
