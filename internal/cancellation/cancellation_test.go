@@ -62,17 +62,27 @@ func retrying(r store.JobRecord) bool { return r.State == jobs.StateRetrying }
 func ended(r store.JobRecord) bool    { return r.State.Terminal() }
 
 // postpone moves a retrying task's next attempt an hour away, as a long
-// backoff would, so a test sees that the cancel does not wait for it.
+// backoff would, so a test sees that the cancel does not wait for it. On a
+// slow machine the short backoff may end first: it then tries again once
+// the next attempt has failed too.
 func postpone(t *testing.T, rdb redis.UniversalClient, queue, id string) {
 	t.Helper()
-	at := time.Now().Add(time.Hour)
-	n, err := rdb.ZAddXX(context.Background(), "asynq:{"+queue+"}:retry", redis.Z{Score: float64(at.Unix()), Member: id}).Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := asynq.NewInspectorFromRedisClient(rdb).GetTaskInfo(queue, id)
-	if err != nil || info.State != asynq.TaskStateRetry || info.NextProcessAt.Before(at.Add(-time.Second)) {
-		t.Fatalf("postpone %s (%d changed): %+v, %v; want it retrying in an hour", id, n, info, err)
+	insp := asynq.NewInspectorFromRedisClient(rdb)
+	deadline := time.Now().Add(prompt)
+	for {
+		at := time.Now().Add(time.Hour)
+		err := rdb.ZAddXX(context.Background(), "asynq:{"+queue+"}:retry", redis.Z{Score: float64(at.Unix()), Member: id}).Err()
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := insp.GetTaskInfo(queue, id)
+		if err == nil && info.State == asynq.TaskStateRetry && !info.NextProcessAt.Before(at.Add(-time.Second)) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("postpone %s: %+v, %v; want it retrying in an hour", id, info, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -289,9 +299,9 @@ func TestCancelWhileRunning(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
-		// Every answer takes a second, and fails: the first attempt fails
-		// while the cancel is already recorded.
-		setFaults(t, env, func(f *twiliotest.Faults) { f.Latency, f.ErrorRate = time.Second, 1 })
+		// Every answer takes two seconds and fails (500, or the adapter's 2s
+		// timeout): the first attempt fails while the cancel is recorded.
+		setFaults(t, env, func(f *twiliotest.Faults) { f.Latency, f.ErrorRate = 2*time.Second, 1 })
 		job, err := env.Jobs.AddPhone(ctx, jobs.AddPhoneRequest{OrgID: env.OrgID, UserID: workertest.UserID, PhoneNumber: number,
 			Provider: jobs.ProviderTwilio, Credentials: workertest.TwilioCreds})
 		if err != nil {
@@ -308,8 +318,9 @@ func TestCancelWhileRunning(t *testing.T) {
 			t.Errorf("attempts %d, want 1: the job ended when its attempt failed", rec.Attempts)
 		}
 
-		// The running attempt succeeds: the cancel came too late.
-		setFaults(t, env, func(f *twiliotest.Faults) { f.ErrorRate = 0 })
+		// The running attempt succeeds: the cancel came too late. (Each answer
+		// takes a second, under the adapter's 2s timeout.)
+		setFaults(t, env, func(f *twiliotest.Faults) { f.Latency, f.ErrorRate = time.Second, 0 })
 		job2, err := env.Jobs.AddPhone(ctx, jobs.AddPhoneRequest{OrgID: env.OrgID, UserID: workertest.UserID, PhoneNumber: twiliotest.SandboxNumberDC,
 			Provider: jobs.ProviderTwilio, Credentials: workertest.TwilioCreds})
 		if err != nil {
@@ -319,7 +330,7 @@ func TestCancelWhileRunning(t *testing.T) {
 		if res, err := canceller(env).Cancel(ctx, env.OrgID, job2.ID, "ops"); err != nil || res.Outcome != cancellation.WhileRunning {
 			t.Fatalf("Cancel = %+v, %v; want %q", res, err, cancellation.WhileRunning)
 		}
-		if rec := waitRecord(t, env, job2.ID, 3*prompt, ended); rec.State != jobs.StateSucceeded {
+		if rec := waitRecord(t, env, job2.ID, 4*prompt, ended); rec.State != jobs.StateSucceeded {
 			t.Errorf("record %+v, want succeeded: the cancel came too late", rec)
 		}
 		if res, err := canceller(env).Cancel(ctx, env.OrgID, job2.ID, "ops"); err != nil || res.Outcome != cancellation.AlreadySucceeded {
