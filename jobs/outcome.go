@@ -14,7 +14,7 @@ const (
 	StateActive    State = "active"    // a worker is running it
 	StateRetrying  State = "retrying"  // the last attempt failed transiently; it will run again
 	StateSucceeded State = "succeeded" // terminal
-	StateFailed    State = "failed"    // terminal: a permanent error, or retries exhausted
+	StateFailed    State = "failed"    // terminal: a permanent error, retries exhausted, or cancelled (CodeCancelled)
 )
 
 // Terminal reports whether s is a final state.
@@ -36,6 +36,7 @@ const (
 	CodeProviderRejected    Code = "provider_rejected"    // the provider refused a request permanently
 	CodeProviderUnavailable Code = "provider_unavailable" // retries exhausted on outages or rate limits
 	CodeInternal            Code = "internal"             // a bug or an infrastructure failure
+	CodeCancelled           Code = "cancelled"            // an operator (or the API) cancelled the job before it finished
 
 	CodeTargetNotFound        Code = "target_not_found"        // the app or agent does not exist in the org
 	CodeNumberNotFound        Code = "number_not_found"        // the number is not in the org's inventory

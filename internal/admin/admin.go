@@ -1,6 +1,7 @@
 // Package admin is the operators' dashboard, mounted under /admin/: what is
 // queued, running, retrying and failed, why each failure happened in plain
-// words, and retrying one job or every failure of one kind. Pages are
+// words, retrying one job or every failure of one kind, and cancelling a
+// job that waits to retry. Pages are
 // server-rendered html/template with embedded assets (no network at run
 // time); asynqmon serves the queue-level view under /admin/queues/, behind
 // the same login, read-only and with payloads redacted.
@@ -25,6 +26,7 @@ import (
 	"github.com/hibiken/asynqmon"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/switchboardhq/switchboard/internal/cancellation"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 )
@@ -57,6 +59,7 @@ type Handler struct {
 	jobs        *jobs.Client
 	bulk        *jobs.Client
 	insp        *asynq.Inspector
+	canceller   cancellation.Canceller
 	users       map[string]User
 	sessions    sessions
 	limiter     *redis_rate.Limiter
@@ -87,6 +90,7 @@ func New(c Config) *Handler {
 	h := &Handler{store: c.Store, jobs: c.Jobs, bulk: c.Bulk, insp: asynq.NewInspectorFromRedisClient(c.Redis),
 		users: map[string]User{}, sessions: sessions{rdb: c.Redis, ttl: c.SessionTTL, now: c.Now},
 		limiter: redis_rate.NewLimiter(c.Redis), loginLimits: c.LoginLimits.withDefaults(), log: c.Logger, now: c.Now, pages: parsePages()}
+	h.canceller = cancellation.Canceller{Store: c.Store, Queue: h.insp, Now: c.Now}
 	for _, u := range c.Users {
 		h.users[u.Name] = u
 	}
@@ -108,6 +112,7 @@ func (h *Handler) routes(rdb redis.UniversalClient) {
 	in.HandleFunc("GET /admin/jobs", h.jobList)
 	in.HandleFunc("GET /admin/jobs/{org}/{id}", h.jobPage)
 	in.HandleFunc("POST /admin/jobs/{org}/{id}/retry", requireOperator(h.retryJob))
+	in.HandleFunc("POST /admin/jobs/{org}/{id}/cancel", requireOperator(h.cancelJob))
 	in.HandleFunc("GET /admin/retry-failures", h.confirmRetryFailures)
 	in.HandleFunc("POST /admin/retry-failures", requireOperator(h.retryFailures))
 	in.HandleFunc("GET /admin/numbers", h.numbers)

@@ -64,7 +64,23 @@ type dash struct {
 const sessionTTL = time.Hour
 
 // newDash starts a dashboard; configure, when given, changes its Config.
+// A provider outage fails a job for good at its first failed attempt (its
+// deadline is already past), so tests need not wait out retries.
 func newDash(t *testing.T, configure ...func(*admin.Config)) *dash {
+	t.Helper()
+	return startDash(t, func(p *worker.Params) { p.JobDeadline = time.Nanosecond }, configure...)
+}
+
+// newRetryingDash starts a dashboard whose jobs retry transient failures
+// (the worker's default deadline).
+func newRetryingDash(t *testing.T) *dash {
+	t.Helper()
+	return startDash(t, func(*worker.Params) {})
+}
+
+// startDash starts a dashboard with the worker's parameters as
+// configureWorker changes them.
+func startDash(t *testing.T, configureWorker func(*worker.Params), configure ...func(*admin.Config)) *dash {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "admin.db"))
 	if err != nil {
@@ -75,10 +91,8 @@ func newDash(t *testing.T, configure ...func(*admin.Config)) *dash {
 		t.Fatal(err)
 	}
 	env := workertest.Start(t, st)
-	// A provider outage fails a job for good at its first failed attempt
-	// (its deadline is already past), so tests need not wait out retries.
 	env.Server.Shutdown()
-	env.StartWorkerWith(t, func(p *worker.Params) { p.JobDeadline = time.Nanosecond })
+	env.StartWorkerWith(t, configureWorker)
 
 	users := []admin.User{
 		{Name: operatorName, Role: admin.RoleOperator, Hash: hash(t, operatorPassword)},

@@ -13,6 +13,7 @@ var reasonWords = map[string]struct{ Title, Explain string }{
 	store.ReasonTimeout:        {"Timed out", "An attempt ran out of time waiting for the provider. Retry; if it keeps happening, the provider is slow."},
 	store.ReasonInvalid:        {"Invalid request", "The request cannot succeed as it was made (bad input, unknown user or target, no connection for the provider). Fix the request; retrying will fail again."},
 	store.ReasonInternal:       {"Internal error", "Switchboard's own infrastructure (database, Redis) failed, or a bug. The logs have the detail; retry once it is fixed."},
+	store.ReasonCancelled:      {"Cancelled", "An operator (or the HTTP API) cancelled the job while it was waiting to retry; its claims on numbers were released. Retry it to ask again."},
 }
 
 // reasonTitle is the plain-words title of a reason, or the reason itself

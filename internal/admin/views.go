@@ -406,6 +406,27 @@ func (h *Handler) retryJob(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/admin/jobs/%d/%s?%s", rec.OrgID, url.PathEscape(rec.ID), url.Values{"msg": {"Retry: " + res.String()}}.Encode()), http.StatusSeeOther)
 }
 
+// cancelJob cancels a job that has not finished, through the HTTP API's
+// path (internal/cancellation). A job that finished meanwhile is left as
+// it is, and the answer says so.
+func (h *Handler) cancelJob(w http.ResponseWriter, r *http.Request) {
+	rec, ok := h.jobOf(w, r)
+	if !ok {
+		return
+	}
+	res, err := h.canceller.Cancel(r.Context(), rec.OrgID, rec.ID, sessionOf(r.Context()).User)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	n := 0
+	if res.Changed() {
+		n = 1
+	}
+	h.record(r.Context(), "cancel job", rec.ID, n, res.String())
+	http.Redirect(w, r, fmt.Sprintf("/admin/jobs/%d/%s?%s", rec.OrgID, url.PathEscape(rec.ID), url.Values{"msg": {"Cancel: " + res.String()}}.Encode()), http.StatusSeeOther)
+}
+
 // failureFilterOf reads a group of failures from a form or query.
 func (h *Handler) failureFilterOf(r *http.Request) (failureFilter, error) {
 	q := url.Values{}

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/switchboardhq/switchboard/internal/cancellation"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/timefmt"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -48,9 +50,18 @@ type jobData struct {
 	CreatedAt  *string `json:"created_at"`
 	UpdatedAt  *string `json:"updated_at"`
 	FinishedAt *string `json:"finished_at"`
+	// Cancel is the cancel request made on the job (POST
+	// /v1/jobs/{id}/cancel or the admin dashboard); null if none.
+	Cancel *cancelRef `json:"cancel_requested"`
 	// Request is what the runs of one request share; Runs are those runs.
 	Request string   `json:"request"`
 	Runs    []runRef `json:"runs"`
+}
+
+// cancelRef is who asked a job to stop, and when.
+type cancelRef struct {
+	By string `json:"by"`
+	At string `json:"at"`
 }
 
 // runRef is one run of a request, in a job's history.
@@ -85,6 +96,9 @@ func newJobData(j store.JobRecord) jobData {
 	}
 	if j.ErrorCode != "" {
 		d.Error = &v1Error{Code: string(j.ErrorCode), Message: j.ErrorMessage}
+	}
+	if j.CancelRequestedAt != nil {
+		d.Cancel = &cancelRef{By: j.CancelRequestedBy, At: formatTime(*j.CancelRequestedAt)}
 	}
 	return d
 }
@@ -129,17 +143,8 @@ func nullIfEmpty(raw json.RawMessage) json.RawMessage {
 // it is found in the queue instead and reported as queued.
 func (s *server) getJob() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		orgID, err := authenticate(r.Context(), s.Store, r)
-		if errors.Is(err, errUnauthorized) {
-			v1Fail(w, http.StatusUnauthorized, "unauthorized", "Missing or invalid API key")
-			return
-		} else if err != nil {
-			s.v1Internal(w, err)
-			return
-		}
-		id := r.PathValue("id")
-		if !plausibleID(id) {
-			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+		orgID, id, ok := s.jobOfRequest(w, r)
+		if !ok {
 			return
 		}
 		rec, err := s.Store.GetJob(r.Context(), orgID, id)
@@ -164,14 +169,73 @@ func (s *server) getJob() http.Handler {
 	})
 }
 
+// jobOfRequest authenticates r and reads its job id, or answers 401 or
+// 404 (an id no job can have).
+func (s *server) jobOfRequest(w http.ResponseWriter, r *http.Request) (int64, string, bool) {
+	orgID, err := authenticate(r.Context(), s.Store, r)
+	if errors.Is(err, errUnauthorized) {
+		v1Fail(w, http.StatusUnauthorized, "unauthorized", "Missing or invalid API key")
+		return 0, "", false
+	} else if err != nil {
+		s.v1Internal(w, err)
+		return 0, "", false
+	}
+	id := r.PathValue("id")
+	if !plausibleID(id) {
+		v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+		return 0, "", false
+	}
+	return orgID, id, true
+}
+
 // jobAnswer answers 200 with d and its request's history.
 func (s *server) jobAnswer(w http.ResponseWriter, r *http.Request, orgID int64, d jobData) {
+	s.jobAnswerStatus(w, r, orgID, http.StatusOK, d)
+}
+
+func (s *server) jobAnswerStatus(w http.ResponseWriter, r *http.Request, orgID int64, status int, d jobData) {
 	d, err := s.withRuns(r.Context(), orgID, d)
 	if err != nil {
 		s.v1Internal(w, err)
 		return
 	}
-	encode(w, http.StatusOK, v1Envelope{Data: d})
+	encode(w, status, v1Envelope{Data: d})
+}
+
+// cancelJob is POST /v1/jobs/{id}/cancel: the org's job stops instead of
+// retrying, through the dashboard's path (internal/cancellation). 202 with
+// the job when the request is recorded (the job ends failed, code
+// cancelled, at once, or when its running attempt fails; if that attempt
+// succeeds the cancel came too late); 200 when it was already cancelled;
+// 409 when it finished otherwise, changing nothing.
+func (s *server) cancelJob() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, id, ok := s.jobOfRequest(w, r)
+		if !ok {
+			return
+		}
+		c := cancellation.Canceller{Store: s.Store, Queue: s.Queue, Now: s.Now}
+		res, err := c.Cancel(context.WithoutCancel(r.Context()), orgID, id, "api")
+		switch {
+		case errors.Is(err, cancellation.ErrNotFound):
+			v1Fail(w, http.StatusNotFound, "not_found", "Job not found")
+			return
+		case err != nil:
+			s.v1Internal(w, err)
+			return
+		}
+		s.Logger.Info("job cancel", "org_id", orgID, "job_id", id, "outcome", string(res.Outcome))
+		switch res.Outcome {
+		case cancellation.Requested, cancellation.WhileRunning:
+			w.Header().Set("Location", "/v1/jobs/"+id)
+			s.jobAnswerStatus(w, r, orgID, http.StatusAccepted, newJobData(res.Job))
+		case cancellation.AlreadyCancelled:
+			s.jobAnswer(w, r, orgID, newJobData(res.Job))
+		default:
+			msg := res.String()
+			v1Fail(w, http.StatusConflict, "not_cancellable", strings.ToUpper(msg[:1])+msg[1:])
+		}
+	})
 }
 
 // queuedJob finds a task of the org that waits in a queue without a

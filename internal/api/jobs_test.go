@@ -48,7 +48,7 @@ func TestGetJob(t *testing.T) {
 		"id": jobID, "type": "number:attach", "state": "succeeded", "org_id": float64(e.OrgID),
 		"numbers": []any{"+12125551234"}, "attempts": float64(1), "error": nil,
 		"result": job["result"], "changes": job["changes"],
-		"created_at": job["created_at"], "updated_at": job["updated_at"], "finished_at": job["finished_at"],
+		"created_at": job["created_at"], "updated_at": job["updated_at"], "finished_at": job["finished_at"], "cancel_requested": nil,
 		// The request's history: this one run.
 		"request": jobs.RequestOf(jobID),
 		"runs":    []any{map[string]any{"id": jobID, "state": "succeeded", "created_at": job["created_at"]}},
@@ -66,7 +66,7 @@ func TestGetJob(t *testing.T) {
 	want = map[string]any{"data": map[string]any{
 		"id": queued, "type": "number:attach", "state": "queued", "org_id": float64(e.OrgID),
 		"numbers": []any{"+12025551234"}, "attempts": float64(0), "error": nil, "result": nil, "changes": nil,
-		"created_at": nil, "updated_at": nil, "finished_at": nil,
+		"created_at": nil, "updated_at": nil, "finished_at": nil, "cancel_requested": nil,
 		"request": "attach-queued", "runs": []any{},
 	}}
 	if diff := cmp.Diff(want, body); code != 200 || diff != "" {

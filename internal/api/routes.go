@@ -41,6 +41,7 @@ func (s *server) endpoints() []endpoint {
 
 		// Durable job records, the Location of every 202 (jobs.go).
 		{"GET", "/v1/jobs/{id}", s.getJob()},
+		{"POST", "/v1/jobs/{id}/cancel", s.idempotent(familyV1, s.cancelJob())},
 
 		// Batch imports (batches.go). POST /v1/batches streams its file, so
 		// its Idempotency-Key names the batch instead of the buffering

@@ -19,11 +19,12 @@ const (
 	ReasonTimeout        = "timeout"         // an attempt ran out of time
 	ReasonInvalid        = "invalid"         // the request cannot succeed as it is (bad input, unknown user or target)
 	ReasonInternal       = "internal"        // switchboard's own infrastructure or a bug
+	ReasonCancelled      = "cancelled"       // an operator or the API cancelled it (jobs.CodeCancelled)
 )
 
 // Reasons lists every reason, in the order the dashboard shows them.
 var Reasons = []string{ReasonBadCredentials, ReasonNotOwned, ReasonConflict, ReasonOutage,
-	ReasonRateLimited, ReasonTimeout, ReasonInvalid, ReasonInternal}
+	ReasonRateLimited, ReasonTimeout, ReasonInvalid, ReasonInternal, ReasonCancelled}
 
 // FailureCount is how many jobs failed for good with one reason, on one
 // provider, in one org.

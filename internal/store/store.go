@@ -190,6 +190,14 @@ type Store interface {
 	GetJob(ctx context.Context, orgID int64, id string) (JobRecord, error)
 	// ListJobs returns job records, newest first, filtered by f.
 	ListJobs(ctx context.Context, f JobFilter) ([]JobRecord, error)
+	// RequestCancel asks the run j.ID of org j.OrgID to stop: it records
+	// by and at as the record's cancel request, unless the record is
+	// finished, and returns the record. A run that has no record yet (no
+	// attempt has ended) gets j, which must then describe it (state
+	// pending), with the request. A second request keeps the first one's
+	// by and at. A finished record is returned unchanged with ErrFinished.
+	// SaveJob never changes a cancel request.
+	RequestCancel(ctx context.Context, j JobRecord, by string, at time.Time) (JobRecord, error)
 	// CountFailures counts the records of every org that failed for good
 	// (their last save, updated_at) at or after since, by reason, provider
 	// and org. Groups come ordered by count, largest first.
@@ -337,6 +345,11 @@ type JobRecord struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	FinishedAt   *time.Time
+	// CancelRequestedBy and CancelRequestedAt say who asked the run to
+	// stop (an admin user, or "api") and when; "" and nil if nobody did.
+	// The worker honours the request at the run's next attempt.
+	CancelRequestedBy string
+	CancelRequestedAt *time.Time
 }
 
 // JobAttempt is one ended attempt of a run: when it ran and how it ended

@@ -98,6 +98,8 @@ func (e *jobError) reason() string {
 		return store.ReasonOutage
 	case jobs.CodeInternal:
 		return store.ReasonInternal
+	case jobs.CodeCancelled:
+		return store.ReasonCancelled
 	}
 	return store.ReasonInvalid
 }

@@ -69,6 +69,7 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		// Attempts counts every attempt of this run, including those asynq
 		// does not count against MaxRetry (rate-limit waits) and those cut off
 		// by a crash after the record was saved.
+		var cancel *jobError
 		if head.OrgID != 0 {
 			old, err := w.store.GetJob(ctx, head.OrgID, id)
 			switch {
@@ -78,13 +79,23 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 				return w.replay(ctx, t, old)
 			case err == nil:
 				rec.CreatedAt, rec.Attempts, rec.AttemptLog = old.CreatedAt, old.Attempts+1, old.AttemptLog
+				if cancel = cancelRequest(old); cancel != nil {
+					rec.Numbers, rec.Changes = old.Numbers, old.Changes
+				}
 			case !errors.Is(err, store.ErrNotFound):
 				return internalError(fmt.Errorf("read job record: %w", err))
 			}
 		}
 
 		a := &attempt{rec: rec, batch: head.BatchID}
-		data, err := callSafely(ctx, fn, t, a)
+		var data any
+		var err error
+		if cancel != nil {
+			// Cancelled (cancel.go): the handler does nothing this time.
+			err = cancel
+		} else {
+			data, err = callSafely(ctx, fn, t, a)
+		}
 		rec.UpdatedAt = time.Now().UTC()
 		var raw json.RawMessage
 		if data != nil {
@@ -104,7 +115,16 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		rec.ErrorCode, rec.ErrorMessage, rec.Reason = je.Code, je.Message, je.reason()
 		logAttempt(rec, now)
 		overdue := rec.UpdatedAt.Sub(rec.CreatedAt) >= w.deadline
-		if !je.Permanent && retried < maxRetry && !overdue {
+		retry := !je.Permanent && retried < maxRetry && !overdue
+		if retry && cancel == nil {
+			cancel = w.cancelledWhileRunning(ctx, rec)
+		}
+		if cancel != nil {
+			je, retry = cancel, false
+			rec.ErrorCode, rec.ErrorMessage, rec.Reason = je.Code, je.Message, je.reason()
+			a.release = releaseClaims(context.WithoutCancel(ctx), rec.OrgID, rec.ID, rec.Numbers)
+		}
+		if retry {
 			rec.State = jobs.StateRetrying
 			if serr := w.save(context.WithoutCancel(ctx), rec); serr != nil {
 				w.log.Error("save job record", "task_id", id, "error", serr)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -55,7 +56,8 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 }
 
 const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
-	reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log`
+	reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log,
+	cancel_requested_by, cancel_requested_at`
 
 func scanJob(row pgx.Row) (store.JobRecord, error) {
 	var (
@@ -63,7 +65,8 @@ func scanJob(row pgx.Row) (store.JobRecord, error) {
 		attempts []byte
 	)
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &j.Numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
-		&j.Reason, &j.Provider, &j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt, &attempts)
+		&j.Reason, &j.Provider, &j.Result, &j.Changes, &j.CreatedAt, &j.UpdatedAt, &j.FinishedAt, &attempts,
+		&j.CancelRequestedBy, &j.CancelRequestedAt)
 	if err != nil {
 		return store.JobRecord{}, err
 	}
@@ -133,4 +136,34 @@ func (s *Store) CountFailures(ctx context.Context, since time.Time) ([]store.Fai
 		return c, row.Scan(&c.Reason, &c.Provider, &c.OrgID, &c.Count)
 	})
 	return cs, translate("count failures", err)
+}
+
+// RequestCancel inserts j with the request when the run has no record, or
+// sets the request on its record (keeping an earlier one) in one
+// statement whose WHERE leaves a finished record, or another org's, alone.
+func (s *Store) RequestCancel(ctx context.Context, j store.JobRecord, by string, at time.Time) (store.JobRecord, error) {
+	numbers, err := numbersArg(j.Numbers)
+	if err != nil {
+		return store.JobRecord{}, fmt.Errorf("postgres: request cancel: %w", err)
+	}
+	row := s.q.QueryRow(ctx,
+		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, provider, created_at, updated_at,
+			cancel_requested_by, cancel_requested_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9)
+		ON CONFLICT (id) DO UPDATE SET
+			cancel_requested_by = CASE WHEN jobs.cancel_requested_at IS NULL THEN excluded.cancel_requested_by ELSE jobs.cancel_requested_by END,
+			cancel_requested_at = COALESCE(jobs.cancel_requested_at, excluded.cancel_requested_at)
+		WHERE jobs.state NOT IN ($11, $12) AND jobs.org_id = excluded.org_id
+		RETURNING `+jobColumns,
+		j.ID, j.OrgID, j.Type, j.Request, numbers, string(j.State), j.Attempts, j.Provider, at.UTC(), by,
+		string(jobs.StateSucceeded), string(jobs.StateFailed))
+	out, err := scanJob(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		old, gerr := s.GetJob(ctx, j.OrgID, j.ID)
+		if gerr != nil {
+			return store.JobRecord{}, gerr
+		}
+		return old, fmt.Errorf("postgres: request cancel: %w", store.ErrFinished)
+	}
+	return out, translate("request cancel", err)
 }

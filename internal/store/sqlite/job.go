@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -58,7 +60,8 @@ func (s *Store) SaveJob(ctx context.Context, j store.JobRecord) error {
 }
 
 const jobColumns = `id, org_id, type, request, numbers, state, attempts, error_code, error_message,
-	reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log`
+	reason, provider, result, changes, created_at, updated_at, finished_at, attempt_log,
+	cancel_requested_by, cancel_requested_at`
 
 func scanJob(row scanner) (store.JobRecord, error) {
 	var (
@@ -68,7 +71,8 @@ func scanJob(row scanner) (store.JobRecord, error) {
 	)
 	err := row.Scan(&j.ID, &j.OrgID, &j.Type, &j.Request, &numbers, &j.State, &j.Attempts, &j.ErrorCode, &j.ErrorMessage,
 		&j.Reason, &j.Provider, jsonColumn{&j.Result}, jsonColumn{&j.Changes},
-		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt}, &attempts)
+		timeColumn{&j.CreatedAt}, timeColumn{&j.UpdatedAt}, nullTimeColumn{&j.FinishedAt}, &attempts,
+		&j.CancelRequestedBy, nullTimeColumn{&j.CancelRequestedAt})
 	if err != nil {
 		return store.JobRecord{}, err
 	}
@@ -150,4 +154,35 @@ func (s *Store) CountFailures(ctx context.Context, since time.Time) ([]store.Fai
 		return c, row.Scan(&c.Reason, &c.Provider, &c.OrgID, &c.Count)
 	})
 	return cs, s.translate("count failures", err)
+}
+
+// RequestCancel inserts j with the request when the run has no record, or
+// sets the request on its record (keeping an earlier one) in one
+// statement whose WHERE leaves a finished record, or another org's, alone.
+func (s *Store) RequestCancel(ctx context.Context, j store.JobRecord, by string, at time.Time) (store.JobRecord, error) {
+	numbers, err := numbersValue(j.Numbers)
+	if err != nil {
+		return store.JobRecord{}, fmt.Errorf("sqlite: request cancel: %w", err)
+	}
+	when := timeValue(at)
+	row := queryRow(ctx, s.w,
+		`INSERT INTO jobs (id, org_id, type, request, numbers, state, attempts, provider, created_at, updated_at,
+			cancel_requested_by, cancel_requested_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET
+			cancel_requested_by = CASE WHEN jobs.cancel_requested_at IS NULL THEN excluded.cancel_requested_by ELSE jobs.cancel_requested_by END,
+			cancel_requested_at = COALESCE(jobs.cancel_requested_at, excluded.cancel_requested_at)
+		WHERE jobs.state NOT IN (?, ?) AND jobs.org_id = excluded.org_id
+		RETURNING `+jobColumns,
+		j.ID, j.OrgID, j.Type, j.Request, numbers, j.State, j.Attempts, j.Provider, when, when, by, when,
+		jobs.StateSucceeded, jobs.StateFailed)
+	out, err := scanJob(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		old, gerr := s.GetJob(ctx, j.OrgID, j.ID)
+		if gerr != nil {
+			return store.JobRecord{}, gerr
+		}
+		return old, fmt.Errorf("sqlite: request cancel: %w", store.ErrFinished)
+	}
+	return out, s.translate("request cancel", err)
 }

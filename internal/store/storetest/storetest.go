@@ -53,6 +53,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ApplicationFence", testApplicationFence},
 		{"Job", testJob},
 		{"JobFinished", testJobFinished},
+		{"JobCancel", testJobCancel},
 		{"ListJobs", testListJobs},
 		{"ListJobsAdminFilters", testListJobsAdminFilters},
 		{"CountFailures", testCountFailures},
