@@ -265,3 +265,55 @@ func BenchmarkWait(b *testing.B) {
 		})
 	}
 }
+
+// TestWaitReservesToken: a request that waits for the rate takes its token
+// when it starts waiting, so a request that asks later is told to come
+// after it instead of racing it for the same token, and the waiter needs
+// no second decision.
+func TestWaitReservesToken(t *testing.T) {
+	ctx := context.Background()
+	rdb := machines(t, 1)[0]
+	// One token every 400 ms.
+	l := New(rdb, map[string]Limit{"plivo": {Rate: 5, Period: 2 * time.Second, Burst: 1}})
+	if err := tryOnce(ctx, l, "plivo", "MA1"); err != nil {
+		t.Fatal(err)
+	}
+	gcra := key(kindGCRA, "plivo", "MA1")
+	before, err := rdb.Get(ctx, gcra).Float64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		release, err := l.Wait(ctx, "plivo", "MA1", "lookup")
+		if err == nil {
+			release()
+		}
+		done <- err
+	}()
+	// The waiter's token is taken before its wait ends.
+	for {
+		tat, err := rdb.Get(ctx, gcra).Float64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tat > before {
+			break
+		}
+		if time.Since(start) > 300*time.Millisecond {
+			t.Fatal("the waiter took no token while it waits")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	late := limiterRefusal(t, tryOnce(ctx, l, "plivo", "MA1"))
+	if want := 800*time.Millisecond - time.Since(start) - 50*time.Millisecond; late.RetryAfter < want {
+		t.Errorf("a later request may come back after %v, want after the waiter's token (%v or more)", late.RetryAfter, want)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the waiter: %v", err)
+	}
+	if d := time.Since(start); d < 350*time.Millisecond {
+		t.Errorf("the waiter went after %v, before its token was due (400 ms)", d)
+	}
+}
