@@ -206,7 +206,7 @@ func TestRedisDownIsTransient(t *testing.T) {
 }
 
 // TestDefaults holds the defaults to the providers' published limits,
-// with headroom for the customer's own traffic on the same account (see
+// with some headroom (see
 // docs/providers.md for the figures and their sources).
 func TestDefaults(t *testing.T) {
 	d := Defaults()
@@ -217,9 +217,12 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 	// Plivo: 300 requests per 5 s per account. A GCRA lets Burst + Rate
-	// through in any window of one Period; keep that at most 85%.
-	if p := d["plivo"]; p.Period != 5*time.Second || p.Rate+p.Burst > 255 {
-		t.Errorf("plivo = %+v, want at most 85%% of Plivo's 300 per 5s in any window", p)
+	// through in any window of one Period; keep that at most 95%, with room
+	// for requests that reach Plivo late. An import must finish within 1.15x
+	// of its requests at Plivo's rate (BenchmarkRateLimit), so the rate
+	// itself is at least 300 / 1.15 = 261 per 5 s.
+	if p := d["plivo"]; p.Period != 5*time.Second || p.Rate+p.Burst > 285 || p.Rate*115 < 300*100 {
+		t.Errorf("plivo = %+v, want 261 to 285 of Plivo's 300 per 5s in any window", p)
 	}
 	// Twilio limits concurrency (error 20429), with no published figure.
 	if tw := d["twilio"]; tw.MaxConcurrent <= 0 || tw.MaxConcurrent > 25 {
