@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -32,6 +33,8 @@ type Client struct {
 	keys *KeyRing
 	opts Options
 	done *listener
+	// published holds the queues EnqueueAddPhones added to asynq:queues.
+	published sync.Map
 }
 
 // Options configure a Client: the enqueue settings applied to every task,

@@ -2,7 +2,8 @@
 // Lines file a row at a time (parse.go), checks every row against the org
 // before anything is enqueued (validate.go), records each line with its
 // outcome (store.Batches), and enqueues an add-phone job per good row on
-// the bulk queue from a bounded pool of goroutines.
+// the bulk queue from a bounded pool of goroutines, each pipelining up to
+// jobs.MaxPipeline jobs a round trip to Redis (jobs.Client.EnqueueAddPhones).
 //
 // Every row's job has a deterministic id, "<batch>-<line>.<run>", and a
 // row's status only moves forward by conditional updates, so importing a
@@ -40,7 +41,8 @@ type Importer struct {
 	Store store.Store
 	// Jobs enqueues the rows' jobs; give it Options.Queue jobs.QueueBulk.
 	Jobs *jobs.Client
-	// Workers is how many goroutines enqueue at once. Default 16.
+	// Workers is how many goroutines enqueue at once, each sending up to
+	// jobs.MaxPipeline jobs a round trip. Default 16.
 	Workers int
 	// Progress, when set, is called after every page of rows with the
 	// counts so far (from the goroutine that called Import).
@@ -284,16 +286,32 @@ func (im *Importer) startEnqueuer(ctx context.Context, cancel context.CancelCaus
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
+			rows := make([]store.BatchRow, 0, jobs.MaxPipeline)
 			for row := range e.rows {
+				rows = append(rows[:0], row)
+			more: // and the rows already waiting, up to a pipeline's worth
+				for len(rows) < jobs.MaxPipeline {
+					select {
+					case row, ok := <-e.rows:
+						if !ok {
+							break more
+						}
+						rows = append(rows, row)
+					default:
+						break more
+					}
+				}
 				if ctx.Err() != nil {
 					continue // drain: the import is ending
 				}
-				if err := im.enqueue(ctx, conns, row); err != nil {
+				if err := im.enqueue(ctx, conns, rows); err != nil {
 					cancel(err)
 					continue
 				}
-				e.enqueued.Add(1)
-				done <- row.Line
+				e.enqueued.Add(int64(len(rows)))
+				for _, row := range rows {
+					done <- row.Line
+				}
 			}
 		}()
 	}
@@ -333,15 +351,19 @@ func (e *enqueuer) wait() error {
 	return context.Cause(e.ctx)
 }
 
-func (im *Importer) enqueue(ctx context.Context, conns *connections, row store.BatchRow) error {
-	conn, err := conns.get(ctx, row.ConnectionID)
-	if err != nil {
-		return err
+// enqueue enqueues the rows' jobs in one call of EnqueueAddPhones (one
+// round trip for up to jobs.MaxPipeline rows).
+func (im *Importer) enqueue(ctx context.Context, conns *connections, rows []store.BatchRow) error {
+	ps := make([]jobs.AddPhone, len(rows))
+	for i, row := range rows {
+		conn, err := conns.get(ctx, row.ConnectionID)
+		if err != nil {
+			return err
+		}
+		ps[i] = jobs.AddPhone{OrgID: row.OrgID, UserID: row.UserID, PhoneNumber: row.E164, Provider: row.Provider,
+			Credentials: conn.Credentials, RequestID: row.JobID, BatchID: row.BatchID}
 	}
-	_, err = im.Jobs.EnqueueAddPhone(ctx, jobs.AddPhone{
-		OrgID: row.OrgID, UserID: row.UserID, PhoneNumber: row.E164, Provider: row.Provider,
-		Credentials: conn.Credentials, RequestID: row.JobID, BatchID: row.BatchID,
-	})
+	_, err := im.Jobs.EnqueueAddPhones(ctx, ps)
 	return err
 }
 

@@ -22,7 +22,7 @@ import (
 // buildBinary compiles cmd/switchboard once per test binary run, with the
 // race detector when the tests run with it, so the worker and api
 // processes are checked for races too.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	root := filepath.Join(filepath.Dir(file), "..", "..")
@@ -43,7 +43,7 @@ func buildBinary(t *testing.T) string {
 // moment. The listeners are held until all n are chosen, so the ports
 // differ from each other; another process may still take one before the
 // caller binds it, which startServing copes with.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var ports []int
 	for range n {
@@ -72,7 +72,7 @@ type proc struct {
 	exited chan struct{} // closed when cmd has ended
 }
 
-func (p *proc) start(t *testing.T) {
+func (p *proc) start(t testing.TB) {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -124,6 +124,16 @@ func (p *proc) running() bool {
 	}
 }
 
+// pid is the process id, 0 when it is not running.
+func (p *proc) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
 func (p *proc) output() string {
 	b, _ := os.ReadFile(p.log)
 	return string(b)
@@ -134,7 +144,7 @@ func (p *proc) output() string {
 // of other packages run at the same time and pick free ports too, so a
 // port can be taken between the choice and the bind; the process then
 // exits with "address already in use" and is started again on new ports.
-func startServing(t *testing.T, p *proc, base []string, n int, env func([]int) []string, ready func([]int) error) []int {
+func startServing(t testing.TB, p *proc, base []string, n int, env func([]int) []string, ready func([]int) error) []int {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		ports := freePorts(t, n)
@@ -183,7 +193,7 @@ type redisServer struct {
 	port int
 }
 
-func startRedis(t *testing.T) *redisServer {
+func startRedis(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -231,7 +241,7 @@ func (r *redisServer) ping(p *proc) error {
 // and data directory. The clients know the port, so it cannot change; the
 // moment between the kill and the bind, in which another process could
 // take it, is a few milliseconds.
-func (r *redisServer) restart(t *testing.T) {
+func (r *redisServer) restart(t testing.TB) {
 	r.kill(syscall.SIGKILL)
 	r.start(t)
 	if err := r.ping(&r.proc); err != nil {
@@ -240,7 +250,7 @@ func (r *redisServer) restart(t *testing.T) {
 }
 
 // scanLogs fails the test on a data race or a panic in any process's log.
-func scanLogs(t *testing.T, procs ...*proc) {
+func scanLogs(t testing.TB, procs ...*proc) {
 	t.Helper()
 	for _, p := range procs {
 		out := p.output()

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ const webhookBase = "https://voice.example.com/hooks"
 // and the three providers' simulators (in the test process: they are the
 // outside world).
 type system struct {
-	t       *testing.T
+	t       testing.TB
 	bin     string
 	env     []string
 	redis   *redisServer
@@ -51,13 +52,15 @@ type system struct {
 	tw *twiliotest.Server
 	pl *plivotest.Server
 	tx *telnyxtest.Server
+	// tooMany counts the 429s each simulator answered, by provider.
+	tooMany map[string]*atomic.Int64
 
 	mu        sync.Mutex
 	responses bytes.Buffer // every API answer, for the secret scan
 }
 
 // startSystem starts everything with workers worker processes.
-func startSystem(t *testing.T, workers int) *system {
+func startSystem(t testing.TB, workers int) *system {
 	t.Helper()
 	s := &system{t: t, dbURL: testenv.PostgresURL(t)}
 	dir := t.TempDir() // the logs; removed after the cleanup below shows them
@@ -73,8 +76,9 @@ func startSystem(t *testing.T, workers int) *system {
 	})
 	s.bin = buildBinary(t)
 	s.tw, s.pl, s.tx = twiliotest.NewSandbox(), plivotest.NewSandbox(), telnyxtest.NewSandbox()
-	serve := func(h http.Handler, closeSim func()) string {
-		srv := httptest.NewServer(h)
+	s.tooMany = map[string]*atomic.Int64{"twilio": {}, "plivo": {}, "telnyx": {}}
+	serve := func(name string, h http.Handler, closeSim func()) string {
+		srv := httptest.NewServer(countTooMany(h, s.tooMany[name]))
 		t.Cleanup(func() { closeSim(); srv.Close() })
 		return srv.URL
 	}
@@ -86,9 +90,9 @@ func startSystem(t *testing.T, workers int) *system {
 		"SWITCHBOARD_DATABASE_URL=" + s.dbURL,
 		"SWITCHBOARD_SECRET_KEY=chaos:" + base64.StdEncoding.EncodeToString(key),
 		"SWITCHBOARD_WEBHOOK_BASE_URL=" + webhookBase,
-		"SWITCHBOARD_TWILIO_BASE_URL=" + serve(s.tw, s.tw.Close),
-		"SWITCHBOARD_PLIVO_BASE_URL=" + serve(s.pl, s.pl.Close),
-		"SWITCHBOARD_TELNYX_BASE_URL=" + serve(s.tx, s.tx.Close),
+		"SWITCHBOARD_TWILIO_BASE_URL=" + serve("twilio", s.tw, s.tw.Close),
+		"SWITCHBOARD_PLIVO_BASE_URL=" + serve("plivo", s.pl, s.pl.Close),
+		"SWITCHBOARD_TELNYX_BASE_URL=" + serve("telnyx", s.tx, s.tx.Close),
 		"SWITCHBOARD_PROVIDER_TIMEOUT=2s",
 		"SWITCHBOARD_RECONCILE_INTERVAL=0",
 		"SWITCHBOARD_SHUTDOWN_TIMEOUT=5s",
@@ -114,6 +118,25 @@ func startSystem(t *testing.T, workers int) *system {
 		s.workers = append(s.workers, w)
 	}
 	return s
+}
+
+// countTooMany counts the answers of h with status 429 in n.
+func countTooMany(h http.Handler, n *atomic.Int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&statusWriter{ResponseWriter: w, tooMany: n}, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	tooMany *atomic.Int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if code == http.StatusTooManyRequests {
+		w.tooMany.Add(1)
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // newOrg creates an org and returns its API key.

@@ -206,7 +206,7 @@ func TestRedisDownIsTransient(t *testing.T) {
 }
 
 // TestDefaults holds the defaults to the providers' published limits,
-// with headroom for the customer's own traffic on the same account (see
+// with some headroom (see
 // docs/providers.md for the figures and their sources).
 func TestDefaults(t *testing.T) {
 	d := Defaults()
@@ -217,9 +217,12 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 	// Plivo: 300 requests per 5 s per account. A GCRA lets Burst + Rate
-	// through in any window of one Period; keep that at most 85%.
-	if p := d["plivo"]; p.Period != 5*time.Second || p.Rate+p.Burst > 255 {
-		t.Errorf("plivo = %+v, want at most 85%% of Plivo's 300 per 5s in any window", p)
+	// through in any window of one Period; keep that at most 95%, with room
+	// for requests that reach Plivo late. An import must finish within 1.15x
+	// of its requests at Plivo's rate (BenchmarkRateLimit), so the rate
+	// itself is at least 300 / 1.15 = 261 per 5 s.
+	if p := d["plivo"]; p.Period != 5*time.Second || p.Rate+p.Burst > 285 || p.Rate*115 < 300*100 {
+		t.Errorf("plivo = %+v, want 261 to 285 of Plivo's 300 per 5s in any window", p)
 	}
 	// Twilio limits concurrency (error 20429), with no published figure.
 	if tw := d["twilio"]; tw.MaxConcurrent <= 0 || tw.MaxConcurrent > 25 {
@@ -263,5 +266,57 @@ func BenchmarkWait(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// TestWaitReservesToken: a request that waits for the rate takes its token
+// when it starts waiting, so a request that asks later is told to come
+// after it instead of racing it for the same token, and the waiter needs
+// no second decision.
+func TestWaitReservesToken(t *testing.T) {
+	ctx := context.Background()
+	rdb := machines(t, 1)[0]
+	// One token every 400 ms.
+	l := New(rdb, map[string]Limit{"plivo": {Rate: 5, Period: 2 * time.Second, Burst: 1}})
+	if err := tryOnce(ctx, l, "plivo", "MA1"); err != nil {
+		t.Fatal(err)
+	}
+	gcra := key(kindGCRA, "plivo", "MA1")
+	before, err := rdb.Get(ctx, gcra).Float64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		release, err := l.Wait(ctx, "plivo", "MA1", "lookup")
+		if err == nil {
+			release()
+		}
+		done <- err
+	}()
+	// The waiter's token is taken before its wait ends.
+	for {
+		tat, err := rdb.Get(ctx, gcra).Float64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tat > before {
+			break
+		}
+		if time.Since(start) > 300*time.Millisecond {
+			t.Fatal("the waiter took no token while it waits")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	late := limiterRefusal(t, tryOnce(ctx, l, "plivo", "MA1"))
+	if want := 800*time.Millisecond - time.Since(start) - 50*time.Millisecond; late.RetryAfter < want {
+		t.Errorf("a later request may come back after %v, want after the waiter's token (%v or more)", late.RetryAfter, want)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the waiter: %v", err)
+	}
+	if d := time.Since(start); d < 350*time.Millisecond {
+		t.Errorf("the waiter went after %v, before its token was due (400 ms)", d)
 	}
 }
