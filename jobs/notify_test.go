@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -300,5 +301,36 @@ func BenchmarkWait(b *testing.B) {
 			}
 			b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "ns/op")
 		})
+	}
+}
+
+// TestWriteOutcomeIsAsynqResult: WriteOutcome writes the task result asynq
+// itself would (its Inspector reads the same bytes as a ResultWriter's),
+// and announces it, so Wait returns at once rather than at its next poll.
+func TestWriteOutcomeIsAsynqResult(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobs.Options{})
+	const poll = time.Minute // only the announcement can end Wait in time
+	client := jobs.NewClient(e.rdb, e.keys, jobs.Options{PollInterval: poll})
+	t.Cleanup(func() { client.Close() })
+	release := make(chan struct{})
+	startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
+		queue, _ := asynq.GetQueueName(ctx)
+		werr, nerr := jobs.WriteOutcome(ctx, e.rdb, queue, task.ResultWriter().TaskID(), runOutcome(task))
+		if werr != nil || nerr != nil {
+			return fmt.Errorf("write %v, notify %v", werr, nerr)
+		}
+		<-release // still active: the result alone is the outcome
+		return nil
+	}))
+	t.Cleanup(func() { close(release) })
+	job := e.addPhone(t, addPhoneReq())
+	o := waitFor(t, client, job, 10*time.Second)
+	if o.Message != job.ID || o.State != jobs.StateSucceeded {
+		t.Errorf("Wait = %+v, want the outcome of %s", o, job.ID)
+	}
+	want, _ := json.Marshal(jobs.Outcome{State: jobs.StateSucceeded, Message: job.ID})
+	if got := e.task(t, job).Result; string(got) != string(want) {
+		t.Errorf("asynq's task result = %s, want %s", got, want)
 	}
 }

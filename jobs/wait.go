@@ -38,6 +38,32 @@ func NotifyDone(ctx context.Context, rdb redis.UniversalClient, jobID string) er
 	return nil
 }
 
+// WriteOutcome writes out as the result of task id in queue, and
+// announces on DoneChannel that the job has finished, in one round trip
+// (a pipeline, the write first). The result is written as asynq's
+// ResultWriter writes it (the "result" field of the task's hash, whose key
+// asynq v0.26 names asynq:{queue}:t:id), so Wait and asynq's Inspector read
+// it as any task result; TestWriteOutcomeIsAsynqResult holds it to that.
+// The announcement is best effort, like NotifyDone's: notifyErr says it
+// failed, and only writeErr fails the outcome.
+func WriteOutcome(ctx context.Context, rdb redis.UniversalClient, queue, id string, out Outcome) (writeErr, notifyErr error) {
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return fmt.Errorf("jobs: write outcome of %s: %w", id, err), nil
+	}
+	pipe := rdb.Pipeline()
+	hset := pipe.HSet(ctx, "asynq:{"+queue+"}:t:"+id, "result", raw)
+	pub := pipe.Publish(ctx, DoneChannel, id)
+	_, _ = pipe.Exec(ctx) // each command's error is its own
+	if err := hset.Err(); err != nil {
+		return fmt.Errorf("jobs: write outcome of %s: %w", id, err), nil
+	}
+	if err := pub.Err(); err != nil {
+		return nil, fmt.Errorf("jobs: notify %s done: %w", id, err)
+	}
+	return nil, nil
+}
+
 // Wait blocks until the job has an outcome, its task disappears
 // (ErrJobNotFound) or ctx ends (ErrNotFinished). It reads the task when it
 // starts, whenever a worker announces the job on DoneChannel (and after the

@@ -203,6 +203,12 @@ type Store interface {
 	// and org. Groups come ordered by count, largest first.
 	CountFailures(ctx context.Context, since time.Time) ([]FailureCount, error)
 
+	// ReadAddPhone reads what an add-phone attempt needs before it acts,
+	// in one round trip where the database allows it: GetJob(orgID,
+	// jobID), GetNumber(orgID, e164) and GetConnectionByAccount(orgID,
+	// provider, accountID), each answer with its own error.
+	ReadAddPhone(ctx context.Context, q AddPhoneQuery) AddPhoneReads
+
 	// The admin dashboard's record of what admins did (admin.go).
 	AdminLog
 
@@ -215,6 +221,25 @@ type Store interface {
 	// Ping checks the database is reachable.
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// AddPhoneQuery names the rows ReadAddPhone reads.
+type AddPhoneQuery struct {
+	OrgID               int64
+	JobID               string // the run's job record
+	E164                string // the org's number
+	Provider, AccountID string // the org's connection
+}
+
+// AddPhoneReads are ReadAddPhone's answers; each error is what the
+// single read would have answered (ErrNotFound when there is no row).
+type AddPhoneReads struct {
+	Job           JobRecord
+	JobErr        error
+	Number        Number
+	NumberErr     error
+	Connection    Connection
+	ConnectionErr error
 }
 
 // Org is a tenant. API keys, users, numbers and targets belong to one.

@@ -42,9 +42,17 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 	if !ok {
 		return nil, permanent(jobs.CodeUnsupportedProvider, "provider %q is not enabled", p.Provider)
 	}
-	// The user is not read up front: the claim's foreign key refuses an
-	// unknown one (the API checks it before enqueueing, too).
-	claim, done, err := w.existingRow(ctx, p, e164)
+	// The number's row and the org's connection for the account were read
+	// with the job record, in one round trip (addPhoneReads), unless the
+	// credentials do not open. The user is not read up front: the claim's
+	// foreign key refuses an unknown one (the API checks it before
+	// enqueueing, too).
+	reads := a.addPhone
+	if reads == nil {
+		n, err := w.store.GetNumber(ctx, p.OrgID, e164)
+		reads = &store.AddPhoneReads{Number: n, NumberErr: err}
+	}
+	claim, done, err := w.existingRow(ctx, p, e164, reads.Number, reads.NumberErr)
 	if done != nil || err != nil {
 		return done, err
 	}
@@ -55,23 +63,18 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		return nil, permanent(jobs.CodeInternal, "credentials do not open with this worker's keys (key %q)", p.Credentials.KeyID())
 	}
 	pc := providerCredentials(creds)
-	// A claim needs the org's connection for the account: it is read while
-	// the provider answers the lookup, since neither waits for the other.
-	var conn <-chan connectionRead
-	if claim == nil {
-		conn = w.readConnection(ctx, p.OrgID, p.Provider, w.accountIdentity(p.Provider, creds))
-	}
 	num, err := prov.Lookup(ctx, pc, e164)
+	if err != nil {
+		return nil, err
+	}
 	if claim == nil {
-		c := <-conn // also when the lookup failed: the read ends with the job
-		if err != nil {
-			return nil, err
+		c := connectionRead{reads.Connection, reads.ConnectionErr}
+		if a.addPhone == nil {
+			c.conn, c.err = w.store.GetConnectionByAccount(ctx, p.OrgID, p.Provider, w.accountIdentity(p.Provider, creds))
 		}
 		if claim, err = w.claimNumber(ctx, p, creds, e164, num, c); claim == nil || err != nil {
 			return nil, err
 		}
-	} else if err != nil {
-		return nil, err
 	}
 	n := *claim
 	a.release = func(tx store.Store) error {
@@ -100,13 +103,36 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 	return addPhoneResult(n, false), nil
 }
 
-// existingRow looks for the number in the org before anything is done.
+// addPhoneReads reads an add-phone attempt's job record with the number's
+// row and the org's connection for the account (store.ReadAddPhone), and
+// keeps the two for addPhone. A payload that does not read, or whose
+// credentials do not open, gets its job record alone: addPhone reports it.
+func (w *Worker) addPhoneReads(ctx context.Context, t *asynq.Task, orgID int64, id string, a *attempt) (store.JobRecord, error) {
+	p, err := decodePayload[jobs.AddPhone](t)
+	if err != nil {
+		return w.store.GetJob(ctx, orgID, id)
+	}
+	e164, err := phone.PlusOptional().Normalize(p.PhoneNumber)
+	if err != nil {
+		return w.store.GetJob(ctx, orgID, id)
+	}
+	creds, err := w.keys.OpenCredentials(p.Credentials)
+	if err != nil {
+		return w.store.GetJob(ctx, orgID, id)
+	}
+	r := w.store.ReadAddPhone(ctx, store.AddPhoneQuery{OrgID: orgID, JobID: id, E164: e164,
+		Provider: p.Provider, AccountID: w.accountIdentity(p.Provider, creds)})
+	a.addPhone = &r
+	return r.Job, r.JobErr
+}
+
+// existingRow decides from the number's row in the org (n, or err as
+// GetNumber answered) before anything is done.
 // It returns the run's own claim to resume (a retry after a crash), a
 // result when the run already finished (its own active row), or the
 // duplicate error when anyone else holds the number. A claim left by a
 // run that failed for good is released, and the number is free again.
-func (w *Worker) existingRow(ctx context.Context, p jobs.AddPhone, e164 string) (claim *store.Number, done any, err error) {
-	n, err := w.store.GetNumber(ctx, p.OrgID, e164)
+func (w *Worker) existingRow(ctx context.Context, p jobs.AddPhone, e164 string, n store.Number, err error) (claim *store.Number, done any, _ error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, nil, nil
@@ -156,17 +182,6 @@ type connectionRead struct {
 	err  error
 }
 
-// readConnection reads the org's connection for the account in the
-// background; the channel delivers the answer.
-func (w *Worker) readConnection(ctx context.Context, orgID int64, provider, accountID string) <-chan connectionRead {
-	ch := make(chan connectionRead, 1)
-	go func() {
-		c, err := w.store.GetConnectionByAccount(ctx, orgID, provider, accountID)
-		ch <- connectionRead{c, err}
-	}()
-	return ch
-}
-
 // claimNumber inserts the ADDING row with the number's configuration as
 // the provider reports it now, in one transaction with the connection when
 // that is new or its credentials changed (one statement otherwise); read is
@@ -212,7 +227,8 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 		return nil, permanent(jobs.CodeManagedElsewhere, "phone number %s is managed by another organization", e164)
 	case errors.Is(err, store.ErrConflict):
 		// Another run added it between our check and our insert.
-		if _, _, err := w.existingRow(ctx, p, e164); err != nil {
+		n, err := w.store.GetNumber(ctx, p.OrgID, e164)
+		if _, _, err := w.existingRow(ctx, p, e164, n, err); err != nil {
 			return nil, err
 		}
 		return nil, internalError(errors.New("number row changed while claiming; retrying"))

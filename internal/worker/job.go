@@ -38,6 +38,9 @@ type attempt struct {
 	// transaction that records the outcome, so the batch's counters count
 	// every finished job once (see store.Batches).
 	batch string
+	// addPhone is what an add-phone attempt read with its job record
+	// (addPhoneReads); nil until then.
+	addPhone *store.AddPhoneReads
 }
 
 // job adapts a jobFunc to asynq. It keeps the durable record of the run
@@ -51,7 +54,16 @@ type attempt struct {
 // transaction, so a successful add-phone job commits twice: its claim and
 // its outcome. While an attempt runs, GET /v1/jobs/{id} reports it from
 // asynq (active).
-func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
+func (w *Worker) job(fn jobFunc) asynq.HandlerFunc { return w.jobReading(fn, nil) }
+
+// firstReads reads the run's job record (store.ErrNotFound when there is
+// none) together with the handler's own first reads, which it keeps in a:
+// one round trip for all of them (see addPhoneReads).
+type firstReads func(ctx context.Context, t *asynq.Task, orgID int64, id string, a *attempt) (store.JobRecord, error)
+
+// jobReading is job for a handler whose first reads travel with the job
+// record's; reads nil reads the record alone.
+func (w *Worker) jobReading(fn jobFunc, reads firstReads) asynq.HandlerFunc {
 	return func(ctx context.Context, t *asynq.Task) error {
 		id, _ := asynq.GetTaskID(ctx)
 		retried, _ := asynq.GetRetryCount(ctx)
@@ -70,8 +82,15 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 		// does not count against MaxRetry (rate-limit waits) and those cut off
 		// by a crash after the record was saved.
 		var cancel *jobError
+		a := &attempt{rec: rec, batch: head.BatchID}
 		if head.OrgID != 0 {
-			old, err := w.store.GetJob(ctx, head.OrgID, id)
+			var old store.JobRecord
+			var err error
+			if reads != nil {
+				old, err = reads(ctx, t, head.OrgID, id, a)
+			} else {
+				old, err = w.store.GetJob(ctx, head.OrgID, id)
+			}
 			switch {
 			case err == nil && old.State.Terminal():
 				// The run already finished (its outcome was recorded but the
@@ -87,7 +106,6 @@ func (w *Worker) job(fn jobFunc) asynq.HandlerFunc {
 			}
 		}
 
-		a := &attempt{rec: rec, batch: head.BatchID}
 		var data any
 		var err error
 		if cancel != nil {
@@ -215,7 +233,7 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	if cerr := w.enqueueCallback(ctx, callbackURL, rec, out); cerr != nil {
 		return internalError(fmt.Errorf("enqueue callback: %w", cerr))
 	}
-	if werr := w.writeOutcome(ctx, t, rec.ID, out); werr != nil {
+	if werr := w.writeOutcome(ctx, rec.ID, out); werr != nil {
 		return werr
 	}
 	return err
@@ -238,7 +256,7 @@ func finishBatchRow(ctx context.Context, tx store.Store, batch string, rec *stor
 // recorded outcome, changing nothing.
 func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord) error {
 	out := jobs.Outcome{State: rec.State, Code: rec.ErrorCode, Message: rec.ErrorMessage, Data: rec.Result}
-	if err := w.writeOutcome(context.WithoutCancel(ctx), t, rec.ID, out); err != nil {
+	if err := w.writeOutcome(context.WithoutCancel(ctx), rec.ID, out); err != nil {
 		return err
 	}
 	if rec.State == jobs.StateFailed {
@@ -247,18 +265,17 @@ func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord)
 	return nil
 }
 
-// writeOutcome stores out as the task result and tells waiters. The
-// notification is best effort: waiters also poll, slowly.
-func (w *Worker) writeOutcome(ctx context.Context, t *asynq.Task, id string, out jobs.Outcome) error {
-	raw, err := json.Marshal(out)
-	if err != nil {
-		return internalError(err)
+// writeOutcome stores out as the task result and tells waiters, in one
+// Redis round trip (jobs.WriteOutcome). The notification is best effort:
+// waiters also poll, slowly.
+func (w *Worker) writeOutcome(ctx context.Context, id string, out jobs.Outcome) error {
+	queue, _ := asynq.GetQueueName(ctx)
+	werr, nerr := jobs.WriteOutcome(ctx, w.rdb, queue, id, out)
+	if werr != nil {
+		return internalError(werr)
 	}
-	if _, err := t.ResultWriter().Write(raw); err != nil {
-		return internalError(fmt.Errorf("write job outcome: %w", err))
-	}
-	if err := jobs.NotifyDone(ctx, w.rdb, id); err != nil {
-		w.log.Warn("notify job waiters", "task_id", id, "error", err)
+	if nerr != nil {
+		w.log.Warn("notify job waiters", "task_id", id, "error", nerr)
 	}
 	return nil
 }

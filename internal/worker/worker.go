@@ -142,7 +142,7 @@ func New(p Params) (*Worker, error) {
 func (w *Worker) Handler() asynq.Handler {
 	mux := asynq.NewServeMux()
 	mux.Use(w.logging, w.recovery)
-	mux.Handle(jobs.TypeAddPhone, w.job(w.addPhone))
+	mux.Handle(jobs.TypeAddPhone, w.jobReading(w.addPhone, w.addPhoneReads))
 	mux.Handle(jobs.TypeAttach, w.job(w.attach))
 	mux.Handle(jobs.TypeUnlink, w.job(w.unlink))
 	mux.Handle(jobs.TypeDeleteTarget, w.job(w.deleteTarget))

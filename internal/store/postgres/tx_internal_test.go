@@ -126,3 +126,24 @@ func TestTxFirstStatementFails(t *testing.T) {
 		t.Errorf("the pool opened %d connections, want 1: a rolled back one is reused", n)
 	}
 }
+
+// TestReadAddPhoneRoundTrips: ReadAddPhone's three reads are one round
+// trip.
+func TestReadAddPhoneRoundTrips(t *testing.T) {
+	s, writes, _ := countingStore(t)
+	ctx := t.Context()
+	org, err := s.CreateOrg(ctx, "read-add-phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := store.AddPhoneQuery{OrgID: org.ID, JobID: "task-1", E164: "+14155550100", Provider: "twilio", AccountID: "AC1"}
+	s.ReadAddPhone(ctx, q) // prepares the statements
+	writes.Store(0)
+	r := s.ReadAddPhone(ctx, q)
+	if n := writes.Load(); n != 1 {
+		t.Errorf("ReadAddPhone took %d round trips, want 1", n)
+	}
+	if !errors.Is(r.JobErr, store.ErrNotFound) || !errors.Is(r.NumberErr, store.ErrNotFound) || !errors.Is(r.ConnectionErr, store.ErrNotFound) {
+		t.Errorf("ReadAddPhone(nothing there) errors = %v, %v, %v; want ErrNotFound each", r.JobErr, r.NumberErr, r.ConnectionErr)
+	}
+}

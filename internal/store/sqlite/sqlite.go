@@ -37,6 +37,8 @@ type Store struct {
 	w      querier // where writes go
 	r      querier // where reads go
 	tx     *txState
+	// The pools' prepared statements; a transaction runs the writer's.
+	ws, rs *stmtCache
 }
 
 // Open opens the database at path, a file path or a file: URI, creating the
@@ -84,7 +86,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		writer.Close()
 		return nil, err
 	}
-	return &Store{writer: writer, reader: reader, w: writer, r: reader}, nil
+	ws, rs := newStmtCache(writer), newStmtCache(reader)
+	return &Store{writer: writer, reader: reader, w: ws, r: rs, ws: ws, rs: rs}, nil
 }
 
 // openPool opens a pool on path with the settings every connection shares
@@ -154,7 +157,7 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return errors.New("sqlite: close: inside a transaction")
 	}
-	return errors.Join(s.writer.Close(), s.reader.Close())
+	return errors.Join(s.ws.Close(), s.rs.Close(), s.writer.Close(), s.reader.Close())
 }
 
 // createPrivate creates the database file readable by its owner only

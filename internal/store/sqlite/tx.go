@@ -29,6 +29,8 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	if err != nil {
 		return translate("begin", err)
 	}
+	// Runs last, once the writer is free again.
+	defer s.ws.prepareMissed(context.WithoutCancel(ctx))
 	done := false
 	defer func() {
 		if !done {
@@ -36,8 +38,8 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 		}
 	}()
 	state := &txState{}
-	q := txQuerier{tx: sqlTx, state: state}
-	if err := fn(&Store{writer: s.writer, reader: s.reader, w: q, r: q, tx: state}); err != nil {
+	q := txQuerier{tx: sqlTx, state: state, stmts: s.ws}
+	if err := fn(&Store{writer: s.writer, reader: s.reader, w: q, r: q, tx: state, ws: s.ws, rs: s.rs}); err != nil {
 		return err
 	}
 	if err := state.aborted(); err != nil {
@@ -81,14 +83,19 @@ func (t *txState) aborted() error {
 }
 
 // txQuerier runs statements in the transaction until one fails.
+// Its statements are the writer's prepared ones (stmtCache).
 type txQuerier struct {
 	tx    *sql.Tx
 	state *txState
+	stmts *stmtCache
 }
 
 func (q txQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if err := q.state.aborted(); err != nil {
 		return nil, err
+	}
+	if st := q.stmts.inTx(ctx, q.tx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return q.tx.ExecContext(ctx, query, args...)
 }
@@ -96,6 +103,9 @@ func (q txQuerier) ExecContext(ctx context.Context, query string, args ...any) (
 func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := q.state.aborted(); err != nil {
 		return nil, err
+	}
+	if st := q.stmts.inTx(ctx, q.tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return q.tx.QueryContext(ctx, query, args...)
 }

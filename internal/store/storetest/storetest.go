@@ -57,6 +57,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListJobs", testListJobs},
 		{"ListJobsAdminFilters", testListJobsAdminFilters},
 		{"CountFailures", testCountFailures},
+		{"ReadAddPhone", testReadAddPhone},
 		{"AdminActions", testAdminActions},
 		{"TxCommit", testTxCommit},
 		{"TxRollback", testTxRollback},
