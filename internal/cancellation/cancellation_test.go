@@ -299,15 +299,34 @@ func TestCancelWhileRunning(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
+		// running waits until job id's attempt is in a provider call: asynq
+		// marks a task active before the handler has read its record, and a
+		// cancel recorded before that read is honoured at the attempt's start.
+		calls := func() (n int) {
+			for _, c := range env.Twilio.Calls() {
+				n += c
+			}
+			return n
+		}
+		running := func(id string, before int) {
+			t.Helper()
+			active(id)
+			for deadline := time.Now().Add(prompt); calls() <= before; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("task %s made no provider call", id)
+				}
+			}
+		}
 		// Every answer takes two seconds and fails (500, or the adapter's 2s
 		// timeout): the first attempt fails while the cancel is recorded.
 		setFaults(t, env, func(f *twiliotest.Faults) { f.Latency, f.ErrorRate = 2*time.Second, 1 })
+		before := calls()
 		job, err := env.Jobs.AddPhone(ctx, jobs.AddPhoneRequest{OrgID: env.OrgID, UserID: workertest.UserID, PhoneNumber: number,
 			Provider: jobs.ProviderTwilio, Credentials: workertest.TwilioCreds})
 		if err != nil {
 			t.Fatal(err)
 		}
-		active(job.ID)
+		running(job.ID, before)
 		res, err := canceller(env).Cancel(ctx, env.OrgID, job.ID, "ops")
 		if err != nil || res.Outcome != cancellation.WhileRunning || !res.Changed() {
 			t.Fatalf("Cancel = %+v, %v; want %q", res, err, cancellation.WhileRunning)
@@ -321,12 +340,13 @@ func TestCancelWhileRunning(t *testing.T) {
 		// The running attempt succeeds: the cancel came too late. (Each answer
 		// takes a second, under the adapter's 2s timeout.)
 		setFaults(t, env, func(f *twiliotest.Faults) { f.Latency, f.ErrorRate = time.Second, 0 })
+		before = calls()
 		job2, err := env.Jobs.AddPhone(ctx, jobs.AddPhoneRequest{OrgID: env.OrgID, UserID: workertest.UserID, PhoneNumber: twiliotest.SandboxNumberDC,
 			Provider: jobs.ProviderTwilio, Credentials: workertest.TwilioCreds})
 		if err != nil {
 			t.Fatal(err)
 		}
-		active(job2.ID)
+		running(job2.ID, before)
 		if res, err := canceller(env).Cancel(ctx, env.OrgID, job2.ID, "ops"); err != nil || res.Outcome != cancellation.WhileRunning {
 			t.Fatalf("Cancel = %+v, %v; want %q", res, err, cancellation.WhileRunning)
 		}
