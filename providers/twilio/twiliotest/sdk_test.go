@@ -118,7 +118,7 @@ func TestSDKListFollowsPages(t *testing.T) {
 		if n := srv.Calls()[tt.EndpointListNumbers]; n != 4 {
 			t.Errorf("%d page requests, want 4", n)
 		}
-		for i, x := range vt.exchanges() {
+		for i, x := range vt.Exchanges() {
 			if i > 0 && !strings.Contains(x.URL, fmt.Sprintf("Page=%d&PageToken=PAPN", i)) {
 				t.Errorf("page %d fetched as %s, want the next_page_uri with a PageToken", i, x.URL)
 			}
@@ -240,7 +240,7 @@ func TestSDKFaults(t *testing.T) {
 			if te.Message != "Too Many Requests" {
 				t.Errorf("message %q", te.Message)
 			}
-			if ra := vt.last(t).Header.Get("Retry-After"); ra != "3" {
+			if ra := vt.Last(t).Header.Get("Retry-After"); ra != "3" {
 				t.Errorf("Retry-After %q, want 3", ra)
 			}
 			_, err = rc.Api.FetchAccount(tt.SandboxAccountSID) // the burst is over
@@ -296,7 +296,7 @@ func TestSDKSendsOnlyWhatItIsGiven(t *testing.T) {
 	n, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberNYC)
 	_, err := rc.Api.UpdateIncomingPhoneNumber(n.SID, &api.UpdateIncomingPhoneNumberParams{VoiceUrl: ptr("https://example.com/v")})
 	must(t, err)
-	if got := vt.last(t); got.Method != "POST" || got.Status != 200 {
+	if got := vt.Last(t); got.Method != "POST" || got.Status != 200 {
 		t.Errorf("last exchange %s %d", got.Method, got.Status)
 	}
 	after, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberNYC)
