@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/internal/openapicheck"
 	"github.com/switchboardhq/switchboard/providers/providertest"
 	"github.com/switchboardhq/switchboard/providers/telnyx"
 	"github.com/switchboardhq/switchboard/providers/telnyx/telnyxtest"
@@ -18,7 +19,7 @@ var telnyxHarness = providertest.Harness{
 		srv := httptest.NewServer(sim)
 		t.Cleanup(srv.Close)
 		t.Cleanup(sim.Close)
-		a, err := telnyx.New(telnyx.Options{BaseURL: srv.URL, Timeout: timeout})
+		a, err := telnyx.New(telnyx.Options{Transport: validating(t, openapicheck.Telnyx, srv.URL), Timeout: timeout})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -95,15 +95,22 @@ func New(o Options) (*Adapter, error) {
 func (a *Adapter) Name() string { return Name }
 
 // ValidateCredentials reads the account balance, the cheapest
-// authenticated call: one GET. A refused key (401, code 10009) or one
-// without permission (403, code 10010) is KindInvalidCredentials.
+// authenticated call: one GET. A refused key (401, code 10009) is
+// KindInvalidCredentials. A 403 (code 10010) means Telnyx authenticated
+// the key and its role may not read billing, which says nothing about
+// numbers: the credentials are valid (Lookup then shows whether the key
+// may read the number).
 func (a *Adapter) ValidateCredentials(ctx context.Context, creds providers.Credentials) error {
 	c, err := a.newCall(ctx, creds, "validate credentials")
 	if err != nil {
 		return err
 	}
 	var out balanceResponse
-	return c.do(http.MethodGet, "/v2/balance", nil, nil, &out)
+	err = c.do(http.MethodGet, "/v2/balance", nil, nil, &out)
+	if statusOf(err) == http.StatusForbidden {
+		return nil
+	}
+	return err
 }
 
 // lookupPageSize is the page size of ownership lookups. The filter matches
