@@ -82,7 +82,7 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		return err
 	}
 
-	change, err := w.configure(ctx, p.Provider, pc, n.ConnectionID, w.defaultRoute(p.OrgID, p.Override),
+	change, err := w.configure(ctx, p.Provider, pc, n.ConnectionID, num, w.defaultRoute(p.OrgID, p.Override),
 		func(ctx context.Context, r providers.Route) (providers.Change, error) {
 			return prov.EnsureVoiceRoute(ctx, pc, num, r)
 		})

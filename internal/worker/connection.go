@@ -54,7 +54,7 @@ func (w *Worker) route(ctx context.Context, a account, n store.Number, r provide
 	if reset {
 		op = a.provider.ResetVoiceRoute
 	}
-	ch, err := w.configure(ctx, n.Provider, a.creds, a.connID, r, func(ctx context.Context, r providers.Route) (providers.Change, error) {
+	ch, err := w.configure(ctx, n.Provider, a.creds, a.connID, num, r, func(ctx context.Context, r providers.Route) (providers.Change, error) {
 		return op(ctx, a.creds, num, r)
 	})
 	if err != nil {

@@ -13,12 +13,14 @@
 // Only connection_id is ever written on a number; messaging, tags and
 // everything else are left alone.
 //
-// Foreign wiring: a number whose connection is not named with
-// providers.NamePrefix (a SIP trunk, someone's own application) belongs to
-// someone else, and is refused with providers.KindConflict unless the
-// route says Override. Lookup reports the connection's name in
-// VoiceConfig.ApplicationName (Telnyx's connection_name), so the decision
-// needs no extra call.
+// Foreign wiring: a number on a connection switchboard has no record of
+// (a SIP trunk, someone's own application, another org's application on
+// the same account, whatever its name) belongs to someone else, and is
+// refused with providers.KindConflict unless the route says Override.
+// Switchboard's records come with the route (Route.ApplicationID and
+// Route.Ours), so the decision needs no extra call. Lookup reports the
+// connection's name in VoiceConfig.ApplicationName (Telnyx's
+// connection_name), for messages and restores.
 package telnyx
 
 import (

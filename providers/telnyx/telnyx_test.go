@@ -35,6 +35,23 @@ type env struct {
 	sim *tt.Server
 	a   *telnyx.Adapter
 	rec *recorder
+	// ours are the applications routes ended on, as the worker records
+	// them (Route.Ours).
+	ours []string
+}
+
+// withOurs is r with the applications recorded so far, as the worker
+// passes them.
+func (e *env) withOurs(r providers.Route) providers.Route {
+	r.Ours = append([]string(nil), e.ours...)
+	return r
+}
+
+// record keeps the application a change ended on.
+func (e *env) record(ch providers.Change) {
+	if ch.After.ApplicationID != "" {
+		e.ours = append(e.ours, ch.After.ApplicationID)
+	}
 }
 
 func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
@@ -110,10 +127,11 @@ func (e *env) lookup(t *testing.T, e164 string) providers.Number {
 
 func (e *env) ensure(t *testing.T, e164 string, r providers.Route) providers.Change {
 	t.Helper()
-	ch, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, e164), r)
+	ch, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, e164), e.withOurs(r))
 	if err != nil {
 		t.Fatalf("EnsureVoiceRoute(%s, %s): %v", e164, r.Name, err)
 	}
+	e.record(ch)
 	return ch
 }
 
@@ -354,7 +372,7 @@ func TestMoveBetweenManaged(t *testing.T) {
 	}
 	def := defaultRoute
 	def.ApplicationID = first.After.ApplicationID
-	back, err := e.a.ResetVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), def)
+	back, err := e.a.ResetVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), e.withOurs(def))
 	if err != nil || !back.Changed || back.After.ApplicationID != first.After.ApplicationID {
 		t.Errorf("reset: %+v, %v", back, err)
 	}
