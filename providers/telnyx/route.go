@@ -58,7 +58,7 @@ func (a *Adapter) route(ctx context.Context, creds providers.Credentials, num pr
 			name = "unnamed"
 		}
 		return providers.Change{}, &providers.Error{Kind: providers.KindConflict, Provider: Name, Op: op,
-			Message: fmt.Sprintf("%s is on connection %s (%s), which switchboard did not create; set override to take it over",
+			Message: fmt.Sprintf("%s is on connection %s (%s), which switchboard has no record of creating for this account; set override to take it over",
 				num.E164, cur.ApplicationID, name)}
 	}
 
@@ -134,9 +134,8 @@ func (c *call) stopForwarding(numberID string) error {
 }
 
 // checkRoute refuses, before any call, what cannot end well: a number not
-// from Lookup, and a route whose application switchboard would later fail
-// to recognize as its own (a name without NamePrefix) or that sends calls
-// nowhere.
+// from Lookup, and a route not named as switchboard names its applications
+// (NamePrefix) or that sends calls nowhere.
 func checkRoute(num providers.Number, r providers.Route, op string) error {
 	var msg string
 	switch {
