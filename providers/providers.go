@@ -50,6 +50,11 @@ type Credentials struct {
 	// Account SID of the subaccount AccountID (Secret the parent's auth
 	// token). Empty: AccountID and its auth token. Not a secret.
 	Username string
+	// Region is the Twilio Region the account's resources live in ("ie1",
+	// "au1", "jp1"; empty for the default US1). Twilio's regions are
+	// isolated: numbers and credentials of IE1 exist only there, behind
+	// api.dublin.ie1.twilio.com. Not a secret.
+	Region string
 }
 
 // String redacts the secret.

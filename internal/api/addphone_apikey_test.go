@@ -84,3 +84,63 @@ func TestAddPhoneAPIKeyShapes(t *testing.T) {
 		}
 	}
 }
+
+// TestAddPhoneTwilioRegion: region names the Twilio Region of accSId. It
+// travels sealed with the credentials, makes the account another
+// connection than the same SID in US1 (Twilio's regions are isolated),
+// and is refused with a 400 when unknown or not for Twilio.
+func TestAddPhoneTwilioRegion(t *testing.T) {
+	t.Parallel()
+	env := workertest.Start(t, workertest.Backends()[0].Open(t))
+	e := startAPI(t, env, 20*time.Second, nil)
+	auth := map[string]string{"Authorization": "Bearer " + e.key}
+	add := func(phone, region string) (int, map[string]any) {
+		return e.do(t, "POST", "/api/call/add-phone", auth, map[string]any{"userId": workertest.UserID, "phoneNumber": phone,
+			"integration": "twilio", "accSId": twiliotest.SandboxAccountSID, "authToken": twiliotest.SandboxAuthToken, "region": region})
+	}
+	connOf := func(phone string) (string, jobs.Credentials) {
+		t.Helper()
+		row, err := env.Store.GetNumber(context.Background(), env.OrgID, phone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := env.Store.GetConnection(context.Background(), env.OrgID, row.ConnectionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		creds, err := env.Keys.OpenCredentials(conn.Credentials)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return conn.AccountID, creds
+	}
+	if code, out := add(twiliotest.SandboxNumberDC, "ie1"); code != 201 {
+		t.Fatalf("ie1: %d %v", code, out)
+	}
+	if code, out := add(twiliotest.SandboxNumberSF, "us1"); code != 201 {
+		t.Fatalf("us1: %d %v", code, out)
+	}
+	ie, ieCreds := connOf(twiliotest.SandboxNumberDC)
+	us, usCreds := connOf(twiliotest.SandboxNumberSF)
+	if ie != twiliotest.SandboxAccountSID+"@ie1" || ieCreds.Region != "ie1" {
+		t.Errorf("IE1 connection %q, region %q", ie, ieCreds.Region)
+	}
+	if us != twiliotest.SandboxAccountSID || usCreds.Region != "" {
+		t.Errorf("US1 connection %q, region %q", us, usCreds.Region)
+	}
+
+	for name, c := range map[string]struct {
+		integration, accSID, region, detail string
+	}{
+		"unknown":    {"twilio", twiliotest.SandboxAccountSID, "eu1", "region must be one of us1, au1, ie1, jp1"},
+		"edge name":  {"twilio", twiliotest.SandboxAccountSID, "dublin", "region must be one of"},
+		"not Twilio": {"telnyx", "", "ie1", "region is for Twilio only"},
+	} {
+		code, body := e.do(t, "POST", "/api/call/add-phone", auth, map[string]any{"userId": workertest.UserID, "phoneNumber": "+12025559999",
+			"integration": c.integration, "accSId": c.accSID, "authToken": "tok", "region": c.region})
+		detail, _ := body["errorMessage"].(string)
+		if code != 400 || !strings.HasPrefix(detail, c.detail) {
+			t.Errorf("%s: %d %v, want 400 with %q", name, code, body, c.detail)
+		}
+	}
+}

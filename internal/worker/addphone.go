@@ -234,6 +234,11 @@ func (w *Worker) accountIdentity(provider string, creds jobs.Credentials) string
 	if provider == jobs.ProviderTelnyx {
 		return "key-" + w.keys.Fingerprint("telnyx account", creds.Secret)
 	}
+	if creds.Region != "" {
+		// Twilio's regions are isolated: the same Account SID's numbers
+		// and credentials in IE1 are another account's to switchboard.
+		return creds.AccountID + "@" + creds.Region
+	}
 	return creds.AccountID
 }
 

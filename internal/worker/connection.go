@@ -40,7 +40,7 @@ func (w *Worker) accountFor(ctx context.Context, n store.Number) (account, error
 
 // providerCredentials are the adapters' form of opened credentials.
 func providerCredentials(c jobs.Credentials) providers.Credentials {
-	return providers.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username}
+	return providers.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username, Region: c.Region}
 }
 
 // route points the number at r on its provider: lookup, then read-diff-write
