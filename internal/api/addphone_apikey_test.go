@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
@@ -36,18 +37,7 @@ func TestAddPhoneTwilioAPIKeyAndSubaccount(t *testing.T) {
 		if !strings.HasSuffix(n.VoiceURL, "/voice/inbound") {
 			t.Errorf("%s: number routes to %q", name, n.VoiceURL)
 		}
-		row, err := env.Store.GetNumber(context.Background(), env.OrgID, c.phone)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn, err := env.Store.GetConnection(context.Background(), env.OrgID, row.ConnectionID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		creds, err := env.Keys.OpenCredentials(conn.Credentials)
-		if err != nil {
-			t.Fatal(err)
-		}
+		conn, creds := storedConnection(t, env, c.phone)
 		if creds != (jobs.Credentials{AccountID: c.accSID, Username: c.key, Secret: c.secret}) || strings.Contains(string(conn.Credentials), c.secret) {
 			t.Errorf("%s: stored connection %s for account %s", name, creds, conn.AccountID)
 		}
@@ -98,35 +88,19 @@ func TestAddPhoneTwilioRegion(t *testing.T) {
 		return e.do(t, "POST", "/api/call/add-phone", auth, map[string]any{"userId": workertest.UserID, "phoneNumber": phone,
 			"integration": "twilio", "accSId": twiliotest.SandboxAccountSID, "authToken": twiliotest.SandboxAuthToken, "region": region})
 	}
-	connOf := func(phone string) (string, jobs.Credentials) {
-		t.Helper()
-		row, err := env.Store.GetNumber(context.Background(), env.OrgID, phone)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn, err := env.Store.GetConnection(context.Background(), env.OrgID, row.ConnectionID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		creds, err := env.Keys.OpenCredentials(conn.Credentials)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return conn.AccountID, creds
-	}
 	if code, out := add(twiliotest.SandboxNumberDC, "ie1"); code != 201 {
 		t.Fatalf("ie1: %d %v", code, out)
 	}
 	if code, out := add(twiliotest.SandboxNumberSF, "us1"); code != 201 {
 		t.Fatalf("us1: %d %v", code, out)
 	}
-	ie, ieCreds := connOf(twiliotest.SandboxNumberDC)
-	us, usCreds := connOf(twiliotest.SandboxNumberSF)
-	if ie != twiliotest.SandboxAccountSID+"@ie1" || ieCreds.Region != "ie1" {
-		t.Errorf("IE1 connection %q, region %q", ie, ieCreds.Region)
+	ie, ieCreds := storedConnection(t, env, twiliotest.SandboxNumberDC)
+	us, usCreds := storedConnection(t, env, twiliotest.SandboxNumberSF)
+	if ie.AccountID != twiliotest.SandboxAccountSID+"@ie1" || ieCreds.Region != "ie1" {
+		t.Errorf("IE1 connection %q, region %q", ie.AccountID, ieCreds.Region)
 	}
-	if us != twiliotest.SandboxAccountSID || usCreds.Region != "" {
-		t.Errorf("US1 connection %q, region %q", us, usCreds.Region)
+	if us.AccountID != twiliotest.SandboxAccountSID || usCreds.Region != "" {
+		t.Errorf("US1 connection %q, region %q", us.AccountID, usCreds.Region)
 	}
 
 	for name, c := range map[string]struct {
@@ -143,4 +117,23 @@ func TestAddPhoneTwilioRegion(t *testing.T) {
 			t.Errorf("%s: %d %v, want 400 with %q", name, code, body, c.detail)
 		}
 	}
+}
+
+// storedConnection returns the connection of the org's number phone, and
+// its opened credentials.
+func storedConnection(t *testing.T, env *workertest.Env, phone string) (store.Connection, jobs.Credentials) {
+	t.Helper()
+	row, err := env.Store.GetNumber(context.Background(), env.OrgID, phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := env.Store.GetConnection(context.Background(), env.OrgID, row.ConnectionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds, err := env.Keys.OpenCredentials(conn.Credentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, creds
 }
