@@ -23,6 +23,9 @@ type Credentials struct {
 	// Username, when set, is who requests authenticate as instead of
 	// AccountID (Twilio only). It is not a secret.
 	Username string `json:"username,omitempty"`
+	// Region is the Twilio Region of the account ("ie1", "au1", "jp1"; empty
+	// for US1). Not a secret.
+	Region string `json:"region,omitempty"`
 }
 
 // String redacts the secret.
@@ -62,4 +65,5 @@ type sealedCredentials struct {
 	AccountID string `json:"account_id"`
 	Secret    string `json:"secret"`
 	Username  string `json:"username,omitempty"` // absent in values sealed before it existed
+	Region    string `json:"region,omitempty"`   // likewise
 }

@@ -50,6 +50,11 @@ type Credentials struct {
 	// Account SID of the subaccount AccountID (Secret the parent's auth
 	// token). Empty: AccountID and its auth token. Not a secret.
 	Username string
+	// Region is the Twilio Region the account's resources live in ("ie1",
+	// "au1", "jp1"; empty for the default US1). Twilio's regions are
+	// isolated: numbers and credentials of IE1 exist only there, behind
+	// api.dublin.ie1.twilio.com. Not a secret.
+	Region string
 }
 
 // String redacts the secret.
@@ -105,8 +110,8 @@ type VoiceConfig struct {
 	// Telnyx connection_id: whatever the number is attached to.
 	ApplicationID string `json:"application_id,omitempty"`
 	// ApplicationName is the application's or connection's name when the
-	// provider reports it with the number (Telnyx connection_name); a name
-	// without NamePrefix means someone else wired the number.
+	// provider reports it with the number (Telnyx connection_name). It
+	// does not tell whose the application is (see Route.Ours).
 	ApplicationName string `json:"application_name,omitempty"`
 	// TrunkID is a Twilio trunk_sid: the number is wired to SIP elsewhere.
 	TrunkID string `json:"trunk_id,omitempty"`
@@ -136,6 +141,13 @@ type Route struct {
 	// Override allows taking a number over from a trunk or a connection
 	// switchboard did not create.
 	Override bool
+	// Ours lists application ids switchboard recorded putting this
+	// account's numbers on (the worker fills in the number's current one
+	// when it is recorded). With ApplicationID, they are the only
+	// applications an adapter may move a number off without Override: a
+	// name is no proof of ownership, since another org's application on
+	// the same account, or a user's, can be named like switchboard's.
+	Ours []string
 	// CallControl asks Telnyx for a Call Control application, which posts
 	// JSON call events to VoiceURL and ignores the reply, instead of the
 	// default TeXML application, which fetches XML instructions from
@@ -149,11 +161,12 @@ type Route struct {
 }
 
 // NamePrefix starts the name of every application switchboard creates at a
-// provider. A number attached to an application or connection with another
-// name is wired by someone else.
+// provider. Only switchboard's records (Route.Ours) make an application
+// switchboard's: the prefix marks names, it proves nothing.
 const NamePrefix = "switchboard-"
 
-// Managed reports whether an application name is one switchboard creates.
+// Managed reports whether an application name is shaped like the ones
+// switchboard creates (routes are checked with it before any call).
 func Managed(name string) bool { return strings.HasPrefix(name, NamePrefix) }
 
 // CreatesApplications reports whether the provider routes numbers through

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/internal/phone"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/twilio"
 )
 
 // callEnvelope is seed 004's response shape, for successes and errors.
@@ -46,6 +48,10 @@ type addPhoneRequest struct {
 	// token.
 	APIKey    string `json:"apiKey"`
 	APISecret string `json:"apiSecret"`
+	// Region is the Twilio Region of accSId ("ie1", "au1", "jp1"; empty
+	// or "us1" for the default US1), an extension to the seed. Twilio's
+	// regions are isolated: the credentials must be the region's.
+	Region string `json:"region"`
 	// Override lets switchboard take over a number wired to a SIP trunk or a
 	// foreign connection (an extension to the seed, off by default).
 	Override bool `json:"override"`
@@ -224,7 +230,26 @@ func requestCredentials(req addPhoneRequest) (jobs.Credentials, string) {
 	if why := credentialShape(req.Integration, req.AccSID, secret); why != "" {
 		return jobs.Credentials{}, why
 	}
-	return jobs.Credentials{AccountID: req.AccSID, Secret: secret, Username: req.APIKey}, ""
+	region, why := twilioRegion(req)
+	if why != "" {
+		return jobs.Credentials{}, why
+	}
+	return jobs.Credentials{AccountID: req.AccSID, Secret: secret, Username: req.APIKey, Region: region}, ""
+}
+
+// twilioRegion reads region: "" for US1 (none, or "us1"), else one of
+// twilio.Regions(), for Twilio only. It says why not, or "".
+func twilioRegion(req addPhoneRequest) (string, string) {
+	r := req.Region
+	switch {
+	case r == "" || r == "us1":
+		return "", ""
+	case req.Integration != jobs.ProviderTwilio:
+		return "", "region is for Twilio only"
+	case !slices.Contains(twilio.Regions(), r):
+		return "", fmt.Sprintf("region must be one of us1, %s", strings.Join(twilio.Regions(), ", "))
+	}
+	return r, ""
 }
 
 // credentialShape says why accSID and token cannot be credentials of

@@ -177,8 +177,16 @@ type Store interface {
 	// save with a higher fence already happened: a save with fence lower
 	// than the stored one changes nothing and returns ErrStale. fence 0
 	// always loses to a positive stored fence and wins over 0; an equal
-	// fence replaces. ErrNotFound for an unknown connection.
+	// fence replaces. ErrNotFound for an unknown connection. Stale or not,
+	// the id is kept for good among the connection's recorded applications
+	// (ApplicationRecorded).
 	SaveApplication(ctx context.Context, connectionID, name, appID string, fence int64) error
+	// ApplicationRecorded reports whether appID was ever saved on
+	// connectionID (under any name, replaced since or not): an application
+	// switchboard put the connection's numbers on. An application of the
+	// provider account that is not recorded is someone else's, whatever its
+	// name: another org's on the same account, or the user's own.
+	ApplicationRecorded(ctx context.Context, connectionID, appID string) (bool, error)
 
 	// SaveJob inserts the record with j.ID, or replaces it while it is not
 	// finished, keeping its created_at. Once the stored state is terminal

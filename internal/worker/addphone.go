@@ -85,7 +85,7 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		return err
 	}
 
-	change, err := w.configure(ctx, p.Provider, pc, n.ConnectionID, num.Account, w.defaultRoute(p.OrgID, p.Override),
+	change, err := w.configure(ctx, p.Provider, pc, n.ConnectionID, num, w.defaultRoute(p.OrgID, p.Override),
 		func(ctx context.Context, r providers.Route) (providers.Change, error) {
 			return prov.EnsureVoiceRoute(ctx, pc, num, r)
 		})
@@ -249,6 +249,11 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 func (w *Worker) accountIdentity(provider string, creds jobs.Credentials) string {
 	if provider == jobs.ProviderTelnyx {
 		return "key-" + w.keys.Fingerprint("telnyx account", creds.Secret)
+	}
+	if creds.Region != "" {
+		// Twilio's regions are isolated: the same Account SID's numbers
+		// and credentials in IE1 are another account's to switchboard.
+		return creds.AccountID + "@" + creds.Region
 	}
 	return creds.AccountID
 }

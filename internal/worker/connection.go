@@ -40,7 +40,7 @@ func (w *Worker) accountFor(ctx context.Context, n store.Number) (account, error
 
 // providerCredentials are the adapters' form of opened credentials.
 func providerCredentials(c jobs.Credentials) providers.Credentials {
-	return providers.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username}
+	return providers.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username, Region: c.Region}
 }
 
 // route points the number at r on its provider: lookup, then read-diff-write
@@ -54,7 +54,7 @@ func (w *Worker) route(ctx context.Context, a account, n store.Number, r provide
 	if reset {
 		op = a.provider.ResetVoiceRoute
 	}
-	ch, err := w.configure(ctx, n.Provider, a.creds, a.connID, num.Account, r, func(ctx context.Context, r providers.Route) (providers.Change, error) {
+	ch, err := w.configure(ctx, n.Provider, a.creds, a.connID, num, r, func(ctx context.Context, r providers.Route) (providers.Change, error) {
 		return op(ctx, a.creds, num, r)
 	})
 	if err != nil {

@@ -45,26 +45,31 @@ func (w *Worker) targetRoute(t store.Target, override bool) providers.Route {
 }
 
 // configure runs op, an adapter's EnsureVoiceRoute or ResetVoiceRoute, to
-// put a number of connection connID on route r. The application id
-// recorded for the route spares the adapter a list call. account is the
-// number's providers.Number.Account: a Plivo subaccount's numbers, reached
-// with the main account's credentials, have the route's application in
-// the subaccount, so it is recorded (and created under the lock) apart
-// from the main account's. Only a route of a
-// provider that creates applications, and whose application switchboard
-// does not know yet, runs under the route lock (see lock.go); everything
-// else runs without one, side by side with the account's other jobs.
-func (w *Worker) configure(ctx context.Context, provider string, creds providers.Credentials, connID, account string, r providers.Route,
+// put num, a number of connection connID, on route r. The application id
+// recorded for the route spares the adapter a list call; the number's
+// current application goes in r.Ours when switchboard recorded it on the
+// connection, which is all that makes it switchboard's to replace. A Plivo
+// subaccount's numbers (num.Account), reached with the main account's
+// credentials, have the route's application in the subaccount, so it is
+// recorded (and created under the lock) apart from the main account's.
+// Only a route of a provider that creates applications, and whose
+// application switchboard does not know yet, runs under the route lock
+// (see lock.go); everything else runs without one, side by side with the
+// account's other jobs.
+func (w *Worker) configure(ctx context.Context, provider string, creds providers.Credentials, connID string, num providers.Number, r providers.Route,
 	op func(context.Context, providers.Route) (providers.Change, error)) (providers.Change, error) {
 	if !providers.CreatesApplications(provider) {
 		return op(ctx, r) // nothing to look up, create or remember
 	}
 	key := r.Name
-	if account != "" {
-		key += "@" + account
+	if num.Account != "" {
+		key += "@" + num.Account
 	}
 	r, err := w.withKnownApplication(ctx, connID, key, r)
 	if err != nil {
+		return providers.Change{}, err
+	}
+	if r, err = w.withOurs(ctx, connID, num, r); err != nil {
 		return providers.Change{}, err
 	}
 	if r.ApplicationID != "" {
@@ -104,6 +109,25 @@ func (w *Worker) withKnownApplication(ctx context.Context, connID, key string, r
 		return r, internalError(err)
 	}
 	r.ApplicationID = id
+	return r, nil
+}
+
+// withOurs adds num's current application to r.Ours when switchboard
+// recorded it on the connection: an application of an earlier route, or
+// one replaced since. Any other, however it is named (another org's on the
+// same provider account, a user's), is left for the adapter to refuse.
+func (w *Worker) withOurs(ctx context.Context, connID string, num providers.Number, r providers.Route) (providers.Route, error) {
+	cur := num.Voice.ApplicationID
+	if connID == "" || cur == "" || cur == r.ApplicationID {
+		return r, nil
+	}
+	ok, err := w.store.ApplicationRecorded(ctx, connID, cur)
+	if err != nil {
+		return r, internalError(err)
+	}
+	if ok {
+		r.Ours = append(r.Ours, cur)
+	}
 	return r, nil
 }
 

@@ -51,13 +51,15 @@ func lookup(t *testing.T, e Env, num string) providers.Number {
 	return n
 }
 
-// ensure looks num up and routes it, as the worker does.
+// ensure looks num up and routes it, as the worker does: with the
+// applications recorded so far, recording the one it ends on.
 func ensure(t *testing.T, e Env, num string, r providers.Route) providers.Change {
 	t.Helper()
-	ch, err := e.Provider.EnsureVoiceRoute(ctx(t), e.Creds, lookup(t, e, num), r)
+	ch, err := e.Provider.EnsureVoiceRoute(ctx(t), e.Creds, lookup(t, e, num), e.withOurs(r))
 	if err != nil {
 		t.Fatalf("EnsureVoiceRoute(%s, %s): %v", num, r.Name, err)
 	}
+	e.record(ch)
 	return ch
 }
 
@@ -82,7 +84,7 @@ func wantRouted(t *testing.T, e Env, num string, r providers.Route) {
 }
 
 func testValidateCredentials(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	if err := e.Provider.ValidateCredentials(ctx(t), e.Creds); err != nil {
 		t.Errorf("good credentials: %v", err)
 	}
@@ -94,7 +96,7 @@ func testValidateCredentials(t *testing.T, h Harness) {
 }
 
 func testLookupOwned(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	e.Sim.ResetCalls()
 	n := lookup(t, e, e.Owned[0])
 	if n.E164 != e.Owned[0] || n.ID == "" {
@@ -106,7 +108,7 @@ func testLookupOwned(t *testing.T, h Harness) {
 }
 
 func testLookupNotOwned(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	_, err := e.Provider.Lookup(ctx(t), e.Creds, e.NotOwned)
 	wantKind(t, err, providers.KindNotOwned)
 	// Providers match filters partially: a prefix of an owned number is
@@ -117,7 +119,7 @@ func testLookupNotOwned(t *testing.T, h Harness) {
 }
 
 func testLookupBadCredentials(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	_, err := e.Provider.Lookup(ctx(t), e.BadCreds, e.Owned[0])
 	wantKind(t, err, providers.KindInvalidCredentials)
 	if strings.Contains(err.Error(), e.BadCreds.Secret) || strings.Contains(err.Error(), e.Creds.Secret) {
@@ -126,7 +128,7 @@ func testLookupBadCredentials(t *testing.T, h Harness) {
 }
 
 func testEnsureFresh(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	ch := ensure(t, e, e.Owned[0], DefaultRoute)
 	if !ch.Changed {
 		t.Error("fresh number: Changed = false")
@@ -138,7 +140,7 @@ func testEnsureFresh(t *testing.T, h Harness) {
 }
 
 func testRerun(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	first := ensure(t, e, e.Owned[0], DefaultRoute)
 
 	// With the application id from the first run, as the worker keeps it.
@@ -165,7 +167,7 @@ func testRerun(t *testing.T, h Harness) {
 }
 
 func testSecondNumber(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	ensure(t, e, e.Owned[0], DefaultRoute)
 	ensure(t, e, e.Owned[1], DefaultRoute)
 	wantRouted(t, e, e.Owned[1], DefaultRoute)
@@ -175,14 +177,14 @@ func testSecondNumber(t *testing.T, h Harness) {
 }
 
 func testMoveAndReset(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	ensure(t, e, e.Owned[0], DefaultRoute)
 	ch := ensure(t, e, e.Owned[0], TargetRoute)
 	if !ch.Changed {
 		t.Error("moving to another route: Changed = false")
 	}
 	wantRouted(t, e, e.Owned[0], TargetRoute)
-	back, err := e.Provider.ResetVoiceRoute(ctx(t), e.Creds, lookup(t, e, e.Owned[0]), DefaultRoute)
+	back, err := e.Provider.ResetVoiceRoute(ctx(t), e.Creds, lookup(t, e, e.Owned[0]), e.withOurs(DefaultRoute))
 	if err != nil {
 		t.Fatalf("ResetVoiceRoute: %v", err)
 	}
@@ -193,13 +195,13 @@ func testMoveAndReset(t *testing.T, h Harness) {
 }
 
 func testForeign(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	if e.Foreign == "" {
 		t.Skip("the provider has no foreign wiring to refuse")
 	}
 	before := e.Sim.VoiceURL(e.Foreign)
 	e.Sim.ResetCalls()
-	_, err := e.Provider.EnsureVoiceRoute(ctx(t), e.Creds, lookup(t, e, e.Foreign), DefaultRoute)
+	_, err := e.Provider.EnsureVoiceRoute(ctx(t), e.Creds, lookup(t, e, e.Foreign), e.withOurs(DefaultRoute))
 	wantKind(t, err, providers.KindConflict)
 	if w := e.Sim.Writes(); w != 0 {
 		t.Errorf("refusal made %d writes", w)
@@ -216,7 +218,7 @@ func testForeign(t *testing.T, h Harness) {
 }
 
 func testRateLimited(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	e.Sim.RateLimitNext(1, 3*time.Second)
 	_, err := e.Provider.Lookup(ctx(t), e.Creds, e.Owned[0])
 	pe := wantKind(t, err, providers.KindRateLimited)
@@ -232,7 +234,7 @@ func testRateLimited(t *testing.T, h Harness) {
 }
 
 func testServerError(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	e.Sim.FailRate(1)
 	_, err := e.Provider.Lookup(ctx(t), e.Creds, e.Owned[0])
 	if pe := wantKind(t, err, providers.KindTransient); pe.Status != 500 {
@@ -243,7 +245,7 @@ func testServerError(t *testing.T, h Harness) {
 }
 
 func testTimeout(t *testing.T, h Harness) {
-	e := h.New(t, 300*time.Millisecond)
+	e := start(t, h, 300*time.Millisecond)
 	e.Sim.HangRate(1)
 	start := time.Now()
 	_, err := e.Provider.Lookup(ctx(t), e.Creds, e.Owned[0])
@@ -259,12 +261,14 @@ func testTimeout(t *testing.T, h Harness) {
 // answers 500 must not lead to a second application, however often the
 // worker retries.
 func testAmbiguousCreate(t *testing.T, h Harness) {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	e.Sim.AmbiguousCreatesNext(1)
 	var err error
 	for attempt := 0; attempt < 3; attempt++ {
-		_, err = e.Provider.EnsureVoiceRoute(ctx(t), e.Creds, lookup(t, e, e.Owned[0]), DefaultRoute)
+		var ch providers.Change
+		ch, err = e.Provider.EnsureVoiceRoute(ctx(t), e.Creds, lookup(t, e, e.Owned[0]), e.withOurs(DefaultRoute))
 		if err == nil {
+			e.record(ch)
 			break
 		}
 		wantKind(t, err, providers.KindTransient)

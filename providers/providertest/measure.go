@@ -17,7 +17,7 @@ type Cost struct {
 
 // Measure provisions numbers on a fresh Env of h and counts the calls.
 func Measure(t *testing.T, h Harness) Cost {
-	e := h.New(t, 5*time.Second)
+	e := start(t, h, 5*time.Second)
 	var c Cost
 	e.Sim.ResetCalls()
 	first := ensure(t, e, e.Owned[0], DefaultRoute)

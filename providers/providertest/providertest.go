@@ -51,8 +51,35 @@ type Env struct {
 	Foreign string
 	// AlsoForeign are more owned numbers configured elsewhere, each in
 	// another way the adapter must refuse (a Twilio voice application,
-	// fallback URL or fax mode).
+	// fallback URL or fax mode; a Telnyx application named like
+	// switchboard's that switchboard has no record of).
 	AlsoForeign []string
+
+	// ours records the applications routes ended up on, as the worker's
+	// store does, for Route.Ours (see start).
+	ours *[]string
+}
+
+// start starts h's Env with an empty record of applications.
+func start(t *testing.T, h Harness, timeout time.Duration) Env {
+	e := h.New(t, timeout)
+	e.ours = new([]string)
+	return e
+}
+
+// withOurs is r with the applications recorded so far, as the worker
+// passes them.
+func (e Env) withOurs(r providers.Route) providers.Route {
+	r.Ours = append([]string(nil), *e.ours...)
+	return r
+}
+
+// record keeps the application a change ended on, as the worker records
+// it.
+func (e Env) record(ch providers.Change) {
+	if id := ch.After.ApplicationID; id != "" {
+		*e.ours = append(*e.ours, id)
+	}
 }
 
 // Harness starts one provider's Env.

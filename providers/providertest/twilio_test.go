@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/internal/openapicheck"
 	"github.com/switchboardhq/switchboard/providers/providertest"
 	"github.com/switchboardhq/switchboard/providers/twilio"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
@@ -33,7 +34,7 @@ func newTwilioHarness(name, account string, creds, bad providers.Credentials, ow
 			srv := httptest.NewServer(sim)
 			t.Cleanup(srv.Close)
 			t.Cleanup(sim.Close)
-			a, err := twilio.New(twilio.Options{BaseURL: srv.URL, Timeout: timeout})
+			a, err := twilio.New(twilio.Options{Transport: validating(t, openapicheck.Twilio, srv.URL), Timeout: timeout})
 			if err != nil {
 				t.Fatal(err)
 			}

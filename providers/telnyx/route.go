@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/switchboardhq/switchboard/providers"
 )
@@ -24,9 +25,10 @@ import (
 //     none exists (or a PATCH when its webhook drifted), then a PATCH of
 //     the number unless it is already there.
 //
-// A number on a connection whose name lacks providers.NamePrefix (and that
-// is not route.ApplicationID) is wired by someone else: refused with
-// KindConflict, with no write, unless route.Override. Change.Before is
+// A number on a connection that is neither route.ApplicationID nor in
+// route.Ours (applications switchboard recorded for the account), whatever
+// its name, is wired by someone else: refused with KindConflict, with no
+// write, unless route.Override. Change.Before is
 // num.Voice (the old connection's id and name, for restoring it);
 // Change.After names the application and its webhook URL.
 func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credentials, num providers.Number, route providers.Route) (providers.Change, error) {
@@ -56,7 +58,7 @@ func (a *Adapter) route(ctx context.Context, creds providers.Credentials, num pr
 			name = "unnamed"
 		}
 		return providers.Change{}, &providers.Error{Kind: providers.KindConflict, Provider: Name, Op: op,
-			Message: fmt.Sprintf("%s is on connection %s (%s), which switchboard did not create; set override to take it over",
+			Message: fmt.Sprintf("%s is on connection %s (%s), which switchboard has no record of creating for this account; set override to take it over",
 				num.E164, cur.ApplicationID, name)}
 	}
 
@@ -132,9 +134,8 @@ func (c *call) stopForwarding(numberID string) error {
 }
 
 // checkRoute refuses, before any call, what cannot end well: a number not
-// from Lookup, and a route whose application switchboard would later fail
-// to recognize as its own (a name without NamePrefix) or that sends calls
-// nowhere.
+// from Lookup, and a route not named as switchboard names its applications
+// (NamePrefix) or that sends calls nowhere.
 func checkRoute(num providers.Number, r providers.Route, op string) error {
 	var msg string
 	switch {
@@ -151,11 +152,13 @@ func checkRoute(num providers.Number, r providers.Route, op string) error {
 }
 
 // foreign reports whether cur's connection belongs to someone else: set,
-// not the route's known application, and not named like switchboard's.
-// A connection Telnyx reports without a name counts as foreign: refusing
-// is recoverable (Override), overwriting is not.
+// and neither the route's known application nor one switchboard recorded
+// (r.Ours). Its name says nothing: another org's application on the same
+// account is named switchboard-org<other>-..., and anyone may name an
+// application switchboard-anything. Refusing is recoverable (Override),
+// overwriting is not.
 func foreign(cur providers.VoiceConfig, r providers.Route) bool {
-	return cur.ApplicationID != "" && cur.ApplicationID != r.ApplicationID && !providers.Managed(cur.ApplicationName)
+	return cur.ApplicationID != "" && cur.ApplicationID != r.ApplicationID && !slices.Contains(r.Ours, cur.ApplicationID)
 }
 
 // after is the configuration a number has once on application appID.

@@ -13,12 +13,14 @@
 // Only connection_id is ever written on a number; messaging, tags and
 // everything else are left alone.
 //
-// Foreign wiring: a number whose connection is not named with
-// providers.NamePrefix (a SIP trunk, someone's own application) belongs to
-// someone else, and is refused with providers.KindConflict unless the
-// route says Override. Lookup reports the connection's name in
-// VoiceConfig.ApplicationName (Telnyx's connection_name), so the decision
-// needs no extra call.
+// Foreign wiring: a number on a connection switchboard has no record of
+// (a SIP trunk, someone's own application, another org's application on
+// the same account, whatever its name) belongs to someone else, and is
+// refused with providers.KindConflict unless the route says Override.
+// Switchboard's records come with the route (Route.ApplicationID and
+// Route.Ours), so the decision needs no extra call. Lookup reports the
+// connection's name in VoiceConfig.ApplicationName (Telnyx's
+// connection_name), for messages and restores.
 package telnyx
 
 import (
@@ -95,15 +97,22 @@ func New(o Options) (*Adapter, error) {
 func (a *Adapter) Name() string { return Name }
 
 // ValidateCredentials reads the account balance, the cheapest
-// authenticated call: one GET. A refused key (401, code 10009) or one
-// without permission (403, code 10010) is KindInvalidCredentials.
+// authenticated call: one GET. A refused key (401, code 10009) is
+// KindInvalidCredentials. A 403 (code 10010) means Telnyx authenticated
+// the key and its role may not read billing, which says nothing about
+// numbers: the credentials are valid (Lookup then shows whether the key
+// may read the number).
 func (a *Adapter) ValidateCredentials(ctx context.Context, creds providers.Credentials) error {
 	c, err := a.newCall(ctx, creds, "validate credentials")
 	if err != nil {
 		return err
 	}
 	var out balanceResponse
-	return c.do(http.MethodGet, "/v2/balance", nil, nil, &out)
+	err = c.do(http.MethodGet, "/v2/balance", nil, nil, &out)
+	if statusOf(err) == http.StatusForbidden {
+		return nil
+	}
+	return err
 }
 
 // lookupPageSize is the page size of ownership lookups. The filter matches

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/internal/openapicheck"
 	"github.com/switchboardhq/switchboard/providers/telnyx"
 	tt "github.com/switchboardhq/switchboard/providers/telnyx/telnyxtest"
 )
@@ -33,6 +35,23 @@ type env struct {
 	sim *tt.Server
 	a   *telnyx.Adapter
 	rec *recorder
+	// ours are the applications routes ended on, as the worker records
+	// them (Route.Ours).
+	ours []string
+}
+
+// withOurs is r with the applications recorded so far, as the worker
+// passes them.
+func (e *env) withOurs(r providers.Route) providers.Route {
+	r.Ours = append([]string(nil), e.ours...)
+	return r
+}
+
+// record keeps the application a change ended on.
+func (e *env) record(ch providers.Change) {
+	if ch.After.ApplicationID != "" {
+		e.ours = append(e.ours, ch.After.ApplicationID)
+	}
 }
 
 func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
@@ -47,8 +66,23 @@ func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	t.Cleanup(sim.Close)
+	// Unprefixed, the adapter addresses Telnyx, and every request it sends
+	// and every response it gets is held to Telnyx's OpenAPI description on
+	// the way to the test server. Prefixed, it is pointed at the sandbox's
+	// URL, as in the dev sandbox, to check the prefix reaches the wire.
+	o := telnyx.Options{Timeout: 5 * time.Second, UserAgent: "switchboard/test"}
 	rec := &recorder{next: http.DefaultTransport}
-	a, err := telnyx.New(telnyx.Options{BaseURL: ts.URL + prefix, Transport: rec, Timeout: 5 * time.Second, UserAgent: "switchboard/test"})
+	if prefix == "" {
+		u, err := url.Parse(ts.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.next = openapicheck.NewTransport(t, openapicheck.Telnyx, &openapicheck.Rewrite{Scheme: u.Scheme, Host: u.Host})
+	} else {
+		o.BaseURL = ts.URL + prefix
+	}
+	o.Transport = rec
+	a, err := telnyx.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,10 +127,11 @@ func (e *env) lookup(t *testing.T, e164 string) providers.Number {
 
 func (e *env) ensure(t *testing.T, e164 string, r providers.Route) providers.Change {
 	t.Helper()
-	ch, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, e164), r)
+	ch, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, e164), e.withOurs(r))
 	if err != nil {
 		t.Fatalf("EnsureVoiceRoute(%s, %s): %v", e164, r.Name, err)
 	}
+	e.record(ch)
 	return ch
 }
 
@@ -195,6 +230,33 @@ func TestRequests(t *testing.T) {
 	}
 }
 
+// TestValidateKeyWithoutBalancePermission: a 403 on the balance means the
+// key authenticated and may not read billing, so the credentials are
+// valid (in one request), and the key goes on to route its number. A
+// wrong key is still refused.
+func TestValidateKeyWithoutBalancePermission(t *testing.T) {
+	e := newEnv(t, "")
+	ctx := context.Background()
+	limited := providers.Credentials{Secret: tt.SandboxNoBalanceAPIKey}
+	if err := e.a.ValidateCredentials(ctx, limited); err != nil {
+		t.Fatalf("a key that may not read the balance: %v", err)
+	}
+	if n := len(e.rec.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+	n, err := e.a.Lookup(ctx, limited, tt.SandboxNumberNoBalance)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.a.EnsureVoiceRoute(ctx, limited, n, defaultRoute); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.sim.VoiceURL(tt.SandboxNoBalanceAPIKey, tt.SandboxNumberNoBalance); got != defaultRoute.VoiceURL {
+		t.Errorf("voice URL %q", got)
+	}
+	wantKind(t, e.a.ValidateCredentials(ctx, providers.Credentials{Secret: "KEYWRONG"}), providers.KindInvalidCredentials)
+}
+
 func TestLookup(t *testing.T) {
 	e := newEnv(t, "")
 	n := e.lookup(t, tt.SandboxNumberForeign)
@@ -214,6 +276,10 @@ func TestLookup(t *testing.T) {
 		{tt.StatusPurchasePending, providers.KindBadRequest},
 		{tt.StatusEmergencyOnly, providers.KindBadRequest},
 		{tt.StatusPortOutPending, providers.KindBadRequest},
+		{tt.StatusRequirementInfoPending, providers.KindBadRequest},
+		{tt.StatusRequirementInfoUnderReview, providers.KindBadRequest},
+		{tt.StatusRequirementInfoException, providers.KindBadRequest},
+		{tt.StatusProvisionPending, providers.KindBadRequest},
 		{tt.StatusDeleted, providers.KindNotOwned},
 		{tt.StatusPortedOut, providers.KindNotOwned},
 		{tt.StatusPortFailed, providers.KindNotOwned},
@@ -306,7 +372,7 @@ func TestMoveBetweenManaged(t *testing.T) {
 	}
 	def := defaultRoute
 	def.ApplicationID = first.After.ApplicationID
-	back, err := e.a.ResetVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), def)
+	back, err := e.a.ResetVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), e.withOurs(def))
 	if err != nil || !back.Changed || back.After.ApplicationID != first.After.ApplicationID {
 		t.Errorf("reset: %+v, %v", back, err)
 	}

@@ -131,7 +131,7 @@ func TestCallControlOnRequest(t *testing.T) {
 	if calls[tt.EndpointCreateApplication] != 1 || calls[tt.EndpointCreateTexml] != 0 {
 		t.Errorf("calls %v, want one Call Control create", calls)
 	}
-	if _, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), texmlRoute); err != nil {
+	if _, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), e.withOurs(texmlRoute)); err != nil {
 		t.Fatalf("moving to TeXML: %v", err)
 	}
 	if n, _ := e.sim.Number(tt.SandboxAPIKey, tt.SandboxNumberLondon); n.ConnectionID == "" {

@@ -87,8 +87,23 @@ func (a *Adapter) newCall(ctx context.Context, creds providers.Credentials, op s
 		UserAgentExtensions: []string{a.userAgent},
 	}
 	c.SetAccountSid(creds.AccountID)
-	return &call{api: api.NewApiServiceWithClient(c), ex: ex, op: op}
+	// The region and its edge are set explicitly, both empty for US1: the
+	// SDK would otherwise take them from TWILIO_REGION and TWILIO_EDGE in
+	// the worker's environment, for every connection alike.
+	rh := twclient.NewRequestHandler(c)
+	rh.Region, rh.Edge = creds.Region, regionEdges[creds.Region]
+	return &call{api: api.NewApiService(rh), ex: ex, op: op}
 }
+
+// regionEdges are the Twilio Regions a connection may name, each with the
+// edge location its API host needs: api.dublin.ie1.twilio.com, as Twilio
+// requires region and edge together (the api.ie1.twilio.com form stopped
+// working on 2026-04-28). See docs/providers.md for the sources.
+var regionEdges = map[string]string{"": "", "ie1": "dublin", "au1": "sydney", "jp1": "tokyo"}
+
+// Regions lists the Twilio Regions a connection may name besides US1 (the
+// default, named by no region).
+func Regions() []string { return []string{"au1", "ie1", "jp1"} }
 
 // ValidateCredentials fetches the account: one GET. A suspended or closed
 // account is unusable and reported as invalid credentials. The account body
@@ -264,6 +279,10 @@ func checkCreds(c providers.Credentials, op string) error {
 	if c.AccountID == "" || c.Secret == "" || !alnum(c.AccountID) || !alnum(c.Secret) || !alnum(c.Username) {
 		return &providers.Error{Kind: providers.KindInvalidCredentials, Provider: Name, Op: op,
 			Message: "account SID, API key and secret must be alphanumeric (SID and secret non-empty)"}
+	}
+	if _, ok := regionEdges[c.Region]; !ok {
+		return &providers.Error{Kind: providers.KindBadRequest, Provider: Name, Op: op,
+			Message: fmt.Sprintf("unknown Twilio region %q (want one of %s, or none for US1)", c.Region, strings.Join(Regions(), ", "))}
 	}
 	return nil
 }

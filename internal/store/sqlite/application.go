@@ -25,6 +25,13 @@ func (s *Store) GetApplication(ctx context.Context, connectionID, name string) (
 // fence. An unknown connection is ErrNotFound.
 func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID string, fence int64) error {
 	now := timeValue(time.Now())
+	// First the insert-only record, which a stale save makes too.
+	if _, err := s.w.ExecContext(ctx,
+		`INSERT INTO recorded_applications (connection_id, app_id, name, created_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (connection_id, app_id) DO NOTHING`,
+		connectionID, appID, name, now); err != nil {
+		return s.translate("record application", err)
+	}
 	res, err := s.w.ExecContext(ctx,
 		`INSERT INTO applications (connection_id, name, app_id, fence, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
@@ -33,4 +40,13 @@ func (s *Store) SaveApplication(ctx context.Context, connectionID, name, appID s
 			WHERE applications.fence <= excluded.fence`,
 		connectionID, name, appID, fence, now, now)
 	return s.matched("save application", res, err, store.ErrStale)
+}
+
+func (s *Store) ApplicationRecorded(ctx context.Context, connectionID, appID string) (bool, error) {
+	var found bool
+	err := queryRow(ctx, s.r,
+		`SELECT EXISTS (SELECT 1 FROM recorded_applications WHERE connection_id = ? AND app_id = ?)`,
+		connectionID, appID,
+	).Scan(&found)
+	return found, s.translate("application recorded", err)
 }

@@ -130,3 +130,49 @@ func testApplicationFence(t *testing.T, s store.Store) {
 	}
 	wantApp("raced", fmt.Sprintf("AP%d", n))
 }
+
+// testApplicationRecorded: every id ever saved on a connection stays
+// recorded, replaced or saved stale, and only on that connection.
+func testApplicationRecorded(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	o := newOrg(t, s)
+	c1, c2 := newConnection(t, s, o.ID), newConnection(t, s, o.ID)
+	recorded := func(connectionID, appID string) bool {
+		t.Helper()
+		ok, err := s.ApplicationRecorded(ctx, connectionID, appID)
+		if err != nil {
+			t.Fatalf("ApplicationRecorded(%s): %v", appID, err)
+		}
+		return ok
+	}
+	if recorded(c1.ID, "AP1") {
+		t.Error("AP1 recorded before any save")
+	}
+	for _, sv := range []struct {
+		name, appID string
+		fence       int64
+	}{{"switchboard-org1-default", "AP1", 0}, {"switchboard-org1-default", "AP2", 5}, {"switchboard-org1-default", "AP3", 1}} {
+		err := s.SaveApplication(ctx, c1.ID, sv.name, sv.appID, sv.fence)
+		if err != nil && !errors.Is(err, store.ErrStale) {
+			t.Fatal(err)
+		}
+	}
+	// AP1 was replaced, AP3's save was stale: all three stay recorded.
+	for _, id := range []string{"AP1", "AP2", "AP3"} {
+		if !recorded(c1.ID, id) {
+			t.Errorf("%s not recorded on its connection", id)
+		}
+		if recorded(c2.ID, id) {
+			t.Errorf("%s recorded on another connection", id)
+		}
+	}
+	if got, _ := s.GetApplication(ctx, c1.ID, "switchboard-org1-default"); got != "AP2" {
+		t.Errorf("current application %q, want AP2", got)
+	}
+	// Saving the same id again, under another name, is no error.
+	if err := s.SaveApplication(ctx, c1.ID, "switchboard-org1-other", "AP1", 0); err != nil {
+		t.Fatal(err)
+	}
+	err := s.SaveApplication(ctx, newID(), "switchboard", "AP9", 0)
+	wantErr(t, "SaveApplication(unknown connection)", err, store.ErrNotFound)
+}

@@ -51,6 +51,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ListLinks", testListLinks},
 		{"Application", testApplication},
 		{"ApplicationFence", testApplicationFence},
+		{"ApplicationRecorded", testApplicationRecorded},
 		{"Job", testJob},
 		{"JobFinished", testJobFinished},
 		{"JobCancel", testJobCancel},

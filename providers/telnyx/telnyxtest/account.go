@@ -17,6 +17,10 @@ type Account struct {
 	Currency         string // ISO 4217
 	// ReadOnly keys are answered 403 (code 10010) on every write.
 	ReadOnly bool
+	// NoBalance keys are answered 403 (code 10010) on GET /v2/balance:
+	// the key's role may not read billing, yet it authenticates and may
+	// manage numbers.
+	NoBalance bool
 }
 
 // account is an Account with its numbers and connections, in creation
@@ -108,8 +112,13 @@ func money(cents int64) string {
 
 func (s *Server) getBalance(w http.ResponseWriter, key string) {
 	s.mu.Lock()
-	body := s.accounts[key].wire()
+	a := s.accounts[key]
+	body, denied := a.wire(), a.NoBalance
 	s.mu.Unlock()
+	if denied {
+		writeError(w, errForbidden())
+		return
+	}
 	writeJSON(w, http.StatusOK, struct {
 		Data balanceJSON `json:"data"`
 	}{body})

@@ -46,16 +46,19 @@ type applicationJSON struct {
 	RedactDTMFDebugLogging  bool         `json:"redact_dtmf_debug_logging"`
 }
 
+// inboundJSON and outboundJSON leave out the fields that are unset: their
+// default is null, but the schema does not make them nullable
+// (CallControlApplicationInbound, CallControlApplicationOutbound).
 type inboundJSON struct {
-	ChannelLimit                *int    `json:"channel_limit"`
-	ShakenStirEnabled           bool    `json:"shaken_stir_enabled"`
-	SIPSubdomain                *string `json:"sip_subdomain"`
-	SIPSubdomainReceiveSettings string  `json:"sip_subdomain_receive_settings"`
+	ChannelLimit                int    `json:"channel_limit,omitempty"`
+	ShakenStirEnabled           bool   `json:"shaken_stir_enabled"`
+	SIPSubdomain                string `json:"sip_subdomain,omitempty"`
+	SIPSubdomainReceiveSettings string `json:"sip_subdomain_receive_settings"`
 }
 
 type outboundJSON struct {
-	ChannelLimit           *int    `json:"channel_limit"`
-	OutboundVoiceProfileID *string `json:"outbound_voice_profile_id"`
+	ChannelLimit           int    `json:"channel_limit,omitempty"`
+	OutboundVoiceProfileID string `json:"outbound_voice_profile_id,omitempty"`
 }
 
 func (c *Connection) wire() applicationJSON {

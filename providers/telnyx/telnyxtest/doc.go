@@ -49,7 +49,10 @@
 //     a 422 with code 10003; other invalid values are 422s with code
 //     10015. inbound and outbound settings are rendered with Telnyx's
 //     defaults and not settable.
-//   - A key marked read-only gets 403 (code 10010) on every write.
+//   - A key marked read-only gets 403 (code 10010) on every write; a key
+//     marked NoBalance gets 403 (code 10010) on GET /v2/balance only
+//     (SandboxNoBalanceAPIKey). A 403 comes after authentication: the
+//     key is valid.
 //   - Paths that do not exist, and methods a path does not take, are 404s
 //     with code 10005, after authentication.
 //   - The x-ratelimit-* headers describe a fixed window per API key. With

@@ -5,10 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/providers/internal/openapicheck"
 	"github.com/switchboardhq/switchboard/providers/telnyx/telnyxtest"
 )
 
@@ -43,7 +45,14 @@ func serve(t *testing.T, srv *telnyxtest.Server, prefix string) *env {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	t.Cleanup(srv.Close) // runs first: releases hung requests ts.Close would wait for
-	return &env{srv: srv, base: ts.URL + prefix, hc: &http.Client{Timeout: 10 * time.Second}}
+	u, err := url.Parse(ts.URL)
+	must(t, err)
+	// Requests are addressed to Telnyx and rewritten to the test server,
+	// so that every response is held to Telnyx's OpenAPI description.
+	// Requests are not: tests send malformed ones on purpose.
+	vt := openapicheck.NewTransport(t, openapicheck.Telnyx, &openapicheck.Rewrite{Scheme: u.Scheme, Host: u.Host, Prefix: prefix})
+	vt.ResponsesOnly = true
+	return &env{srv: srv, base: "https://api.telnyx.com", hc: &http.Client{Timeout: 10 * time.Second, Transport: vt}}
 }
 
 // response is one exchange's answer.

@@ -25,6 +25,13 @@ const (
 	StatusEmergencyOnly   = "emergency-only"
 	StatusPortedOut       = "ported-out"
 	StatusPortOutPending  = "port-out-pending"
+	// A number whose regulatory requirements (an address, identity
+	// documents) are missing, being reviewed or were refused.
+	StatusRequirementInfoPending     = "requirement-info-pending"
+	StatusRequirementInfoUnderReview = "requirement-info-under-review"
+	StatusRequirementInfoException   = "requirement-info-exception"
+	// A number bought and being set up on Telnyx's network.
+	StatusProvisionPending = "provision-pending"
 )
 
 // Number is a snapshot of one phone number. Empty strings mean "not set"
@@ -33,6 +40,10 @@ type Number struct {
 	ID          string // a decimal int64, as Telnyx's ids are
 	PhoneNumber string // E.164
 	Status      string
+	// Country is the number's ISO 3166-1 alpha-2 country; AddNumber
+	// derives it from the calling code (see countryOf) unless an option
+	// sets it.
+	Country string
 
 	// ConnectionID is the connection (Call Control application, SIP
 	// connection) inbound calls go to; connection_name is rendered from it.
@@ -139,6 +150,7 @@ func (s *Server) AddNumber(apiKey, e164 string, opts ...NumberOption) (string, e
 		CreatedAt:             now,
 		UpdatedAt:             now,
 	}
+	n.Country = countryOf(e164)
 	for _, opt := range opts {
 		opt(n)
 	}
@@ -196,6 +208,23 @@ func (s *Server) UpdateNumber(apiKey, e164 string, change func(*Number)) error {
 	return nil
 }
 
+// countryOf returns the ISO country of an E.164 number for the calling
+// codes the fixtures use, the longest code first; "US" for other NANP
+// numbers and "" for calling codes not listed.
+func countryOf(e164 string) string {
+	codes := []struct{ prefix, iso string }{
+		{"+1416", "CA"}, {"+1647", "CA"}, {"+1604", "CA"},
+		{"+1", "US"}, {"+44", "GB"}, {"+61", "AU"}, {"+49", "DE"}, {"+33", "FR"},
+		{"+353", "IE"}, {"+31", "NL"}, {"+34", "ES"}, {"+39", "IT"}, {"+81", "JP"},
+	}
+	for _, c := range codes {
+		if strings.HasPrefix(e164, c.prefix) {
+			return c.iso
+		}
+	}
+	return ""
+}
+
 // numberID derives a stable 19-digit id from the key and the number.
 func numberID(apiKey, e164 string) string {
 	sum := sha256.Sum256([]byte(apiKey + "/" + e164))
@@ -210,6 +239,7 @@ type numberJSON struct {
 	ID                    string   `json:"id"`
 	RecordType            string   `json:"record_type"`
 	PhoneNumber           string   `json:"phone_number"`
+	CountryISOAlpha2      string   `json:"country_iso_alpha2"`
 	Status                string   `json:"status"`
 	Tags                  []string `json:"tags"`
 	ExternalPIN           *string  `json:"external_pin"`
@@ -251,6 +281,7 @@ func (n *Number) wire(a *account) numberJSON {
 		ID:                    n.ID,
 		RecordType:            "phone_number",
 		PhoneNumber:           n.PhoneNumber,
+		CountryISOAlpha2:      n.Country,
 		Status:                n.Status,
 		Tags:                  append([]string{}, n.Tags...),
 		ExternalPIN:           nullable(n.ExternalPIN),

@@ -2,7 +2,8 @@ package telnyxtest
 
 import "fmt"
 
-// The dev sandbox's fixture: one account owning three numbers.
+// The dev sandbox's fixture: one account owning three numbers, and one
+// whose key may not read the balance, owning one.
 const (
 	SandboxAPIKey = "KEYSANDBOX0000000000000000000001"
 
@@ -22,6 +23,14 @@ const (
 	// SandboxNumberLondon, which switchboard must leave alone.
 	SandboxMessagingProfileID   = "40017f8e-49bd-4f16-9e3d-ef103f916228"
 	SandboxMessagingProfileName = "acme-sms"
+
+	// SandboxNoBalanceAPIKey is the key of a second account, whose role may
+	// not read the balance (GET /v2/balance answers 403, code 10010) but
+	// may manage numbers, as a restricted key in Telnyx's portal.
+	SandboxNoBalanceAPIKey = "KEYSANDBOXNOBALANCE0000000000002"
+	// SandboxNumberNoBalance is active, on no connection, owned by the
+	// account of SandboxNoBalanceAPIKey.
+	SandboxNumberNoBalance = "+441612345678"
 )
 
 // NewSandbox returns a Server holding the dev sandbox's fixture.
@@ -54,5 +63,12 @@ func (s *Server) addSandbox() error {
 			return err
 		}
 	}
-	return nil
+	if err := s.AddAccount(SandboxNoBalanceAPIKey); err != nil {
+		return err
+	}
+	if err := s.UpdateAccount(SandboxNoBalanceAPIKey, func(a *Account) { a.NoBalance = true }); err != nil {
+		return err
+	}
+	_, err := s.AddNumber(SandboxNoBalanceAPIKey, SandboxNumberNoBalance)
+	return err
 }

@@ -298,6 +298,24 @@ func TestUpdateNumber(t *testing.T) {
 	}
 }
 
+// TestBalanceWithoutPermission: a key whose role may not read billing is
+// answered 403 (code 10010) on the balance, and may still read its
+// numbers.
+func TestBalanceWithoutPermission(t *testing.T) {
+	e := serve(t, tt.NewSandbox(), "")
+	r := e.do(t, "GET", "/v2/balance", tt.SandboxNoBalanceAPIKey, "")
+	if r.status != 403 || r.errorCode(t) != tt.CodeAuthorizationFailed {
+		t.Fatalf("balance: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "GET", "/v2/phone_numbers?filter[phone_number]=441612345678", tt.SandboxNoBalanceAPIKey, "")
+	if r.status != 200 || len(r.list(t)) != 1 {
+		t.Fatalf("numbers: %d %s", r.status, r.body)
+	}
+	if r := e.get(t, "/v2/balance"); r.status != 200 {
+		t.Errorf("the other key's balance: %d %s", r.status, r.body)
+	}
+}
+
 func TestApplications(t *testing.T) {
 	e := serve(t, tt.NewSandbox(), "")
 	create := func(body string) response {
@@ -315,8 +333,10 @@ func TestApplications(t *testing.T) {
 		"webhook_event_url": "https://example.com/voice", "webhook_event_failover_url": "", "webhook_api_version": "2",
 		"webhook_timeout_secs": 25.0, "active": true, "anchorsite_override": "Latency", "dtmf_type": "RFC 2833",
 		"first_command_timeout": false, "first_command_timeout_secs": 30.0,
-		"inbound":  map[string]any{"channel_limit": nil, "shaken_stir_enabled": false, "sip_subdomain": nil, "sip_subdomain_receive_settings": "from_anyone"},
-		"outbound": map[string]any{"channel_limit": nil, "outbound_voice_profile_id": nil},
+		// Unset inbound and outbound fields are left out: the schema does
+		// not make them nullable.
+		"inbound":  map[string]any{"shaken_stir_enabled": false, "sip_subdomain_receive_settings": "from_anyone"},
+		"outbound": map[string]any{},
 	}
 	for k, v := range want {
 		if !cmp.Equal(app[k], v) {

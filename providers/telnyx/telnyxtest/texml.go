@@ -18,8 +18,9 @@ var texmlKind = &appKind{
 }
 
 // texmlJSON is Telnyx's TeXML application resource, in the key order of
-// its example. voice_fallback_url and status_callback are null when unset
-// (their documented default).
+// its example. voice_fallback_url and status_callback are left out when
+// unset: their documented default is null, but the schema does not make
+// them nullable.
 type texmlJSON struct {
 	Active                  bool              `json:"active"`
 	AnchorsiteOverride      string            `json:"anchorsite_override"`
@@ -33,11 +34,11 @@ type texmlJSON struct {
 	Inbound                 texmlInboundJSON  `json:"inbound"`
 	Outbound                texmlOutboundJSON `json:"outbound"`
 	RecordType              string            `json:"record_type"`
-	StatusCallback          *string           `json:"status_callback"`
+	StatusCallback          string            `json:"status_callback,omitempty"`
 	StatusCallbackMethod    string            `json:"status_callback_method"`
 	Tags                    []string          `json:"tags"`
 	UpdatedAt               string            `json:"updated_at"`
-	VoiceFallbackURL        *string           `json:"voice_fallback_url"`
+	VoiceFallbackURL        string            `json:"voice_fallback_url,omitempty"`
 	VoiceMethod             string            `json:"voice_method"`
 	VoiceURL                string            `json:"voice_url"`
 }
@@ -64,11 +65,11 @@ func (c *Connection) texmlWire() texmlJSON {
 		ID:                      c.ID,
 		Inbound:                 texmlInboundJSON{SIPSubdomainReceiveSettings: "from_anyone"},
 		RecordType:              string(TexmlApplication),
-		StatusCallback:          nullable(c.StatusCallback),
+		StatusCallback:          c.StatusCallback,
 		StatusCallbackMethod:    c.StatusCallbackMethod,
 		Tags:                    slices.Clone(c.Tags),
 		UpdatedAt:               telnyxTime(c.UpdatedAt),
-		VoiceFallbackURL:        nullable(c.VoiceFallbackURL),
+		VoiceFallbackURL:        c.VoiceFallbackURL,
 		VoiceMethod:             c.VoiceMethod,
 		VoiceURL:                c.VoiceURL,
 	}

@@ -32,13 +32,30 @@ type Account struct {
 }
 
 // account is an Account with the numbers it owns, in creation order (the
-// order lists return them in), and its API keys (SID to secret).
+// order lists return them in), its API keys (SID to secret), and the SIDs
+// of its applications (AP...) and SIP trunks (TK...), which are all a
+// number update needs to know of them.
 type account struct {
 	Account
 	keys    map[string]string
 	numbers []*Number
 	bySID   map[string]*Number
 	byE164  map[string]*Number
+	apps    map[string]bool
+	trunks  map[string]bool
+}
+
+// own records the application and trunk a number of the account is
+// wired to as the account's: fixtures put numbers on them directly.
+func (a *account) own(n *Number) {
+	for _, sid := range []string{n.VoiceApplicationSID, n.SMSApplicationSID} {
+		if sid != "" {
+			a.apps[sid] = true
+		}
+	}
+	if n.TrunkSID != "" {
+		a.trunks[n.TrunkSID] = true
+	}
 }
 
 var (
@@ -74,7 +91,36 @@ func (s *Server) AddAccount(sid, token string) error {
 		keys:   map[string]string{},
 		bySID:  map[string]*Number{},
 		byE164: map[string]*Number{},
+		apps:   map[string]bool{},
+		trunks: map[string]bool{},
 	}
+	return nil
+}
+
+// AddApplication gives account accountSID the TwiML application sid
+// (AP...), which its numbers may then be put on. A number fixture on an
+// application (WithVoiceApplicationSID) adds it too.
+func (s *Server) AddApplication(accountSID, sid string) error {
+	return s.addResource(accountSID, sid, applicationSIDPattern, func(a *account) map[string]bool { return a.apps })
+}
+
+// AddTrunk gives account accountSID the SIP trunk sid (TK...). A number
+// fixture on a trunk (WithTrunkSID) adds it too.
+func (s *Server) AddTrunk(accountSID, sid string) error {
+	return s.addResource(accountSID, sid, trunkSIDPattern, func(a *account) map[string]bool { return a.trunks })
+}
+
+func (s *Server) addResource(accountSID, sid string, pattern *regexp.Regexp, set func(*account) map[string]bool) error {
+	if !pattern.MatchString(sid) {
+		return fmt.Errorf("twiliotest: SID %q does not match %s", sid, pattern)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[accountSID]
+	if !ok {
+		return fmt.Errorf("twiliotest: no account %s", accountSID)
+	}
+	set(a)[sid] = true
 	return nil
 }
 

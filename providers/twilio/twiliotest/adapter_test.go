@@ -55,7 +55,7 @@ func TestAdapterSpeaksTwiliosAPI(t *testing.T) {
 		t.Error("rate-limited lookup succeeded")
 	}
 
-	log := vt.exchanges()
+	log := vt.Exchanges()
 	var posts int
 	for _, x := range log {
 		if x.Method == http.MethodPost {

@@ -38,8 +38,13 @@
 //   - Update parameters are validated as documented, no more leniently:
 //     methods must be exactly GET or POST, URLs absolute http(s) (or empty,
 //     which clears them), SIDs well formed (or empty, which detaches the
-//     application or trunk). Errors are 400s with code 21502 for URLs,
-//     21218 for application SIDs and 20001 otherwise. Parameters the
+//     application or trunk) and naming an application or trunk of the
+//     number's own account (AddApplication, AddTrunk, or a fixture's
+//     number on it). Errors are 400s with code 21502 for URLs, 22108
+//     ("Invalid Application SID": malformed, nonexistent or another
+//     account's, https://www.twilio.com/docs/api/errors/22108) for
+//     application SIDs, and 20001 otherwise, trunk SIDs included (Twilio
+//     documents no code of its own for them). Parameters the
 //     simulator does not model (EmergencyStatus, AddressSid, BundleSid,
 //     ...) are ignored, as Twilio ignores unknown ones; an AccountSid other
 //     than the number's (a transfer) is refused.

@@ -16,7 +16,7 @@ const (
 	CodeTooManyRequests    = 20429 // rate or concurrency limit: never processed
 	CodeInternalError      = 20500 // injected server error
 	CodeInvalidURL         = 21502 // a callback URL failed validation
-	CodeInvalidApplication = 21218 // an application SID failed validation
+	CodeInvalidApplication = 22108 // an application SID is malformed, or not an application of the account
 )
 
 // apiError is Twilio's error body, field order included: twilio-go decodes

@@ -81,7 +81,7 @@ func TestRateLimitBurst(t *testing.T) {
 	if diff := cmp.Diff([]int{429, 429, 200}, got); diff != "" {
 		t.Errorf("statuses (-want +got):\n%s", diff)
 	}
-	for _, x := range vt.exchanges()[:2] {
+	for _, x := range vt.Exchanges()[:2] {
 		if _, ok := x.Header["Retry-After"]; ok || !strings.Contains(string(x.Body), `"code":20429`) {
 			t.Errorf("429 with headers %v body %s", x.Header, x.Body)
 		}

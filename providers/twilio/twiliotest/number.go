@@ -120,6 +120,7 @@ func (s *Server) AddNumber(accountSID, e164 string, opts ...NumberOption) (strin
 	}
 	// Options may set anything but the identity of the number.
 	n.SID, n.AccountSID, n.PhoneNumber = numberSID(accountSID, e164), accountSID, e164
+	a.own(n)
 	a.numbers = append(a.numbers, n)
 	a.bySID[n.SID] = n
 	a.byE164[e164] = n
@@ -158,6 +159,7 @@ func (s *Server) UpdateNumber(accountSID, e164 string, change func(*Number)) err
 	c := *n
 	change(&c)
 	c.SID, c.AccountSID, c.PhoneNumber = n.SID, n.AccountSID, n.PhoneNumber
+	a.own(&c)
 	if c != *n {
 		c.DateUpdated = s.now().UTC()
 	}

@@ -118,7 +118,7 @@ func TestSDKListFollowsPages(t *testing.T) {
 		if n := srv.Calls()[tt.EndpointListNumbers]; n != 4 {
 			t.Errorf("%d page requests, want 4", n)
 		}
-		for i, x := range vt.exchanges() {
+		for i, x := range vt.Exchanges() {
 			if i > 0 && !strings.Contains(x.URL, fmt.Sprintf("Page=%d&PageToken=PAPN", i)) {
 				t.Errorf("page %d fetched as %s, want the next_page_uri with a PageToken", i, x.URL)
 			}
@@ -240,7 +240,7 @@ func TestSDKFaults(t *testing.T) {
 			if te.Message != "Too Many Requests" {
 				t.Errorf("message %q", te.Message)
 			}
-			if ra := vt.last(t).Header.Get("Retry-After"); ra != "3" {
+			if ra := vt.Last(t).Header.Get("Retry-After"); ra != "3" {
 				t.Errorf("Retry-After %q, want 3", ra)
 			}
 			_, err = rc.Api.FetchAccount(tt.SandboxAccountSID) // the burst is over
@@ -296,11 +296,74 @@ func TestSDKSendsOnlyWhatItIsGiven(t *testing.T) {
 	n, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberNYC)
 	_, err := rc.Api.UpdateIncomingPhoneNumber(n.SID, &api.UpdateIncomingPhoneNumberParams{VoiceUrl: ptr("https://example.com/v")})
 	must(t, err)
-	if got := vt.last(t); got.Method != "POST" || got.Status != 200 {
+	if got := vt.Last(t); got.Method != "POST" || got.Status != 200 {
 		t.Errorf("last exchange %s %d", got.Method, got.Status)
 	}
 	after, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberNYC)
 	if after.SMSURL != tt.SandboxSMSURL || after.VoiceMethod != "POST" || after.StatusCallback != "" {
 		t.Errorf("unsent fields changed: %+v", after)
+	}
+}
+
+// TestSDKUpdateRefusesForeignApplicationAndTrunk: through twilio-go, a
+// VoiceApplicationSid that is nonexistent or another account's (malformed
+// ones, which break the spec, are in TestUpdateValidation)
+// is refused with Twilio's 22108 ("Invalid Application SID"); a TrunkSid
+// likewise, with 20001 (Twilio documents no code of its own for it). The
+// number is left alone. The account's own application and trunk are
+// taken, and a suspended or closed account's numbers refuse updates with
+// 20005.
+func TestSDKUpdateRefusesForeignApplicationAndTrunk(t *testing.T) {
+	e := serve(t, tt.NewSandbox(), "")
+	rc, _ := e.sdk(t, tt.SandboxAccountSID, tt.SandboxAuthToken)
+	own := "AP" + strings.Repeat("a", 32)
+	subs := "AP" + strings.Repeat("b", 32) // the subaccount's
+	subTrunk := "TK" + strings.Repeat("c", 32)
+	must(t, e.srv.AddApplication(tt.SandboxAccountSID, own))
+	must(t, e.srv.AddApplication(tt.SandboxSubaccountSID, subs))
+	must(t, e.srv.AddTrunk(tt.SandboxSubaccountSID, subTrunk))
+	dc, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberDC)
+	update := func(p *api.UpdateIncomingPhoneNumberParams) error {
+		_, err := rc.Api.UpdateIncomingPhoneNumber(dc.SID, p)
+		return err
+	}
+
+	for _, c := range []struct {
+		name   string
+		params *api.UpdateIncomingPhoneNumberParams
+		code   int
+	}{
+		{"nonexistent application", (&api.UpdateIncomingPhoneNumberParams{}).SetVoiceApplicationSid("AP" + strings.Repeat("f", 32)), 22108},
+		{"another account's application", (&api.UpdateIncomingPhoneNumberParams{}).SetVoiceApplicationSid(subs), 22108},
+		{"nonexistent trunk", (&api.UpdateIncomingPhoneNumberParams{}).SetTrunkSid("TK" + strings.Repeat("f", 32)), 20001},
+		{"another account's trunk", (&api.UpdateIncomingPhoneNumberParams{}).SetTrunkSid(subTrunk), 20001},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			te := restError(t, update(c.params), 400, c.code)
+			if c.code == 22108 && !strings.Contains(te.Message, "Invalid Application SID") {
+				t.Errorf("message %q", te.Message)
+			}
+			if after, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberDC); after != dc {
+				t.Errorf("a refused update changed the number:\n%s", cmp.Diff(dc, after))
+			}
+		})
+	}
+
+	must(t, update((&api.UpdateIncomingPhoneNumberParams{}).SetVoiceApplicationSid(own)))
+	if n, _ := e.srv.Number(tt.SandboxAccountSID, tt.SandboxNumberDC); n.VoiceApplicationSID != own {
+		t.Errorf("own application not set: %q", n.VoiceApplicationSID)
+	}
+	// The subaccount's own application and trunk, reached with the
+	// parent's credentials, are the subaccount number's to take.
+	subRC, _ := e.sdk(t, tt.SandboxAccountSID, tt.SandboxAuthToken)
+	sub, _ := e.srv.Number(tt.SandboxSubaccountSID, tt.SandboxNumberSubaccount)
+	_, err := subRC.Api.UpdateIncomingPhoneNumber(sub.SID, (&api.UpdateIncomingPhoneNumberParams{}).SetPathAccountSid(tt.SandboxSubaccountSID).SetTrunkSid(subTrunk))
+	must(t, err)
+
+	for _, status := range []tt.AccountStatus{tt.StatusSuspended, tt.StatusClosed} {
+		must(t, e.srv.SetAccountStatus(tt.SandboxAccountSID, status))
+		restError(t, update((&api.UpdateIncomingPhoneNumberParams{}).SetVoiceUrl("https://example.com/v")), 401, 20005)
+		_, err := subRC.Api.UpdateIncomingPhoneNumber(sub.SID, (&api.UpdateIncomingPhoneNumberParams{}).SetPathAccountSid(tt.SandboxSubaccountSID).SetVoiceUrl("https://example.com/v"))
+		restError(t, err, 401, 20005)
 	}
 }

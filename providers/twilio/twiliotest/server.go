@@ -257,13 +257,14 @@ func (s *Server) updateNumber(w http.ResponseWriter, r *http.Request, t target) 
 		return
 	}
 	s.mu.Lock()
-	n, ok := s.accounts[t.account].bySID[t.number]
+	a := s.accounts[t.account]
+	n, ok := a.bySID[t.number]
 	if !ok {
 		s.mu.Unlock()
 		writeError(w, errNotFound(r.URL.Path))
 		return
 	}
-	changed, apiErr := applyUpdate(n, r.PostForm)
+	changed, apiErr := applyUpdate(n, r.PostForm, a)
 	if apiErr != nil {
 		s.mu.Unlock()
 		writeError(w, apiErr)

@@ -202,7 +202,7 @@ func TestUpdateValidation(t *testing.T) {
 		{url.Values{"VoiceUrl": {"ftp://example.com/x"}}, `"code":21502`},
 		{url.Values{"StatusCallback": {"https://bad_host.example.com/"}}, `"code":21502`},
 		{url.Values{"VoiceUrl": {"https://example.com/ok"}, "VoiceMethod": {"PUT"}}, `"code":20001`},
-		{url.Values{"VoiceApplicationSid": {"APnothex"}}, `"code":21218`},
+		{url.Values{"VoiceApplicationSid": {"APnothex"}}, `"code":22108`},
 		{url.Values{"TrunkSid": {"TK123"}}, `"code":20001`},
 	} {
 		status, body := post(c.form)
@@ -221,6 +221,8 @@ func TestUpdateValidation(t *testing.T) {
 	hc, _ := e.httpClient(t, 10*time.Second)
 	app := "AP" + strings.Repeat("1", 32)
 	trunk := "TK" + strings.Repeat("2", 32)
+	must(t, e.srv.AddApplication(tt.SandboxAccountSID, app))
+	must(t, e.srv.AddTrunk(tt.SandboxAccountSID, trunk))
 	for _, c := range []struct {
 		form      url.Values
 		app, trnk string

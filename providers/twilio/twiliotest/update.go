@@ -19,8 +19,9 @@ const maxURLLength = 4000
 // touching only the fields sent, as Twilio does. Either every parameter is
 // valid and n is updated, or n is left alone and the error for the first
 // invalid parameter (in Twilio's documented parameter order) is returned.
-// It reports whether anything changed.
-func applyUpdate(n *Number, form url.Values) (bool, *apiError) {
+// It reports whether anything changed. a is the number's account: an
+// application or trunk SID must be one of its own.
+func applyUpdate(n *Number, form url.Values, a *account) (bool, *apiError) {
 	c := *n
 	sent := func(param string) (string, bool) {
 		v, ok := form[param]
@@ -83,15 +84,17 @@ func applyUpdate(n *Number, form url.Values) (bool, *apiError) {
 
 	// An empty SID clears it; that is how a number is detached from an
 	// application or a trunk.
+	// Twilio's error 22108 covers a malformed SID and an application that
+	// does not exist or belongs to another account alike.
 	if v, ok := sent("SmsApplicationSid"); ok {
-		if v != "" && !applicationSIDPattern.MatchString(v) {
-			return false, errInvalid(CodeInvalidApplication, "SmsApplicationSid is not a valid ApplicationSid: "+v)
+		if v != "" && (!applicationSIDPattern.MatchString(v) || !a.apps[v]) {
+			return false, errInvalid(CodeInvalidApplication, "Invalid Application SID: SmsApplicationSid "+v+" is not an application of this account")
 		}
 		c.SMSApplicationSID = v
 	}
 	if v, ok := sent("VoiceApplicationSid"); ok {
-		if v != "" && !applicationSIDPattern.MatchString(v) {
-			return false, errInvalid(CodeInvalidApplication, "VoiceApplicationSid is not a valid ApplicationSid: "+v)
+		if v != "" && (!applicationSIDPattern.MatchString(v) || !a.apps[v]) {
+			return false, errInvalid(CodeInvalidApplication, "Invalid Application SID: VoiceApplicationSid "+v+" is not an application of this account")
 		}
 		c.VoiceApplicationSID = v
 		if v != "" {
@@ -99,8 +102,10 @@ func applyUpdate(n *Number, form url.Values) (bool, *apiError) {
 		}
 	}
 	if v, ok := sent("TrunkSid"); ok {
-		if v != "" && !trunkSIDPattern.MatchString(v) {
-			return false, errInvalid(CodeInvalidParameter, "TrunkSid is not a valid TrunkSid: "+v)
+		// Twilio documents no code of its own for a trunk SID on a
+		// number: the generic invalid-parameter code, worded as 22108.
+		if v != "" && (!trunkSIDPattern.MatchString(v) || !a.trunks[v]) {
+			return false, errInvalid(CodeInvalidParameter, "Invalid Trunk SID: TrunkSid "+v+" is not a trunk of this account")
 		}
 		c.TrunkSID = v
 		if v != "" {
