@@ -126,6 +126,9 @@ func (s *server) createBatch() http.Handler {
 		case errors.Is(err, batch.ErrCanceled):
 			v1Fail(w, http.StatusConflict, "batch_canceled", "The batch was canceled")
 			return
+		case errors.Is(err, batch.ErrUnknownTarget):
+			v1Fail(w, http.StatusBadRequest, "unknown_target", fmt.Sprintf("Unknown target %q: not an app or agent of this organization", b.TargetID))
+			return
 		case err != nil:
 			s.batchReadError(w, err)
 			return

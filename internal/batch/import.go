@@ -63,6 +63,10 @@ type Progress struct {
 // pageSize is how many rows are validated, recorded and marked at a time.
 const pageSize = 500
 
+// ErrUnknownTarget is an import whose file target (Options.TargetID) is
+// not an app or agent of the org.
+var ErrUnknownTarget = errors.New("unknown target")
+
 // ErrCanceled is an import or retry of a canceled batch.
 var ErrCanceled = errors.New("the batch is canceled")
 
@@ -72,6 +76,15 @@ var ErrCanceled = errors.New("the batch is canceled")
 // reader error, or a store or queue failure, ends it: what is recorded
 // stays, and importing again resumes.
 func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store.Batch, error) {
+	if b.TargetID != "" {
+		// The file's target names the target of every row: an unknown one
+		// is refused before anything is recorded.
+		if _, err := im.Store.GetTarget(ctx, b.OrgID, b.TargetID); errors.Is(err, store.ErrNotFound) {
+			return b, fmt.Errorf("%w %q (not an app or agent of this organization)", ErrUnknownTarget, b.TargetID)
+		} else if err != nil {
+			return b, err
+		}
+	}
 	if !im.DryRun {
 		var err error
 		if b, _, err = im.Store.CreateBatch(ctx, b); err != nil {
@@ -340,7 +353,7 @@ func (im *Importer) enqueue(ctx context.Context, conns *connections, row store.B
 	}
 	_, err = im.Jobs.EnqueueAddPhone(ctx, jobs.AddPhone{
 		OrgID: row.OrgID, UserID: row.UserID, PhoneNumber: row.E164, Provider: row.Provider,
-		Credentials: conn.Credentials, RequestID: row.JobID, BatchID: row.BatchID,
+		Credentials: conn.Credentials, RequestID: row.JobID, BatchID: row.BatchID, TargetID: row.TargetID,
 	})
 	return err
 }

@@ -94,6 +94,12 @@ const (
 	RowCanceled  = "canceled"  // the batch was canceled before its job started
 )
 
+// CodeLinkFailed is the code of a failed row whose number was added but
+// could not be linked to the row's target: the number is in the inventory,
+// on the default route; Reason says why the link failed, and a retry of
+// the row links it (the add is not repeated).
+const CodeLinkFailed = "link_failed"
+
 // BatchRow is one data line of a batch's file, with the values it gave (so
 // a failed row can be written back out and fixed) and its outcome.
 type BatchRow struct {

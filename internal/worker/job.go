@@ -38,6 +38,10 @@ type attempt struct {
 	// transaction that records the outcome, so the batch's counters count
 	// every finished job once (see store.Batches).
 	batch string
+	// linking is set once an add-phone job with a target has added its
+	// number and is linking it: a failure from then on leaves the number
+	// added, and a batch row says so (store.CodeLinkFailed).
+	linking bool
 }
 
 // job adapts a jobFunc to asynq. It keeps the durable record of the run
@@ -178,7 +182,7 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 			if err := tx.SaveJob(ctx, *rec); err != nil {
 				return err
 			}
-			return finishBatchRow(ctx, tx, a.batch, rec)
+			return finishBatchRow(ctx, tx, a, rec)
 		})
 	case rec.OrgID != 0: // system tasks keep no record
 		serr = w.store.SaveJob(ctx, *rec)
@@ -202,15 +206,20 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 }
 
 // finishBatchRow records a batch job's terminal state on its batch row.
-func finishBatchRow(ctx context.Context, tx store.Store, batch string, rec *store.JobRecord) error {
-	if batch == "" {
+// A row whose number was added but not linked gets store.CodeLinkFailed,
+// with the job's own code in its reason.
+func finishBatchRow(ctx context.Context, tx store.Store, a *attempt, rec *store.JobRecord) error {
+	if a.batch == "" {
 		return nil
 	}
-	status := store.RowSucceeded
+	status, code, reason := store.RowSucceeded, string(rec.ErrorCode), rec.ErrorMessage
 	if rec.State == jobs.StateFailed {
 		status = store.RowFailed
+		if a.linking {
+			code, reason = store.CodeLinkFailed, fmt.Sprintf("added, but the link failed (%s): %s", rec.ErrorCode, rec.ErrorMessage)
+		}
 	}
-	_, err := tx.FinishBatchRows(ctx, rec.OrgID, rec.ID, status, string(rec.ErrorCode), rec.ErrorMessage)
+	_, err := tx.FinishBatchRows(ctx, rec.OrgID, rec.ID, status, code, reason)
 	return err
 }
 
