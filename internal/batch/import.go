@@ -23,6 +23,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
 )
 
 // Options are an import's defaults and switches.
@@ -50,6 +51,10 @@ type Importer struct {
 	Refused func(store.BatchRow)
 	// DryRun validates only: nothing is recorded or enqueued.
 	DryRun bool
+	// Providers and Keys check and seal credentials given once for a file
+	// (StoreCredentials); imports that use stored connections need neither.
+	Providers []providers.Provider
+	Keys      *jobs.KeyRing
 }
 
 // Progress counts what one call of Import has done so far.

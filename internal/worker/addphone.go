@@ -284,19 +284,10 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 	return &n, nil
 }
 
-// accountIdentity is the account id a connection is stored under, unique
-// per org and provider. Twilio and Plivo credentials name their account
-// (Account SID, Auth ID). A Telnyx API key is the only thing that tells
-// one Telnyx account from another, so a Telnyx connection is identified by
-// a keyed fingerprint of the key (HMAC-SHA256 with the worker's id key;
-// never the key itself): each key of an org gets its own connection, and
-// reconciles and unlinks use the key the number was added with. accSId is
-// not part of it (see docs/providers.md).
+// accountIdentity is the account id a connection is stored under
+// (jobs.KeyRing.ConnectionAccount).
 func (w *Worker) accountIdentity(provider string, creds jobs.Credentials) string {
-	if provider == jobs.ProviderTelnyx {
-		return "key-" + w.keys.Fingerprint("telnyx account", creds.Secret)
-	}
-	return creds.AccountID
+	return w.keys.ConnectionAccount(provider, creds)
 }
 
 func addPhoneResult(n store.Number, existing bool) jobs.AddPhoneResult {
