@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/internal/batch"
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/jobs"
@@ -27,7 +28,7 @@ import (
 // importFlags are switchboard import's own flags.
 type importFlags struct {
 	org, provider, account, target, format, failures string
-	credentialsFile                                  string
+	credentialsFile, callbackURL                     string
 	wait, strict, dryRun                             bool
 	workers                                          int
 	interval                                         time.Duration
@@ -93,6 +94,7 @@ otherwise.`,
 	fl.StringVar(&f.account, "account", "", "provider account of rows without an account (when the org has several connections)")
 	fl.StringVar(&f.target, "target", "", "target (app or agent id) of rows without a target_id")
 	fl.StringVar(&f.credentialsFile, "credentials-file", "", "a JSON file with the provider credentials every row uses, given once (see above)")
+	fl.StringVar(&f.callbackURL, "callback-url", "", "a URL to call back (signed, like job callbacks) when every row is finished, and again after each retry")
 	fl.StringVar(&f.format, "format", "", "csv or jsonl (default: from the file name; .jsonl and .ndjson are JSON Lines)")
 	fl.StringVar(&f.failures, "failures", "", "where to write the failed rows as CSV (default: FILE's name with .failures.csv)")
 	fl.BoolVar(&f.wait, "wait", false, "wait for every job to finish, with a progress bar, before the summary")
@@ -174,7 +176,15 @@ func runImport(ctx context.Context, s *settings, f importFlags, creds *batch.Cre
 			return err
 		}
 	}
-	b := store.Batch{ID: fileBatchID(org.ID, sum, f), OrgID: org.ID, Provider: f.provider, Account: f.account, TargetID: f.target, Strict: f.strict}
+	if f.callbackURL != "" {
+		// Private addresses are the worker's to refuse, by its own policy,
+		// when it delivers.
+		if err := (callback.Policy{AllowPrivate: true}).CheckURL(f.callbackURL); err != nil {
+			return fmt.Errorf("--callback-url: %w", err)
+		}
+	}
+	b := store.Batch{ID: fileBatchID(org.ID, sum, f), OrgID: org.ID, Provider: f.provider, Account: f.account, TargetID: f.target, Strict: f.strict,
+		CallbackURL: f.callbackURL}
 	if !f.dryRun {
 		rc, err := parseRedisURL(s.redisURL)
 		if err != nil {
@@ -293,6 +303,9 @@ func fileSum(f *os.File) ([]byte, error) {
 func fileBatchID(orgID int64, sum []byte, f importFlags) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "switchboard import v1\x00%d\x00%x\x00%s\x00%s\x00%s\x00%t", orgID, sum, f.provider, f.account, f.target, f.strict)
+	if f.callbackURL != "" { // only when set: earlier batches keep their ids
+		fmt.Fprintf(h, "\x00%s", f.callbackURL)
+	}
 	return "bat_" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 

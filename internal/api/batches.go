@@ -81,7 +81,11 @@ func (s *server) createBatch() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		b := store.Batch{OrgID: orgID, Provider: q.Get("provider"), Account: q.Get("account"), TargetID: q.Get("target")}
+		b := store.Batch{OrgID: orgID, Provider: q.Get("provider"), Account: q.Get("account"), TargetID: q.Get("target"), CallbackURL: q.Get("callback_url")}
+		if why := s.checkCallback(b.CallbackURL); why != "" {
+			v1Fail(w, http.StatusBadRequest, "invalid_callback_url", msgInvalidCallback+": "+why)
+			return
+		}
 		if v := q.Get("strict"); v != "" {
 			strict, err := strconv.ParseBool(v)
 			if err != nil {
@@ -282,6 +286,8 @@ type batchData struct {
 	Account   string         `json:"account"`
 	TargetID  string         `json:"target_id"`
 	Strict    bool           `json:"strict"`
+	Callback  string         `json:"callback_url,omitempty"`
+	Round     int            `json:"round"`
 	Rows      int            `json:"rows"`
 	Counts    map[string]int `json:"counts"`
 	ByCode    map[string]int `json:"failures_by_code"`
@@ -372,9 +378,10 @@ func (s *server) batchData(ctx context.Context, b store.Batch, after, limit int)
 		return batchData{}, err
 	}
 	d := batchData{ID: b.ID, State: b.State, Provider: b.Provider, Account: b.Account, TargetID: b.TargetID, Strict: b.Strict,
+		Callback: b.CallbackURL, Round: b.Round,
 		Rows: b.Rows, Counts: map[string]int{}, ByCode: counts.ByCode, Failures: []failureData{},
 		CreatedAt: formatTime(b.CreatedAt), UpdatedAt: formatTime(b.UpdatedAt)}
-	for _, st := range []string{store.RowPending, store.RowQueued, store.RowSucceeded, store.RowFailed, store.RowInvalid, store.RowSkipped, store.RowCanceled} {
+	for _, st := range batch.Statuses {
 		d.Counts[st] = counts.ByStatus[st]
 	}
 	rows, err := s.Store.ListBatchRows(ctx, store.BatchRowFilter{OrgID: b.OrgID, BatchID: b.ID, Statuses: batch.Failures, AfterLine: after, Limit: limit + 1})

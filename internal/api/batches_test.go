@@ -191,6 +191,8 @@ func TestBatchErrors(t *testing.T) {
 		{"strict", "/v1/batches?strict=maybe", "text/csv", "phone_number\n", nil, 400, fail("invalid_request", "strict must be true or false")},
 		{"unknown target", "/v1/batches?provider=twilio&target=nope", "text/csv", "phone_number,user_id\n+12125551234," + workertest.UserID + "\n", nil, 400,
 			fail("unknown_target", `Unknown target "nope": not an app or agent of this organization`)},
+		{"callback_url", "/v1/batches?callback_url=ftp://x", "text/csv", "phone_number\n", nil, 400,
+			fail("invalid_callback_url", "Invalid callback_url: URL scheme must be http or https")},
 		{"multipart without file", "/v1/batches", "multipart/form-data; boundary=x", "--x--\r\n", nil, 415,
 			fail("unsupported_media_type", `the multipart upload has no part named "file"`)},
 	} {

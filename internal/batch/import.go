@@ -207,6 +207,11 @@ func (im *Importer) finish(ctx context.Context, b store.Batch, p Progress) (stor
 	if err := im.Store.SetBatchState(ctx, b.OrgID, b.ID, store.BatchImported, -1); err != nil {
 		return b, batchStateError(err)
 	}
+	// The workers may have finished every row already: then no row's
+	// finish saw the batch imported, and the completion is this call's.
+	if _, err := Complete(ctx, im.Store, b, im.Jobs.EnqueueTask); err != nil {
+		return b, err
+	}
 	return im.Store.GetBatch(ctx, b.OrgID, b.ID)
 }
 

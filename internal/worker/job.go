@@ -168,6 +168,7 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 		hook = a.commit
 	}
 	var serr error
+	var completed *store.BatchCompletion
 	switch {
 	case hook != nil || (a.batch != "" && rec.OrgID != 0):
 		serr = w.store.InTx(ctx, func(tx store.Store) error {
@@ -182,7 +183,16 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 			if err := tx.SaveJob(ctx, *rec); err != nil {
 				return err
 			}
-			return finishBatchRow(ctx, tx, a, rec)
+			if err := finishBatchRow(ctx, tx, a, rec); err != nil || a.batch == "" {
+				return err
+			}
+			// This row may be the batch's last: of the transactions
+			// finishing the last rows, exactly one completes it.
+			c, ok, err := tx.CompleteBatch(ctx, rec.OrgID, a.batch)
+			if ok {
+				completed = &c
+			}
+			return err
 		})
 	case rec.OrgID != 0: // system tasks keep no record
 		serr = w.store.SaveJob(ctx, *rec)
@@ -198,6 +208,11 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	}
 	if cerr := w.enqueueCallback(ctx, callbackURL, rec, out); cerr != nil {
 		return internalError(fmt.Errorf("enqueue callback: %w", cerr))
+	}
+	if completed != nil {
+		if cerr := w.enqueueBatchCallback(ctx, store.Batch{OrgID: rec.OrgID, ID: a.batch}, *completed); cerr != nil {
+			return internalError(fmt.Errorf("enqueue batch callback: %w", cerr))
+		}
 	}
 	if werr := w.writeOutcome(ctx, t, rec.ID, out); werr != nil {
 		return werr
