@@ -295,3 +295,9 @@ func digits(s string) string {
 	}
 	return b.String()
 }
+
+// EnqueueTask enqueues a task switchboard builds itself (a callback's
+// delivery), as asynq.Client.EnqueueContext does, with opts as given.
+func (c *Client) EnqueueTask(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+	return c.q.EnqueueContext(ctx, t, opts...)
+}

@@ -63,8 +63,14 @@ type AddPhoneResult struct {
 	Provider    string    `json:"provider"`
 	CreatedAt   time.Time `json:"created_at"`
 	// Existing is true when the job found the number already added by an
-	// earlier run of itself (a retry after a crash).
+	// earlier run of itself (a retry after a crash), or by an earlier run of
+	// its batch row (a retry of a row whose link failed).
 	Existing bool `json:"existing,omitempty"`
+	// TargetID and Link, for a job with AddPhone.TargetID, are the target
+	// and how linking the added number to it went (the outcome an attach
+	// job reports for the number; a failed job's Data has it too).
+	TargetID string         `json:"target_id,omitempty"`
+	Link     *NumberOutcome `json:"link,omitempty"`
 }
 
 // AttachResult is the Data of a TypeAttach job, succeeded or failed: one

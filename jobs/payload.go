@@ -34,6 +34,12 @@ type AddPhone struct {
 	// the job's outcome on the batch's row (the row whose current run is
 	// RequestID) together with the job record. See EnqueueAddPhone.
 	BatchID string `json:"batch_id,omitempty"`
+	// TargetID, when set, links the number to that target (an app or an
+	// agent) once it is added, in the same job and as an attach job links
+	// it: the number is activated on the default route first, then linked
+	// and routed to the target. A link that fails leaves the number added
+	// and fails the job; see docs/jobs.md.
+	TargetID string `json:"target_id,omitempty"`
 }
 
 // Attach is the payload of TypeAttach: link Numbers to TargetID.

@@ -178,3 +178,22 @@ func (k *KeyRing) Fingerprint(parts ...string) string {
 	}
 	return hex.EncodeToString(mac.Sum(nil)[:16])
 }
+
+// ConnectionAccount is the account id an org's connection for c is stored
+// under, unique per org and provider. Twilio and Plivo credentials name
+// their account (Account SID, Auth ID). A Telnyx API key is the only thing
+// that tells one Telnyx account from another, so a Telnyx connection is
+// identified by a keyed fingerprint of the key (never the key itself):
+// each key of an org gets its own connection, and reconciles and unlinks
+// use the key the number was added with (see docs/providers.md). Twilio's
+// regions are isolated: the same Account SID's numbers and credentials in
+// IE1 are another account's to switchboard ("AC…@ie1").
+func (k *KeyRing) ConnectionAccount(provider string, c Credentials) string {
+	if provider == ProviderTelnyx {
+		return "key-" + k.Fingerprint("telnyx account", c.Secret)
+	}
+	if c.Region != "" {
+		return c.AccountID + "@" + c.Region
+	}
+	return c.AccountID
+}

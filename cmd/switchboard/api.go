@@ -63,6 +63,8 @@ func (d *deps) apiServer(s *settings) http.Handler {
 		Store:         d.store,
 		Jobs:          client,
 		Bulk:          bulk,
+		Providers:     d.providers,
+		Keys:          d.keys,
 		Draining:      d.draining,
 		Ping:          d.pingRedis,
 		Logger:        d.log,

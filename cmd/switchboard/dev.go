@@ -76,7 +76,9 @@ func runDev(ctx context.Context, s *settings, getenv func(string) string, stdout
 			return fmt.Errorf("embedded redis: %w", err)
 		}
 		defer mr.Close()
-		s.redisURL, redisNote = "redis://"+mr.Addr(), "embedded (miniredis, in memory)"
+		// Its address is in the banner: switchboard import reaches it.
+		s.redisURL = "redis://" + mr.Addr()
+		redisNote = s.redisURL + " (embedded miniredis, in memory)"
 	}
 	if s.secretKey == "" {
 		if s.secretKey, err = devSecretKey(s.databaseURL); err != nil {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,13 +19,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/switchboardhq/switchboard/internal/batch"
+	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/telemetry"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
 // importFlags are switchboard import's own flags.
 type importFlags struct {
 	org, provider, account, target, format, failures string
+	credentialsFile, callbackURL                     string
 	wait, strict, dryRun                             bool
 	workers                                          int
 	interval                                         time.Duration
@@ -39,7 +44,14 @@ func importCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.
 line), with the columns phone_number, user_id and, unless the flags give them,
 provider, account and target_id. Credentials are never in the file: each row
 uses the org's stored connection for its provider (and account; with one
-connection for the provider no account is needed).
+connection for the provider no account is needed), or credentials given once
+for the whole file: --credentials-file names a JSON file, or
+SWITCHBOARD_IMPORT_CREDENTIALS holds the JSON, {"provider": "twilio",
+"account_id": "AC…", "secret": "…"} ("username" for a Twilio API key SID; a
+Telnyx key needs only "secret"). Never on the command line, where ps shows
+it. They are checked once at the provider, stored sealed as the org's
+connection (needs SWITCHBOARD_SECRET_KEY, the worker's), and every row uses
+that connection.
 
 Every row is validated before anything is enqueued; refused rows are reported
 with their line, column and reason, and the good rows go in (none with
@@ -61,7 +73,19 @@ otherwise.`,
 			if f.org == "" {
 				return errors.New("--org is required")
 			}
-			return runImport(cmd.Context(), s, f, args[0], stdout, stderr)
+			creds, err := importCredentials(f.credentialsFile, getenv(envImportCredentials))
+			if err != nil {
+				return err
+			}
+			if creds != nil {
+				if f.dryRun {
+					return errors.New("--dry-run records nothing: it cannot store the file's credentials (check the rows against stored connections, or import without --dry-run)")
+				}
+				if err := s.require("secret-key"); err != nil {
+					return err
+				}
+			}
+			return runImport(cmd.Context(), s, f, creds, args[0], stdout, stderr)
 		},
 	}
 	fl := cmd.Flags()
@@ -69,6 +93,8 @@ otherwise.`,
 	fl.StringVar(&f.provider, "provider", "", "provider of rows without a provider column: twilio, plivo or telnyx")
 	fl.StringVar(&f.account, "account", "", "provider account of rows without an account (when the org has several connections)")
 	fl.StringVar(&f.target, "target", "", "target (app or agent id) of rows without a target_id")
+	fl.StringVar(&f.credentialsFile, "credentials-file", "", "a JSON file with the provider credentials every row uses, given once (see above)")
+	fl.StringVar(&f.callbackURL, "callback-url", "", "a URL to call back (signed, like job callbacks) when every row is finished, and again after each retry")
 	fl.StringVar(&f.format, "format", "", "csv or jsonl (default: from the file name; .jsonl and .ndjson are JSON Lines)")
 	fl.StringVar(&f.failures, "failures", "", "where to write the failed rows as CSV (default: FILE's name with .failures.csv)")
 	fl.BoolVar(&f.wait, "wait", false, "wait for every job to finish, with a progress bar, before the summary")
@@ -76,11 +102,46 @@ otherwise.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "validate only: record and enqueue nothing")
 	fl.IntVar(&f.workers, "workers", 16, "how many jobs to enqueue at once")
 	fl.DurationVar(&f.interval, "progress-interval", 2*time.Second, "how often to print progress when stdout is not a terminal")
-	s.bind(fl, getenv, "database", "redis")
+	s.bind(fl, getenv, "database", "redis", "secret-key", "twilio-base-url", "plivo-base-url", "telnyx-base-url")
 	return cmd
 }
 
-func runImport(ctx context.Context, s *settings, f importFlags, path string, stdout, stderr io.Writer) error {
+// envImportCredentials holds credentials for a whole file, as JSON.
+const envImportCredentials = "SWITCHBOARD_IMPORT_CREDENTIALS"
+
+// importCredentials reads credentials given once for the file: the JSON
+// of --credentials-file, or of SWITCHBOARD_IMPORT_CREDENTIALS; nil when
+// neither is given. Errors never quote the JSON, which holds a secret.
+func importCredentials(path, env string) (*batch.Credentials, error) {
+	src, raw := envImportCredentials, []byte(env)
+	switch {
+	case path != "" && env != "":
+		return nil, fmt.Errorf("give credentials once: --credentials-file or %s, not both", envImportCredentials)
+	case path != "":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--credentials-file: %w", err)
+		}
+		src, raw = "--credentials-file", b
+	case env == "":
+		return nil, nil
+	}
+	var c struct {
+		Provider  string `json:"provider"`
+		AccountID string `json:"account_id"`
+		Secret    string `json:"secret"`
+		Username  string `json:"username"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf(`%s: want a JSON object with provider, account_id, secret and optionally username`, src)
+	}
+	return &batch.Credentials{Provider: strings.ToLower(c.Provider),
+		Credentials: jobs.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username}}, nil
+}
+
+func runImport(ctx context.Context, s *settings, f importFlags, creds *batch.Credentials, path string, stdout, stderr io.Writer) error {
 	format, err := importFormat(f.format, path)
 	if err != nil {
 		return err
@@ -109,9 +170,21 @@ func runImport(ctx context.Context, s *settings, f importFlags, path string, std
 	} else if err != nil {
 		return err
 	}
-	b := store.Batch{ID: fileBatchID(org.ID, sum, f), OrgID: org.ID, Provider: f.provider, Account: f.account, TargetID: f.target, Strict: f.strict}
-
 	im := &batch.Importer{Store: st, Workers: f.workers, DryRun: f.dryRun}
+	if creds != nil {
+		if err := useImportCredentials(ctx, s, im, org.ID, &f, *creds); err != nil {
+			return err
+		}
+	}
+	if f.callbackURL != "" {
+		// Private addresses are the worker's to refuse, by its own policy,
+		// when it delivers.
+		if err := (callback.Policy{AllowPrivate: true}).CheckURL(f.callbackURL); err != nil {
+			return fmt.Errorf("--callback-url: %w", err)
+		}
+	}
+	b := store.Batch{ID: fileBatchID(org.ID, sum, f), OrgID: org.ID, Provider: f.provider, Account: f.account, TargetID: f.target, Strict: f.strict,
+		CallbackURL: f.callbackURL}
 	if !f.dryRun {
 		rc, err := parseRedisURL(s.redisURL)
 		if err != nil {
@@ -170,6 +243,33 @@ func runImport(ctx context.Context, s *settings, f importFlags, path string, std
 	return fmt.Errorf("%d rows did not go in", bad)
 }
 
+// useImportCredentials checks and stores the file's credentials as the
+// org's connection (batch.Importer.StoreCredentials) and makes the rows use
+// it: --provider and --account become the connection's.
+func useImportCredentials(ctx context.Context, s *settings, im *batch.Importer, orgID int64, f *importFlags, c batch.Credentials) error {
+	switch {
+	case c.Provider == "":
+		c.Provider = strings.ToLower(f.provider)
+	case f.provider != "" && !strings.EqualFold(f.provider, c.Provider):
+		return fmt.Errorf("the credentials are for %s but --provider is %s", c.Provider, f.provider)
+	}
+	keys, err := parseKeys(s.secretKey)
+	if err != nil {
+		return err
+	}
+	provs, err := newProviders(s, 15*time.Second, telemetry.New())
+	if err != nil {
+		return err
+	}
+	im.Providers, im.Keys = provs, keys
+	conn, err := im.StoreCredentials(ctx, orgID, c)
+	if err != nil {
+		return err
+	}
+	f.provider, f.account = c.Provider, conn.AccountID
+	return nil
+}
+
 // importFormat is --format, or the file name's.
 func importFormat(flag, path string) (batch.Format, error) {
 	switch strings.ToLower(flag) {
@@ -203,6 +303,9 @@ func fileSum(f *os.File) ([]byte, error) {
 func fileBatchID(orgID int64, sum []byte, f importFlags) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "switchboard import v1\x00%d\x00%x\x00%s\x00%s\x00%s\x00%t", orgID, sum, f.provider, f.account, f.target, f.strict)
+	if f.callbackURL != "" { // only when set: earlier batches keep their ids
+		fmt.Fprintf(h, "\x00%s", f.callbackURL)
+	}
 	return "bat_" + hex.EncodeToString(h.Sum(nil))[:24]
 }
 

@@ -42,7 +42,9 @@ func startAPIWith(t *testing.T, env *workertest.Env, p api.Params) *apiEnv {
 		p.Store = env.Store
 	}
 	p.Jobs = env.Jobs
-	p.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if p.Logger == nil {
+		p.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	srv := httptest.NewServer(api.NewServer(p))
 	t.Cleanup(srv.Close)
 	return &apiEnv{Env: env, url: srv.URL, key: newKey(t, env, env.OrgID)}

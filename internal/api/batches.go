@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/batch"
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/jobs"
 )
 
 // Batch imports (/v1/batches), in the /v1 envelope. A POST streams the
@@ -65,7 +67,7 @@ func (s *server) importer(w http.ResponseWriter) (*batch.Importer, bool) {
 		v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Batch imports are not configured on this server")
 		return nil, false
 	}
-	return &batch.Importer{Store: s.Store, Jobs: s.Bulk}, true
+	return &batch.Importer{Store: s.Store, Jobs: s.Bulk, Providers: s.Providers, Keys: s.Keys}, true
 }
 
 func (s *server) createBatch() http.Handler {
@@ -79,7 +81,11 @@ func (s *server) createBatch() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		b := store.Batch{OrgID: orgID, Provider: q.Get("provider"), Account: q.Get("account"), TargetID: q.Get("target")}
+		b := store.Batch{OrgID: orgID, Provider: q.Get("provider"), Account: q.Get("account"), TargetID: q.Get("target"), CallbackURL: q.Get("callback_url")}
+		if why := s.checkCallback(b.CallbackURL); why != "" {
+			v1Fail(w, http.StatusBadRequest, "invalid_callback_url", msgInvalidCallback+": "+why)
+			return
+		}
 		if v := q.Get("strict"); v != "" {
 			strict, err := strconv.ParseBool(v)
 			if err != nil {
@@ -104,9 +110,17 @@ func (s *server) createBatch() http.Handler {
 		rc := http.NewResponseController(w)
 		_ = rc.SetReadDeadline(time.Now().Add(batchUploadTimeout))
 		_ = rc.SetWriteDeadline(time.Now().Add(batchUploadTimeout + time.Minute))
-		body, format, err := batchFile(r)
-		if err != nil {
+		body, format, creds, err := batchFile(r)
+		var bad badCredentials
+		switch {
+		case errors.As(err, &bad):
+			v1Fail(w, http.StatusBadRequest, "invalid_credentials", string(bad))
+			return
+		case err != nil:
 			v1Fail(w, http.StatusUnsupportedMediaType, "unsupported_media_type", err.Error())
+			return
+		}
+		if creds != nil && !s.useCredentials(w, r, &b, *creds) {
 			return
 		}
 		body = http.MaxBytesReader(w, body, maxBatchBody)
@@ -125,6 +139,9 @@ func (s *server) createBatch() http.Handler {
 		switch {
 		case errors.Is(err, batch.ErrCanceled):
 			v1Fail(w, http.StatusConflict, "batch_canceled", "The batch was canceled")
+			return
+		case errors.Is(err, batch.ErrUnknownTarget):
+			v1Fail(w, http.StatusBadRequest, "unknown_target", fmt.Sprintf("Unknown target %q: not an app or agent of this organization", b.TargetID))
 			return
 		case err != nil:
 			s.batchReadError(w, err)
@@ -157,34 +174,92 @@ func keyBatchID(orgID int64, key string) string {
 
 // batchFile is the uploaded file and its format: the body itself (text/csv,
 // application/x-ndjson), or the part named "file" of a multipart upload,
-// whose own type or file name says its format.
-func batchFile(r *http.Request) (io.ReadCloser, batch.Format, error) {
+// whose own type or file name says its format. A multipart upload may give
+// credentials once for the file in a part named "credentials" before the
+// file (JSON: provider, account_id, secret, username), so that the secret
+// is in neither the URL nor the file; a malformed one is badCredentials.
+func batchFile(r *http.Request) (io.ReadCloser, batch.Format, *batch.Credentials, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, "", errors.New("Content-Type must be text/csv, application/x-ndjson or multipart/form-data")
+		return nil, "", nil, errors.New("Content-Type must be text/csv, application/x-ndjson or multipart/form-data")
 	}
 	if f, ok := mediaFormat(mt, ""); ok {
-		return r.Body, f, nil
+		return r.Body, f, nil, nil
 	}
 	if mt != "multipart/form-data" {
-		return nil, "", fmt.Errorf("Content-Type %s is not text/csv, application/x-ndjson or multipart/form-data", mt)
+		return nil, "", nil, fmt.Errorf("Content-Type %s is not text/csv, application/x-ndjson or multipart/form-data", mt)
 	}
 	mr := multipart.NewReader(r.Body, params["boundary"])
+	var creds *batch.Credentials
 	for {
 		part, err := mr.NextPart()
 		if err != nil {
-			return nil, "", errors.New(`the multipart upload has no part named "file"`)
+			return nil, "", nil, errors.New(`the multipart upload has no part named "file"`)
 		}
-		if part.FormName() != "file" {
-			continue
+		switch part.FormName() {
+		case "credentials":
+			var c struct {
+				Provider  string `json:"provider"`
+				AccountID string `json:"account_id"`
+				Secret    string `json:"secret"`
+				Username  string `json:"username"`
+			}
+			dec := json.NewDecoder(io.LimitReader(part, maxCredentialsPart))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&c); err != nil {
+				// The decoder's message may quote the part: not repeated.
+				return nil, "", nil, badCredentials(`the "credentials" part must be a JSON object with provider, account_id, secret and, for Twilio API keys, username`)
+			}
+			creds = &batch.Credentials{Provider: c.Provider, Credentials: jobs.Credentials{AccountID: c.AccountID, Secret: c.Secret, Username: c.Username}}
+		case "file":
+			pt, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+			f, ok := mediaFormat(pt, part.FileName())
+			if !ok {
+				return nil, "", nil, errors.New(`the "file" part must be text/csv or application/x-ndjson (or be named *.csv or *.jsonl)`)
+			}
+			return part, f, creds, nil
 		}
-		pt, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		f, ok := mediaFormat(pt, part.FileName())
-		if !ok {
-			return nil, "", errors.New(`the "file" part must be text/csv or application/x-ndjson (or be named *.csv or *.jsonl)`)
-		}
-		return part, f, nil
 	}
+}
+
+// maxCredentialsPart bounds the "credentials" part of an upload.
+const maxCredentialsPart = 8 << 10
+
+// badCredentials is a "credentials" part that cannot be read.
+type badCredentials string
+
+func (b badCredentials) Error() string { return string(b) }
+
+// useCredentials checks and stores credentials given once for the file
+// (batch.Importer.StoreCredentials) and points the batch's rows at the
+// connection; it answers the errors itself. The provider is the part's,
+// or the provider query parameter.
+func (s *server) useCredentials(w http.ResponseWriter, r *http.Request, b *store.Batch, c batch.Credentials) bool {
+	switch {
+	case c.Provider == "":
+		c.Provider = b.Provider
+	case b.Provider != "" && !strings.EqualFold(b.Provider, c.Provider):
+		v1Fail(w, http.StatusBadRequest, "invalid_credentials", "The credentials are for "+c.Provider+" but provider is "+b.Provider)
+		return false
+	}
+	c.Provider = strings.ToLower(c.Provider)
+	if len(s.Providers) == 0 || s.Keys == nil {
+		v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Credentials for a batch are not accepted on this server")
+		return false
+	}
+	im := &batch.Importer{Store: s.Store, Providers: s.Providers, Keys: s.Keys}
+	conn, err := im.StoreCredentials(r.Context(), b.OrgID, c)
+	switch {
+	case errors.Is(err, batch.ErrCredentials):
+		v1Fail(w, http.StatusBadRequest, "invalid_credentials", err.Error())
+		return false
+	case err != nil:
+		s.Logger.Warn("check batch credentials", "provider", c.Provider, "error", err)
+		v1Fail(w, http.StatusServiceUnavailable, "provider_unavailable", "The credentials could not be checked at "+c.Provider+"; try again")
+		return false
+	}
+	b.Provider, b.Account = c.Provider, conn.AccountID
+	return true
 }
 
 func mediaFormat(mt, name string) (batch.Format, bool) {
@@ -211,6 +286,8 @@ type batchData struct {
 	Account   string         `json:"account"`
 	TargetID  string         `json:"target_id"`
 	Strict    bool           `json:"strict"`
+	Callback  string         `json:"callback_url,omitempty"`
+	Round     int            `json:"round"`
 	Rows      int            `json:"rows"`
 	Counts    map[string]int `json:"counts"`
 	ByCode    map[string]int `json:"failures_by_code"`
@@ -301,9 +378,10 @@ func (s *server) batchData(ctx context.Context, b store.Batch, after, limit int)
 		return batchData{}, err
 	}
 	d := batchData{ID: b.ID, State: b.State, Provider: b.Provider, Account: b.Account, TargetID: b.TargetID, Strict: b.Strict,
+		Callback: b.CallbackURL, Round: b.Round,
 		Rows: b.Rows, Counts: map[string]int{}, ByCode: counts.ByCode, Failures: []failureData{},
 		CreatedAt: formatTime(b.CreatedAt), UpdatedAt: formatTime(b.UpdatedAt)}
-	for _, st := range []string{store.RowPending, store.RowQueued, store.RowSucceeded, store.RowFailed, store.RowInvalid, store.RowSkipped, store.RowCanceled} {
+	for _, st := range batch.Statuses {
 		d.Counts[st] = counts.ByStatus[st]
 	}
 	rows, err := s.Store.ListBatchRows(ctx, store.BatchRowFilter{OrgID: b.OrgID, BatchID: b.ID, Statuses: batch.Failures, AfterLine: after, Limit: limit + 1})

@@ -189,6 +189,10 @@ func TestBatchErrors(t *testing.T) {
 		{"empty", "/v1/batches", "text/csv", "", nil, 400,
 			fail("invalid_file", "unreadable import file: the file is empty (a CSV file starts with a header row)")},
 		{"strict", "/v1/batches?strict=maybe", "text/csv", "phone_number\n", nil, 400, fail("invalid_request", "strict must be true or false")},
+		{"unknown target", "/v1/batches?provider=twilio&target=nope", "text/csv", "phone_number,user_id\n+12125551234," + workertest.UserID + "\n", nil, 400,
+			fail("unknown_target", `Unknown target "nope": not an app or agent of this organization`)},
+		{"callback_url", "/v1/batches?callback_url=ftp://x", "text/csv", "phone_number\n", nil, 400,
+			fail("invalid_callback_url", "Invalid callback_url: URL scheme must be http or https")},
 		{"multipart without file", "/v1/batches", "multipart/form-data; boundary=x", "--x--\r\n", nil, 415,
 			fail("unsupported_media_type", `the multipart upload has no part named "file"`)},
 	} {
@@ -202,6 +206,9 @@ func TestBatchErrors(t *testing.T) {
 	// Refused requests record nothing.
 	if rows, err := env.Store.ListJobs(context.Background(), store.JobFilter{OrgID: env.OrgID}); err != nil || len(rows) != 0 {
 		t.Errorf("jobs after refused uploads: %v, %v", rows, err)
+	}
+	if bs, err := env.Store.ListBatches(context.Background(), 0); err != nil || len(bs) != 0 {
+		t.Errorf("batches after refused uploads: %v, %v", bs, err)
 	}
 	for _, path := range []string{"/v1/batches/bat_nope", "/v1/batches/bat_nope/failures.csv"} {
 		r := e.send(t, "GET", path, xAPIKey(e.key), "")

@@ -28,6 +28,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/timefmt"
 	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
 )
 
 // Params are the API's dependencies. Zero values of the optional fields
@@ -38,6 +39,10 @@ type Params struct {
 	// Bulk enqueues batch imports' jobs: a jobs.Client with Options.Queue
 	// jobs.QueueBulk. Without it /v1/batches answers 503.
 	Bulk *jobs.Client
+	// Providers and Keys check and seal the credentials a batch upload
+	// gives once for its file; without them such uploads answer 503.
+	Providers []providers.Provider
+	Keys      *jobs.KeyRing
 	// Ping checks Redis for /readyz.
 	Ping   func(context.Context) error
 	Logger *slog.Logger

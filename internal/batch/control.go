@@ -24,22 +24,43 @@ func (im *Importer) Retry(ctx context.Context, b store.Batch) (int, error) {
 		if err != nil {
 			return retried, err
 		}
-		for _, r := range rows {
-			err := im.Store.RetryBatchRow(ctx, b.OrgID, b.ID, r.Line, r.Run+1, JobID(b.ID, r.Line, r.Run+1))
-			switch {
-			case errors.Is(err, store.ErrNotFound): // another retry came first
-			case err != nil:
-				return retried, err
-			default:
-				retried++
+		// The first page's rows go pending in the transaction that starts
+		// the batch's next round, so the round cannot complete (and be
+		// called back) before they finish, and a crash leaves both or
+		// neither.
+		first := after == 0
+		err = im.Store.InTx(ctx, func(tx store.Store) error {
+			n := 0
+			for _, r := range rows {
+				err := tx.RetryBatchRow(ctx, b.OrgID, b.ID, r.Line, r.Run+1, JobID(b.ID, r.Line, r.Run+1))
+				switch {
+				case errors.Is(err, store.ErrNotFound): // another retry came first
+				case err != nil:
+					return err
+				default:
+					n++
+				}
 			}
+			if first && n > 0 {
+				if _, err := tx.NextBatchRound(ctx, b.OrgID, b.ID); err != nil {
+					return err
+				}
+			}
+			retried += n
+			return nil
+		})
+		if err != nil {
+			return retried, err
 		}
 		if len(rows) < pageSize {
 			break
 		}
 		after = rows[len(rows)-1].Line
 	}
-	_, err := im.EnqueuePending(ctx, b)
+	if _, err := im.EnqueuePending(ctx, b); err != nil {
+		return retried, err
+	}
+	_, err := Complete(ctx, im.Store, b, im.Jobs.EnqueueTask)
 	return retried, err
 }
 

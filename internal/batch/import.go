@@ -24,6 +24,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers"
 )
 
 // Options are an import's defaults and switches.
@@ -52,6 +53,10 @@ type Importer struct {
 	Refused func(store.BatchRow)
 	// DryRun validates only: nothing is recorded or enqueued.
 	DryRun bool
+	// Providers and Keys check and seal credentials given once for a file
+	// (StoreCredentials); imports that use stored connections need neither.
+	Providers []providers.Provider
+	Keys      *jobs.KeyRing
 }
 
 // Progress counts what one call of Import has done so far.
@@ -65,6 +70,10 @@ type Progress struct {
 // pageSize is how many rows are validated, recorded and marked at a time.
 const pageSize = 500
 
+// ErrUnknownTarget is an import whose file target (Options.TargetID) is
+// not an app or agent of the org.
+var ErrUnknownTarget = errors.New("unknown target")
+
 // ErrCanceled is an import or retry of a canceled batch.
 var ErrCanceled = errors.New("the batch is canceled")
 
@@ -74,6 +83,15 @@ var ErrCanceled = errors.New("the batch is canceled")
 // reader error, or a store or queue failure, ends it: what is recorded
 // stays, and importing again resumes.
 func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store.Batch, error) {
+	if b.TargetID != "" {
+		// The file's target names the target of every row: an unknown one
+		// is refused before anything is recorded.
+		if _, err := im.Store.GetTarget(ctx, b.OrgID, b.TargetID); errors.Is(err, store.ErrNotFound) {
+			return b, fmt.Errorf("%w %q (not an app or agent of this organization)", ErrUnknownTarget, b.TargetID)
+		} else if err != nil {
+			return b, err
+		}
+	}
 	if !im.DryRun {
 		var err error
 		if b, _, err = im.Store.CreateBatch(ctx, b); err != nil {
@@ -190,6 +208,11 @@ func (im *Importer) finish(ctx context.Context, b store.Batch, p Progress) (stor
 	im.report(p)
 	if err := im.Store.SetBatchState(ctx, b.OrgID, b.ID, store.BatchImported, -1); err != nil {
 		return b, batchStateError(err)
+	}
+	// The workers may have finished every row already: then no row's
+	// finish saw the batch imported, and the completion is this call's.
+	if _, err := Complete(ctx, im.Store, b, im.Jobs.EnqueueTask); err != nil {
+		return b, err
 	}
 	return im.Store.GetBatch(ctx, b.OrgID, b.ID)
 }
@@ -361,7 +384,7 @@ func (im *Importer) enqueue(ctx context.Context, conns *connections, rows []stor
 			return err
 		}
 		ps[i] = jobs.AddPhone{OrgID: row.OrgID, UserID: row.UserID, PhoneNumber: row.E164, Provider: row.Provider,
-			Credentials: conn.Credentials, RequestID: row.JobID, BatchID: row.BatchID}
+			Credentials: conn.Credentials, RequestID: row.JobID, BatchID: row.BatchID, TargetID: row.TargetID}
 	}
 	_, err := im.Jobs.EnqueueAddPhones(ctx, ps)
 	return err

@@ -140,13 +140,13 @@ func TestDeliverNetworkErrors(t *testing.T) {
 // among them, are untouched.
 func TestEventTimesInMilliseconds(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("IST", 19800))
-	ev := Event{ID: "evt_1", State: "succeeded", OccurredAt: at,
+	ev := Event{ID: "evt_1", JobID: "j1", State: "succeeded", OccurredAt: at,
 		Data: json.RawMessage(`{"created_at":"2026-01-02T03:04:05.123456789Z","numbers":[{"linked_at":"2026-01-02T03:04:05.1Z","n":12345678901234567890}],"name_at":"not a time"}`)}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"id":"evt_1","job_id":"","type":"","org_id":0,"state":"succeeded",` +
+	want := `{"id":"evt_1","job_id":"j1","type":"","org_id":0,"state":"succeeded",` +
 		`"data":{"created_at":"2026-01-02T03:04:05.123Z","name_at":"not a time","numbers":[{"linked_at":"2026-01-02T03:04:05.100Z","n":12345678901234567890}]},` +
 		`"occurred_at":"2026-01-01T21:34:05.123Z"}`
 	if string(b) != want {

@@ -9,12 +9,16 @@ import (
 	"github.com/switchboardhq/switchboard/internal/timefmt"
 )
 
-// Event is the body of a callback: a job reached a terminal state.
+// Event is the body of a callback: a job reached a terminal state, or
+// every row of a batch did.
 type Event struct {
 	// ID identifies the event; receivers deduplicate on it (NewEventID).
-	ID    string `json:"id"`
-	JobID string `json:"job_id"`
-	// Type is the job's type, e.g. "number:add".
+	ID string `json:"id"`
+	// JobID is the job the event is about; BatchID the batch, for a
+	// batch's completion (Type TypeBatchCompleted). One of them is set.
+	JobID   string `json:"job_id,omitempty"`
+	BatchID string `json:"batch_id,omitempty"`
+	// Type is the job's type, e.g. "number:add", or TypeBatchCompleted.
 	Type  string `json:"type"`
 	OrgID int64  `json:"org_id"`
 	// State is the job's terminal state: "succeeded" or "failed".
@@ -46,4 +50,13 @@ func NewEventID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return "evt_" + hex.EncodeToString(b)
+}
+
+// TypeBatchCompleted is the Type of a batch's completion event.
+const TypeBatchCompleted = "batch:completed"
+
+// Task is the payload of a jobs.TypeCallback task: deliver Event to URL.
+type Task struct {
+	URL   string `json:"url"`
+	Event Event  `json:"event"`
 }

@@ -53,6 +53,25 @@ type Batches interface {
 	// number (any state) or as a row RowPending or RowQueued of a batch
 	// other than batchID: for each, where it is.
 	NumbersInUse(ctx context.Context, orgID int64, batchID string, e164s []string) (map[string]NumberUse, error)
+
+	// NextBatchRound starts the batch's next round (a retry of its failed
+	// rows) and answers it: its completion is called back again.
+	NextBatchRound(ctx context.Context, orgID int64, id string) (int, error)
+	// CompleteBatch, run in a transaction (InTx), marks the batch's current
+	// round called back and answers it with the batch's counters, when the
+	// batch has a CallbackURL, is BatchImported, has no row RowPending or
+	// RowQueued and its round is not called back yet; otherwise false. Of
+	// any number of transactions racing to finish a batch's last rows,
+	// exactly one answers true (the callback's exactly-once decision): the
+	// worker calls it in the transaction that finishes a row, the importer
+	// after marking the batch imported.
+	CompleteBatch(ctx context.Context, orgID int64, id string) (BatchCompletion, bool, error)
+}
+
+// BatchCompletion is a batch round's completion: what its callback reports.
+type BatchCompletion struct {
+	Round  int
+	Counts BatchCounts
 }
 
 // Batch states. A batch is importing while its file is read and its rows
@@ -76,9 +95,15 @@ type Batch struct {
 	TargetID string
 	Strict   bool
 	// Rows is how many data rows the file had, once read; 0 before.
-	Rows      int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Rows int
+	// CallbackURL, when set, is called once when every row is terminal,
+	// and again when each retry round (Round) completes; NotifiedRound is
+	// the last round called back (-1: none).
+	CallbackURL   string
+	Round         int
+	NotifiedRound int
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Batch row statuses. invalid and skipped are decided by validation and
@@ -93,6 +118,12 @@ const (
 	RowFailed    = "failed"    // its job failed (Code, Reason)
 	RowCanceled  = "canceled"  // the batch was canceled before its job started
 )
+
+// CodeLinkFailed is the code of a failed row whose number was added but
+// could not be linked to the row's target: the number is in the inventory,
+// on the default route; Reason says why the link failed, and a retry of
+// the row links it (the add is not repeated).
+const CodeLinkFailed = "link_failed"
 
 // BatchRow is one data line of a batch's file, with the values it gave (so
 // a failed row can be written back out and fixed) and its outcome.

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -42,6 +43,17 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 	if !ok {
 		return nil, permanent(jobs.CodeUnsupportedProvider, "provider %q is not enabled", p.Provider)
 	}
+	// A target is read up front: a job whose target is gone adds nothing.
+	var target *store.Target
+	if p.TargetID != "" {
+		tg, err := w.store.GetTarget(ctx, p.OrgID, p.TargetID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, permanent(jobs.CodeTargetNotFound, "target %s not found", p.TargetID)
+		} else if err != nil {
+			return nil, internalError(err)
+		}
+		target = &tg
+	}
 	// The number's row and the org's connection for the account were read
 	// with the job record, in one round trip (addPhoneReads), unless the
 	// credentials do not open. The user is not read up front: the claim's
@@ -53,8 +65,11 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		reads = &store.AddPhoneReads{Number: n, NumberErr: err}
 	}
 	claim, done, err := w.existingRow(ctx, p, e164, reads.Number, reads.NumberErr)
-	if done != nil || err != nil {
-		return done, err
+	if err != nil {
+		return nil, err
+	}
+	if done != nil {
+		return w.added(ctx, a, p, *done, true, target)
 	}
 
 	creds, err := w.keys.OpenCredentials(p.Credentials)
@@ -96,11 +111,53 @@ func (w *Worker) addPhone(ctx context.Context, t *asynq.Task, a *attempt) (any, 
 		w.metrics.Reconfigured(p.Provider)
 	}
 	a.rec.Changes = mustJSON([]numberChange{{Number: e164, Change: change}})
-	a.commit = func(tx store.Store) error {
-		return tx.ActivateNumber(ctx, n.OrgID, n.ID, mustJSON(change.After))
+	if target == nil {
+		a.commit = func(tx store.Store) error {
+			return tx.ActivateNumber(ctx, n.OrgID, n.ID, mustJSON(change.After))
+		}
+		n.State = store.NumberActive
+		return addPhoneResult(n, false), nil
 	}
+	// With a target the number is activated now, on its own: linking needs
+	// an active number, and a link that fails must leave it added. A retry
+	// from here on finds it active (existingRow) and only links.
+	if err := w.store.ActivateNumber(ctx, n.OrgID, n.ID, mustJSON(change.After)); err != nil {
+		return nil, internalError(err)
+	}
+	a.release = nil
 	n.State = store.NumberActive
-	return addPhoneResult(n, false), nil
+	return w.added(ctx, a, p, n, false, target)
+}
+
+// added answers an add-phone job whose number n is active: without a
+// target that is the result; with one, the number is linked to it by the
+// attach job's own step (attachOne: a PENDING link claimed under this
+// run's id, the provider routed to the target, the link activated), so a
+// retry of the run resumes its own claim. A link that fails for good
+// fails the job, and the number stays added on the default route.
+func (w *Worker) added(ctx context.Context, a *attempt, p jobs.AddPhone, n store.Number, existing bool, target *store.Target) (any, error) {
+	res := addPhoneResult(n, existing)
+	if target == nil {
+		return res, nil
+	}
+	a.linking = true
+	res.TargetID = target.ID
+	taskID, _ := asynq.GetTaskID(ctx)
+	out, ch, err := w.attachOne(ctx, jobs.Attach{OrgID: p.OrgID, TargetID: target.ID, Override: p.Override}, *target, n, taskID)
+	if err != nil {
+		return res, err // transient: the retry resumes from the claim
+	}
+	res.Link = &out
+	if ch != nil {
+		var changes []numberChange
+		_ = json.Unmarshal(a.rec.Changes, &changes)
+		a.rec.Changes = mustJSON(append(changes, numberChange{Number: n.E164, Change: *ch}))
+	}
+	if out.Status == jobs.NumberFailed {
+		return res, &jobError{Code: out.Code, Permanent: true,
+			Message: fmt.Sprintf("%s was added but not linked to target %s: %s", n.E164, target.ID, out.Message)}
+	}
+	return res, nil
 }
 
 // addPhoneReads reads an add-phone attempt's job record with the number's
@@ -128,11 +185,13 @@ func (w *Worker) addPhoneReads(ctx context.Context, t *asynq.Task, orgID int64, 
 
 // existingRow decides from the number's row in the org (n, or err as
 // GetNumber answered) before anything is done.
-// It returns the run's own claim to resume (a retry after a crash), a
-// result when the run already finished (its own active row), or the
-// duplicate error when anyone else holds the number. A claim left by a
-// run that failed for good is released, and the number is free again.
-func (w *Worker) existingRow(ctx context.Context, p jobs.AddPhone, e164 string, n store.Number, err error) (claim *store.Number, done any, _ error) {
+// It returns the run's own claim to resume (a retry after a crash), the
+// number when the run already added it (its own active row, or, for a
+// batch row, the active row an earlier run of that row added: a retry of
+// a row whose link failed), or the duplicate error when anyone else holds
+// the number. A claim left by a run that failed for good is released, and
+// the number is free again.
+func (w *Worker) existingRow(ctx context.Context, p jobs.AddPhone, e164 string, n store.Number, err error) (claim, done *store.Number, _ error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, nil, nil
@@ -141,7 +200,10 @@ func (w *Worker) existingRow(ctx context.Context, p jobs.AddPhone, e164 string, 
 	case n.JobID == p.RequestID && n.State == store.NumberAdding:
 		return &n, nil, nil
 	case n.JobID == p.RequestID:
-		return nil, addPhoneResult(n, true), nil
+		return nil, &n, nil
+	case p.BatchID != "" && n.State == store.NumberActive && jobs.RequestOf(n.JobID) == jobs.RequestOf(p.RequestID):
+		// Runs of one batch row share their request ("<batch>-<line>").
+		return nil, &n, nil
 	case n.State == store.NumberAdding:
 		if released, err := w.releaseDeadClaim(ctx, n); released || err != nil {
 			return nil, nil, err
@@ -238,24 +300,10 @@ func (w *Worker) claimNumber(ctx context.Context, p jobs.AddPhone, creds jobs.Cr
 	return &n, nil
 }
 
-// accountIdentity is the account id a connection is stored under, unique
-// per org and provider. Twilio and Plivo credentials name their account
-// (Account SID, Auth ID). A Telnyx API key is the only thing that tells
-// one Telnyx account from another, so a Telnyx connection is identified by
-// a keyed fingerprint of the key (HMAC-SHA256 with the worker's id key;
-// never the key itself): each key of an org gets its own connection, and
-// reconciles and unlinks use the key the number was added with. accSId is
-// not part of it (see docs/providers.md).
+// accountIdentity is the account id a connection is stored under
+// (jobs.KeyRing.ConnectionAccount).
 func (w *Worker) accountIdentity(provider string, creds jobs.Credentials) string {
-	if provider == jobs.ProviderTelnyx {
-		return "key-" + w.keys.Fingerprint("telnyx account", creds.Secret)
-	}
-	if creds.Region != "" {
-		// Twilio's regions are isolated: the same Account SID's numbers
-		// and credentials in IE1 are another account's to switchboard.
-		return creds.AccountID + "@" + creds.Region
-	}
-	return creds.AccountID
+	return w.keys.ConnectionAccount(provider, creds)
 }
 
 func addPhoneResult(n store.Number, existing bool) jobs.AddPhoneResult {

@@ -9,17 +9,12 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/switchboardhq/switchboard/internal/batch"
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/version"
 	"github.com/switchboardhq/switchboard/jobs"
 )
-
-// callbackTask is the payload of jobs.TypeCallback.
-type callbackTask struct {
-	URL   string         `json:"url"`
-	Event callback.Event `json:"event"`
-}
 
 // enqueueCallback schedules the delivery of a finished job's event as its
 // own task, so a slow or failing receiver never holds up the job and is
@@ -42,24 +37,24 @@ func (w *Worker) enqueueCallback(ctx context.Context, url string, rec *store.Job
 		ID: "evt_" + id, JobID: rec.ID, Type: rec.Type, OrgID: rec.OrgID, State: string(out.State),
 		Code: string(out.Code), Message: out.Message, Data: out.Data, OccurredAt: rec.UpdatedAt,
 	}
-	payload, err := json.Marshal(callbackTask{URL: url, Event: ev})
-	if err != nil {
-		return err
-	}
-	_, err = w.queue.EnqueueContext(ctx, asynq.NewTask(jobs.TypeCallback, payload),
-		asynq.TaskID(id), asynq.Queue(jobs.QueueDefault), asynq.MaxRetry(callback.MaxRetry),
-		asynq.Timeout(30*time.Second), asynq.Retention(24*time.Hour))
-	if errors.Is(err, asynq.ErrTaskIDConflict) {
+	return callback.Enqueue(ctx, w.queue.EnqueueContext, id, callback.Task{URL: url, Event: ev})
+}
+
+// enqueueBatchCallback schedules the callback of a batch's completion
+// (batch.CompletionTask), which this job's transaction decided.
+func (w *Worker) enqueueBatchCallback(ctx context.Context, b store.Batch, c store.BatchCompletion) error {
+	if len(w.callbackSecret) == 0 {
+		w.log.Error("batch has a callback URL but SWITCHBOARD_CALLBACK_SECRET is not set; not delivering", "batch_id", b.ID)
 		return nil
 	}
-	return err
+	return batch.EnqueueCompletion(ctx, w.store, b, c, w.queue.EnqueueContext)
 }
 
 // deliverCallback handles jobs.TypeCallback. A receiver that rejects the
 // event (4xx) is not asked again; anything else is retried with
 // callback.RetryDelay.
 func (w *Worker) deliverCallback(ctx context.Context, t *asynq.Task) error {
-	var ct callbackTask
+	var ct callback.Task
 	if err := json.Unmarshal(t.Payload(), &ct); err != nil {
 		return fmt.Errorf("callback payload: %v: %w", err, asynq.SkipRetry)
 	}

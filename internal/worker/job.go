@@ -41,6 +41,10 @@ type attempt struct {
 	// addPhone is what an add-phone attempt read with its job record
 	// (addPhoneReads); nil until then.
 	addPhone *store.AddPhoneReads
+	// linking is set once an add-phone job with a target has added its
+	// number and is linking it: a failure from then on leaves the number
+	// added, and a batch row says so (store.CodeLinkFailed).
+	linking bool
 }
 
 // job adapts a jobFunc to asynq. It keeps the durable record of the run
@@ -202,6 +206,7 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 		hook = a.commit
 	}
 	var serr error
+	var completed *store.BatchCompletion
 	switch {
 	case hook != nil || (a.batch != "" && rec.OrgID != 0):
 		serr = w.store.InTx(ctx, func(tx store.Store) error {
@@ -216,7 +221,16 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 			if err := tx.SaveJob(ctx, *rec); err != nil {
 				return err
 			}
-			return finishBatchRow(ctx, tx, a.batch, rec)
+			if err := finishBatchRow(ctx, tx, a, rec); err != nil || a.batch == "" {
+				return err
+			}
+			// This row may be the batch's last: of the transactions
+			// finishing the last rows, exactly one completes it.
+			c, ok, err := tx.CompleteBatch(ctx, rec.OrgID, a.batch)
+			if ok {
+				completed = &c
+			}
+			return err
 		})
 	case rec.OrgID != 0: // system tasks keep no record
 		serr = w.store.SaveJob(ctx, *rec)
@@ -233,6 +247,11 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	if cerr := w.enqueueCallback(ctx, callbackURL, rec, out); cerr != nil {
 		return internalError(fmt.Errorf("enqueue callback: %w", cerr))
 	}
+	if completed != nil {
+		if cerr := w.enqueueBatchCallback(ctx, store.Batch{OrgID: rec.OrgID, ID: a.batch}, *completed); cerr != nil {
+			return internalError(fmt.Errorf("enqueue batch callback: %w", cerr))
+		}
+	}
 	if werr := w.writeOutcome(ctx, rec.ID, out); werr != nil {
 		return werr
 	}
@@ -240,15 +259,20 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 }
 
 // finishBatchRow records a batch job's terminal state on its batch row.
-func finishBatchRow(ctx context.Context, tx store.Store, batch string, rec *store.JobRecord) error {
-	if batch == "" {
+// A row whose number was added but not linked gets store.CodeLinkFailed,
+// with the job's own code in its reason.
+func finishBatchRow(ctx context.Context, tx store.Store, a *attempt, rec *store.JobRecord) error {
+	if a.batch == "" {
 		return nil
 	}
-	status := store.RowSucceeded
+	status, code, reason := store.RowSucceeded, string(rec.ErrorCode), rec.ErrorMessage
 	if rec.State == jobs.StateFailed {
 		status = store.RowFailed
+		if a.linking {
+			code, reason = store.CodeLinkFailed, fmt.Sprintf("added, but the link failed (%s): %s", rec.ErrorCode, rec.ErrorMessage)
+		}
 	}
-	_, err := tx.FinishBatchRows(ctx, rec.OrgID, rec.ID, status, string(rec.ErrorCode), rec.ErrorMessage)
+	_, err := tx.FinishBatchRows(ctx, rec.OrgID, rec.ID, status, code, reason)
 	return err
 }
 

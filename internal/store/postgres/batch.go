@@ -13,12 +13,13 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 )
 
-const batchColumns = `id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at`
+const batchColumns = `id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at,
+	callback_url, round, notified_round`
 
 func scanBatch(row pgx.Row) (store.Batch, error) {
 	var b store.Batch
 	err := row.Scan(&b.ID, &b.OrgID, &b.State, &b.Provider, &b.Account, &b.TargetID, &b.Strict, &b.Rows,
-		&b.CreatedAt, &b.UpdatedAt)
+		&b.CreatedAt, &b.UpdatedAt, &b.CallbackURL, &b.Round, &b.NotifiedRound)
 	return b, err
 }
 
@@ -27,11 +28,11 @@ func scanBatch(row pgx.Row) (store.Batch, error) {
 // it (in the org, or ErrNotFound, which is another org's id: ErrConflict).
 func (s *Store) CreateBatch(ctx context.Context, b store.Batch) (store.Batch, bool, error) {
 	row := s.q.QueryRow(ctx,
-		`INSERT INTO batches (id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, COALESCE($8, now()), COALESCE($8, now()))
+		`INSERT INTO batches (id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at, callback_url)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, COALESCE($8, now()), COALESCE($8, now()), $9)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING `+batchColumns,
-		b.ID, b.OrgID, orDefault(b.State, store.BatchImporting), b.Provider, b.Account, b.TargetID, b.Strict, timeArg(b.CreatedAt))
+		b.ID, b.OrgID, orDefault(b.State, store.BatchImporting), b.Provider, b.Account, b.TargetID, b.Strict, timeArg(b.CreatedAt), b.CallbackURL)
 	out, err := scanBatch(row)
 	if err == nil {
 		return out, true, nil
@@ -224,4 +225,40 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+func (s *Store) NextBatchRound(ctx context.Context, orgID int64, id string) (int, error) {
+	var round int
+	err := s.q.QueryRow(ctx, `UPDATE batches SET round = round + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING round`,
+		orgID, id).Scan(&round)
+	return round, translate("next batch round", err)
+}
+
+// CompleteBatch locks the batch row first (FOR UPDATE), then checks its
+// rows in a statement of its own: under READ COMMITTED that statement sees
+// every transaction that held the lock before, so of two transactions
+// finishing a batch's last two rows, the second to get the lock sees the
+// first's row finished, and exactly one of them completes the round. A
+// single UPDATE ... WHERE NOT EXISTS would not do: each would check the
+// rows in a snapshot without the other's, and neither would complete it.
+func (s *Store) CompleteBatch(ctx context.Context, orgID int64, id string) (store.BatchCompletion, bool, error) {
+	var round int
+	err := s.q.QueryRow(ctx, `SELECT round FROM batches
+		WHERE org_id = $1 AND id = $2 AND callback_url <> '' AND notified_round < round FOR UPDATE`, orgID, id).Scan(&round)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.BatchCompletion{}, false, nil
+	} else if err != nil {
+		return store.BatchCompletion{}, false, translate("complete batch", err)
+	}
+	err = s.q.QueryRow(ctx, `UPDATE batches b SET notified_round = round
+		WHERE org_id = $1 AND id = $2 AND state = $3 AND notified_round < round
+		AND NOT EXISTS (SELECT 1 FROM batch_rows r WHERE r.batch_id = b.id AND r.status IN ($4, $5))
+		RETURNING round`, orgID, id, store.BatchImported, store.RowPending, store.RowQueued).Scan(&round)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.BatchCompletion{}, false, nil
+	} else if err != nil {
+		return store.BatchCompletion{}, false, translate("complete batch", err)
+	}
+	counts, err := s.CountBatchRows(ctx, orgID, id)
+	return store.BatchCompletion{Round: round, Counts: counts}, err == nil, err
 }

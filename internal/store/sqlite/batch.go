@@ -13,12 +13,13 @@ import (
 	"github.com/switchboardhq/switchboard/internal/store"
 )
 
-const batchColumns = `id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at`
+const batchColumns = `id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at,
+	callback_url, round, notified_round`
 
 func scanBatch(row scanner) (store.Batch, error) {
 	var b store.Batch
 	err := row.Scan(&b.ID, &b.OrgID, &b.State, &b.Provider, &b.Account, &b.TargetID, &b.Strict, &b.Rows,
-		timeColumn{&b.CreatedAt}, timeColumn{&b.UpdatedAt})
+		timeColumn{&b.CreatedAt}, timeColumn{&b.UpdatedAt}, &b.CallbackURL, &b.Round, &b.NotifiedRound)
 	return b, err
 }
 
@@ -32,11 +33,11 @@ func (s *Store) CreateBatch(ctx context.Context, b store.Batch) (store.Batch, bo
 		state = store.BatchImporting
 	}
 	row := queryRow(ctx, s.w,
-		`INSERT INTO batches (id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+		`INSERT INTO batches (id, org_id, state, provider, account, target_id, strict, row_count, created_at, updated_at, callback_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING
 		RETURNING `+batchColumns,
-		b.ID, b.OrgID, state, b.Provider, b.Account, b.TargetID, b.Strict, created, created)
+		b.ID, b.OrgID, state, b.Provider, b.Account, b.TargetID, b.Strict, created, created, b.CallbackURL)
 	out, err := scanBatch(row)
 	if err == nil {
 		return out, true, nil
@@ -228,4 +229,29 @@ func (s *Store) NumbersInUse(ctx context.Context, orgID int64, batchID string, e
 		}
 	}
 	return out, nil
+}
+
+func (s *Store) NextBatchRound(ctx context.Context, orgID int64, id string) (int, error) {
+	var round int
+	err := queryRow(ctx, s.w, `UPDATE batches SET round = round + 1, updated_at = ? WHERE org_id = ? AND id = ? RETURNING round`,
+		timeValue(time.Now()), orgID, id).Scan(&round)
+	return round, s.translate("next batch round", err)
+}
+
+// CompleteBatch runs in the caller's transaction; SQLite has one writer
+// at a time, so transactions finishing a batch's last rows run one after
+// the other, and the second sees the first's row finished.
+func (s *Store) CompleteBatch(ctx context.Context, orgID int64, id string) (store.BatchCompletion, bool, error) {
+	var round int
+	err := queryRow(ctx, s.w, `UPDATE batches SET notified_round = round
+		WHERE org_id = ? AND id = ? AND callback_url <> '' AND state = ? AND notified_round < round
+		AND NOT EXISTS (SELECT 1 FROM batch_rows r WHERE r.batch_id = batches.id AND r.status IN (?, ?))
+		RETURNING round`, orgID, id, store.BatchImported, store.RowPending, store.RowQueued).Scan(&round)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.BatchCompletion{}, false, nil
+	} else if err != nil {
+		return store.BatchCompletion{}, false, s.translate("complete batch", err)
+	}
+	counts, err := s.CountBatchRows(ctx, orgID, id)
+	return store.BatchCompletion{Round: round, Counts: counts}, err == nil, err
 }

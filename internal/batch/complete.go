@@ -1,0 +1,78 @@
+package batch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/internal/store"
+)
+
+// A batch with a callback URL is called back once when every row is
+// terminal (none pending or queued) and the file is imported, and once more
+// after each retry round completes. The decision is the store's
+// (store.Batches.CompleteBatch): made in the transaction that finishes a
+// row, in the worker, or after the importer marks the batch imported, so
+// exactly one of the transactions finishing the last rows makes it. The
+// delivery is a job:callback task like a job's, signed and retried the
+// same way, under a task id per batch and round, so enqueueing it again is
+// a no-op.
+
+// CompletionData is the Data of a batch's completion event.
+type CompletionData struct {
+	BatchID string         `json:"batch_id"`
+	Round   int            `json:"round"`
+	Rows    int            `json:"rows"`
+	Counts  map[string]int `json:"counts"`
+	ByCode  map[string]int `json:"failures_by_code"`
+}
+
+// Statuses are the row statuses a batch's counters list, in order.
+var Statuses = []string{store.RowPending, store.RowQueued, store.RowSucceeded, store.RowFailed, store.RowInvalid, store.RowSkipped, store.RowCanceled}
+
+// CompletionTask is the callback task of batch b's completion c: its task
+// id and payload.
+func CompletionTask(b store.Batch, c store.BatchCompletion, now time.Time) (string, callback.Task) {
+	id := fmt.Sprintf("callback-%s-round%d", b.ID, c.Round)
+	d := CompletionData{BatchID: b.ID, Round: c.Round, Rows: b.Rows, Counts: map[string]int{}, ByCode: c.Counts.ByCode}
+	if d.ByCode == nil {
+		d.ByCode = map[string]int{}
+	}
+	for _, st := range Statuses {
+		d.Counts[st] = c.Counts.ByStatus[st]
+	}
+	raw, _ := json.Marshal(d) // plain maps and strings
+	return id, callback.Task{URL: b.CallbackURL, Event: callback.Event{ID: "evt_" + id, BatchID: b.ID, Type: callback.TypeBatchCompleted,
+		OrgID: b.OrgID, State: "completed", Data: raw, OccurredAt: now}}
+}
+
+// Complete completes b's current round if it is complete (CompleteBatch,
+// in a transaction of its own) and enqueues its callback with enqueue. It
+// answers whether this call completed it.
+func Complete(ctx context.Context, st store.Store, b store.Batch, enqueue func(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error)) (bool, error) {
+	var c store.BatchCompletion
+	var ok bool
+	err := st.InTx(ctx, func(tx store.Store) (err error) {
+		c, ok, err = tx.CompleteBatch(ctx, b.OrgID, b.ID)
+		return err
+	})
+	if err != nil || !ok {
+		return false, err
+	}
+	return true, EnqueueCompletion(ctx, st, b, c, enqueue)
+}
+
+// EnqueueCompletion enqueues the callback of b's completion c, reading
+// the batch again for its URL and row count.
+func EnqueueCompletion(ctx context.Context, st store.Store, b store.Batch, c store.BatchCompletion, enqueue func(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error)) error {
+	b, err := st.GetBatch(ctx, b.OrgID, b.ID)
+	if err != nil {
+		return err
+	}
+	id, task := CompletionTask(b, c, time.Now().UTC())
+	return callback.Enqueue(ctx, enqueue, id, task)
+}
