@@ -172,6 +172,8 @@ func addPhoneFailure(code jobs.Code) (int, string) {
 		return http.StatusNotFound, "User not found"
 	case jobs.CodeProviderRejected, jobs.CodeProviderUnavailable:
 		return http.StatusInternalServerError, "Failed to set up integration webhooks"
+	case jobs.CodeCancelled:
+		return http.StatusConflict, msgJobCancelled
 	}
 	return http.StatusInternalServerError, "Internal server error"
 }

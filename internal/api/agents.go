@@ -213,6 +213,8 @@ func attachFailure(code jobs.Code) (int, string) {
 		return http.StatusBadRequest, msgProviderNotConfig
 	case jobs.CodeInvalidInput:
 		return http.StatusBadRequest, msgInvalidE164
+	case jobs.CodeCancelled:
+		return http.StatusConflict, msgJobCancelled
 	}
 	return http.StatusInternalServerError, ""
 }

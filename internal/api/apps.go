@@ -169,6 +169,8 @@ func (s *server) deleteApp() http.Handler {
 			sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
 		case out.Code == jobs.CodeTargetNotFound:
 			sfvopiError(w, http.StatusNotFound, msgAppNotFound)
+		case out.Code == jobs.CodeCancelled:
+			sfvopiError(w, http.StatusConflict, msgJobCancelled)
 		default:
 			sfvopiError(w, http.StatusInternalServerError, what+": "+out.Message)
 		}

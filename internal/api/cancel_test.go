@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,56 @@ func TestCancelJob(t *testing.T) {
 	if rec := waitRecord(queued, func(r store.JobRecord) bool { return r.State.Terminal() }); rec.ErrorCode != jobs.CodeCancelled || rec.Attempts != 1 {
 		t.Errorf("scheduled job after the cancel: %+v, want failed, cancelled, at its first attempt", rec)
 	}
+}
+
+// TestCancelAnswersWaitingRequest: a synchronous seed request waiting on a
+// job that is cancelled meanwhile answers 409 with the cancel in plain
+// words, not a 500; the number it asked for is not added.
+func TestCancelAnswersWaitingRequest(t *testing.T) {
+	t.Parallel()
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPIWith(t, env, api.Params{Wait: 20 * time.Second, Queue: asynq.NewInspectorFromRedisClient(env.Redis)})
+		ctx := context.Background()
+		f := env.Twilio.Faults()
+		f.ErrorRate = 1
+		if err := env.Twilio.SetFaults(f); err != nil {
+			t.Fatal(err)
+		}
+		type answer struct {
+			code int
+			body map[string]any
+		}
+		answered := make(chan answer, 1)
+		go func() {
+			code, body := e.do(t, "POST", "/api/call/add-phone", bearer(e.key), addPhoneBody(twiliotest.SandboxNumberNYC, twiliotest.SandboxAuthToken))
+			answered <- answer{code, body}
+		}()
+		var id string
+		for deadline := time.Now().Add(10 * time.Second); id == ""; time.Sleep(20 * time.Millisecond) {
+			recs, err := env.Store.ListJobs(ctx, store.JobFilter{OrgID: env.OrgID, State: jobs.StateRetrying})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) > 0 {
+				id = recs[0].ID
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the add-phone job never retried")
+			}
+		}
+		if code, body := e.do(t, "POST", "/v1/jobs/"+id+"/cancel", xAPIKey(e.key), nil); code != 202 {
+			t.Fatalf("cancel: %d %v, want 202", code, body)
+		}
+		select {
+		case a := <-answered:
+			if a.code != 409 || a.body["message"] != "The request was cancelled by an operator before it finished" || a.body["status"] != false {
+				t.Errorf("the waiting add-phone answered %d %v, want 409 saying it was cancelled", a.code, a.body)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("the waiting add-phone did not answer after its job was cancelled")
+		}
+		if _, err := env.Store.GetNumber(ctx, env.OrgID, twiliotest.SandboxNumberNYC); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("number after the cancel: %v, want not found", err)
+		}
+	})
 }

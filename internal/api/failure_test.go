@@ -23,6 +23,7 @@ func TestLinkFailure(t *testing.T) {
 		{jobs.CodeProviderNotConfigured, http.StatusInternalServerError, ""},
 		{jobs.CodeConflict, http.StatusInternalServerError, ""},
 		{jobs.CodeInternal, http.StatusInternalServerError, ""},
+		{jobs.CodeCancelled, http.StatusConflict, "The request was cancelled by an operator before it finished"},
 	} {
 		if status, message := linkFailure(c.code); status != c.status || message != c.message {
 			t.Errorf("linkFailure(%s) = %d %q, want %d %q", c.code, status, message, c.status, c.message)
@@ -44,6 +45,7 @@ func TestAttachFailure(t *testing.T) {
 		{jobs.CodeInvalidInput, http.StatusBadRequest, "Invalid phone number format. Use E.164 format"},
 		{jobs.CodeConflict, http.StatusInternalServerError, ""},
 		{jobs.CodeProviderUnavailable, http.StatusInternalServerError, ""},
+		{jobs.CodeCancelled, http.StatusConflict, "The request was cancelled by an operator before it finished"},
 	} {
 		if status, message := attachFailure(c.code); status != c.status || message != c.message {
 			t.Errorf("attachFailure(%s) = %d %q, want %d %q", c.code, status, message, c.status, c.message)

@@ -20,6 +20,10 @@ const (
 	msgNotLinkedToApp  = "Number not linked to this app"
 	failedToLinkNumber = "Failed to link number"
 	failedToUnlink     = "Failed to unlink number"
+	// msgJobCancelled answers a request waiting on a job an operator (or
+	// POST /v1/jobs/{id}/cancel) cancelled: 409, as the seeds have no answer
+	// of their own for it and nothing was done that the caller asked for.
+	msgJobCancelled = "The request was cancelled by an operator before it finished"
 )
 
 // linkData is a link as seeds 000 and 001 show it.
@@ -48,6 +52,8 @@ func linkFailure(code jobs.Code) (int, string) {
 		return http.StatusBadRequest, msgNumberNotOwned
 	case jobs.CodeTargetNotFound:
 		return http.StatusNotFound, msgAppNotFound
+	case jobs.CodeCancelled:
+		return http.StatusConflict, msgJobCancelled
 	}
 	return http.StatusInternalServerError, ""
 }
@@ -245,6 +251,8 @@ func (s *server) unlinkNumber() http.Handler {
 			sfvopiOK(w, http.StatusOK, deletedData{Deleted: true})
 		case out.Code == jobs.CodeNotLinked:
 			sfvopiError(w, http.StatusNotFound, msgNotLinkedToApp)
+		case out.Code == jobs.CodeCancelled:
+			sfvopiError(w, http.StatusConflict, msgJobCancelled)
 		default:
 			sfvopiError(w, http.StatusInternalServerError, failedToUnlink+": "+out.Message)
 		}
