@@ -2,13 +2,17 @@ package worker_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
+	"github.com/switchboardhq/switchboard/providers/plivo/plivotest"
 )
 
 // TestAddPhoneRecordsTheVoiceConfiguration: the number's row keeps the
@@ -29,6 +33,50 @@ func TestAddPhoneRecordsTheVoiceConfiguration(t *testing.T) {
 			StatusCallback: webhookBase + "/voice/status"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("recorded voice configuration (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// TestStaleApplicationHintIsReplaced: when the application switchboard
+// recorded for a route is gone at the provider, the attach that finds or
+// creates another one records the new id (kills not saving the application
+// on the path that starts from a known one, route.go's
+// rememberApplication after op with r.ApplicationID set).
+func TestStaleApplicationHintIsReplaced(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		for _, n := range []string{plivotest.SandboxNumber1, plivotest.SandboxNumber2} {
+			if _, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: n, Provider: jobs.ProviderPlivo, Credentials: workertest.PlivoCreds}); out.State != jobs.StateSucceeded {
+				t.Fatalf("add %s: %+v", n, out)
+			}
+		}
+		const answer = "https://agents.example.com/answer/stale"
+		h.target(t, "agent_s", answer)
+		sum := sha256.Sum256([]byte(answer + "\n" + webhookBase + "/voice/hangup"))
+		name := providers.RouteName(h.OrgID, "t"+hex.EncodeToString(sum[:6]))
+		row, err := h.Store.GetNumber(ctx, h.OrgID, plivotest.SandboxNumber1)
+		mustOK(t, err)
+
+		if _, out, _ := h.attach(t, "agent_s", plivotest.SandboxNumber1); out.State != jobs.StateSucceeded {
+			t.Fatalf("first attach: %+v", out)
+		}
+		first, err := h.Store.GetApplication(ctx, row.ConnectionID, name)
+		mustOK(t, err)
+		mustOK(t, h.Plivo.DeleteApplication(plivotest.SandboxAuthID, first))
+
+		if _, out, _ := h.attach(t, "agent_s", plivotest.SandboxNumber2); out.State != jobs.StateSucceeded {
+			t.Fatalf("attach after the application was deleted: %+v", out)
+		}
+		second, err := h.Store.GetApplication(ctx, row.ConnectionID, name)
+		mustOK(t, err)
+		if second == first {
+			t.Fatalf("recorded application is still the deleted %s", first)
+		}
+		if _, ok := h.Plivo.Application(plivotest.SandboxAuthID, second); !ok {
+			t.Errorf("recorded application %s does not exist at Plivo", second)
+		}
+		if got := h.Plivo.VoiceURL(plivotest.SandboxAuthID, plivotest.SandboxNumber2); got != answer {
+			t.Errorf("%s routes to %q, want %q", plivotest.SandboxNumber2, got, answer)
 		}
 	})
 }
