@@ -80,3 +80,36 @@ func TestStaleApplicationHintIsReplaced(t *testing.T) {
 		}
 	})
 }
+
+// TestAttachRecordsTheVoiceConfiguration: attaching a number to a target
+// records the new configuration in the number's row, and unlinking it
+// records the default route again (kills skipping the row's update when it
+// differs, connection.go's recordedVoice comparison and UpdateNumberVoice).
+func TestAttachRecordsTheVoiceConfiguration(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.mustAdd(t, "+12125551234")
+		const answer = "https://agents.example.com/answer/recorded"
+		h.target(t, "agent_r", answer)
+		recorded := func() string {
+			t.Helper()
+			row, err := h.Store.GetNumber(ctx, h.OrgID, "+12125551234")
+			mustOK(t, err)
+			var v providers.VoiceConfig
+			mustOK(t, json.Unmarshal(row.Voice, &v))
+			return v.VoiceURL
+		}
+		if _, out, _ := h.attach(t, "agent_r", "+12125551234"); out.State != jobs.StateSucceeded {
+			t.Fatalf("attach: %+v", out)
+		}
+		if got := recorded(); got != answer {
+			t.Errorf("after attach the row records voice URL %q, want %q", got, answer)
+		}
+		if out := h.unlink(t, "agent_r", "+12125551234"); out.State != jobs.StateSucceeded {
+			t.Fatalf("unlink: %+v", out)
+		}
+		if got, want := recorded(), webhookBase+"/voice/inbound"; got != want {
+			t.Errorf("after unlink the row records voice URL %q, want %q", got, want)
+		}
+	})
+}
