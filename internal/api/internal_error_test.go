@@ -3,6 +3,8 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,6 +72,9 @@ func TestInternalErrors(t *testing.T) {
 		code, body := e.do(t, c.method, c.path, c.headers, c.body)
 		if code != 500 || body["message"] != c.message {
 			t.Errorf("%s %s: %d %v, want 500 %q", c.method, c.path, code, body, c.message)
+		}
+		if strings.Contains(fmt.Sprint(body), "secret detail") {
+			t.Errorf("%s %s: the answer shows the internal error: %v", c.method, c.path, body)
 		}
 	}
 	code, body := e.do(t, "GET", "/v1/jobs/x", xAPIKey(e.key), nil)

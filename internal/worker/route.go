@@ -54,8 +54,9 @@ func (w *Worker) targetRoute(t store.Target, override bool) providers.Route {
 // recorded (and created under the lock) apart from the main account's.
 // Only a route of a provider that creates applications, and whose
 // application switchboard does not know yet, runs under the route lock
-// (see lock.go); everything else runs without one, side by side with the
-// account's other jobs.
+// (see lock.go), and so does recording a replacement for a known
+// application that turned out gone; everything else runs without one,
+// side by side with the account's other jobs.
 func (w *Worker) configure(ctx context.Context, provider string, creds providers.Credentials, connID string, num providers.Number, r providers.Route,
 	op func(context.Context, providers.Route) (providers.Change, error)) (providers.Change, error) {
 	if !providers.CreatesApplications(provider) {
@@ -74,10 +75,19 @@ func (w *Worker) configure(ctx context.Context, provider string, creds providers
 	}
 	if r.ApplicationID != "" {
 		ch, err := op(ctx, r)
-		if err != nil {
+		if err != nil || ch.After.ApplicationID == "" || ch.After.ApplicationID == r.ApplicationID {
 			return ch, err
 		}
-		return ch, w.rememberApplication(ctx, connID, key, r, ch, 0)
+		// The recorded application was gone and the adapter found or
+		// created another. The stale record was saved under the lock, so
+		// only a save with a newer fence replaces it; another holder may
+		// have replaced it already, and that one stands.
+		return ch, w.withRouteLock(ctx, provider, creds, key, func(ctx context.Context, fence int64) error {
+			if cur, err := w.withKnownApplication(ctx, connID, key, r); err != nil || cur.ApplicationID != r.ApplicationID {
+				return err
+			}
+			return w.rememberApplication(ctx, connID, key, r, ch, fence)
+		})
 	}
 	var ch providers.Change
 	err = w.withRouteLock(ctx, provider, creds, key, func(ctx context.Context, fence int64) error {
