@@ -16,7 +16,6 @@ const (
 	paused                   // the account is paused; wait is what is left of the pause
 	busy                     // every concurrency slot is taken; nothing tells for how long
 	rateSpent                // the rate limit is spent; wait is the time until the next token
-	reserved                 // the next free token is taken for the caller; it may send after wait
 )
 
 // decideScript makes one limiter decision for one request to a provider
@@ -27,21 +26,8 @@ const (
 // it sleeps, and nothing needs giving back.
 //
 // ARGV: [1] concurrency slots (0: no cap), [2] lease ms, [3] lease id,
-// [4] burst, [5] rate (0: no rate limit), [6] period in seconds, [7] the
-// longest wait in ms the caller will sleep for a reserved token.
+// [4] burst, [5] rate (0: no rate limit), [6] period in seconds.
 // Returns {verdict, wait ms}.
-//
-// Reservation: when the rate is spent but the next free token comes within
-// ARGV[7], and the account has no concurrency cap, the script takes that
-// token now, as the GCRA would at the moment it is due, and answers
-// {reserved, wait}: the caller sleeps wait and sends, with no second
-// decision. Waiters are so served in the order they asked, one token each.
-// Without it every waiter slept until the same next token and raced for it
-// (and with newcomers): the losers slept again, the unlucky ones ran out of
-// MaxWait and their jobs were rescheduled, to repeat the requests they had
-// already made (BenchmarkRateLimit, docs/benchmarks.md). With a
-// concurrency cap nothing is reserved: a reserved request would hold its
-// slot while it sleeps.
 //
 // One script rather than redis_rate plus two scripts of our own: the
 // decision was four round trips (pause check, semaphore acquire, GCRA,
@@ -96,19 +82,12 @@ if rate > 0 then
   tat = math.max(tat, now)
   local new_tat = tat + emission_interval
   local diff = now - (new_tat - burst_offset)
-  local wait_ms = 0
   if diff < 0 then
-    wait_ms = math.ceil(-diff * 1000)
-    if slots > 0 or wait_ms > tonumber(ARGV[7]) then
-      return {3, wait_ms}
-    end
+    return {3, math.ceil(-diff * 1000)}
   end
   local reset_after = new_tat - now
   if reset_after > 0 then
     redis.call("SET", KEYS[3], new_tat, "EX", math.ceil(reset_after))
-  end
-  if wait_ms > 0 then
-    return {4, wait_ms}
   end
 end
 
@@ -130,17 +109,17 @@ type decision struct {
 }
 
 // decide runs decideScript for one request to the provider account under
-// lim, taking a lease named leaseID for lease when lim has MaxConcurrent,
-// or reserving a token due within reserve. It is exactly one Redis call.
-func (l *Limiter) decide(ctx context.Context, provider, account string, lim Limit, leaseID string, lease, reserve time.Duration) (decision, error) {
+// lim, taking a lease named leaseID for lease when lim has MaxConcurrent.
+// It is exactly one Redis call.
+func (l *Limiter) decide(ctx context.Context, provider, account string, lim Limit, leaseID string, lease time.Duration) (decision, error) {
 	keys := []string{key(kindPause, provider, account), key(kindSem, provider, account), key(kindGCRA, provider, account)}
 	res, err := decideScript.Run(ctx, l.rdb, keys,
 		lim.MaxConcurrent, max(lease.Milliseconds(), 1), leaseID,
-		lim.Burst, lim.Rate, lim.Period.Seconds(), max(reserve.Milliseconds(), 0)).Int64Slice()
+		lim.Burst, lim.Rate, lim.Period.Seconds()).Int64Slice()
 	if err != nil {
 		return decision{}, err
 	}
-	if len(res) != 2 || res[0] < int64(allowed) || res[0] > int64(reserved) {
+	if len(res) != 2 || res[0] < int64(allowed) || res[0] > int64(rateSpent) {
 		return decision{}, fmt.Errorf("ratelimit: unexpected decision %v", res)
 	}
 	return decision{verdict: verdict(res[0]), wait: time.Duration(res[1]) * time.Millisecond}, nil

@@ -155,20 +155,13 @@ func (l *Limiter) wait(ctx context.Context, provider, account, op string, waited
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		d, err := l.decide(ctx, provider, account, lim, id, l.lease(ctx), l.budget(ctx, *waited))
+		d, err := l.decide(ctx, provider, account, lim, id, l.lease(ctx))
 		if err != nil {
 			return nil, unavailable(provider, op, err)
 		}
 		var msg string
 		retry, sleep := d.wait, d.wait
 		switch d.verdict {
-		case reserved:
-			// The token is ours, due within the budget (give or take the
-			// millisecond rounding); only ctx ending makes it go unused.
-			if err := doze(ctx, waited, d.wait); err != nil {
-				return nil, err
-			}
-			return func() {}, nil
 		case allowed:
 			if lim.MaxConcurrent == 0 {
 				return func() {}, nil
@@ -198,17 +191,6 @@ func (l *Limiter) lease(ctx context.Context) time.Duration {
 	return l.leaseTTL
 }
 
-// budget is how long wait may still sleep, having slept waited: what is
-// left of MaxWait, and never past ctx's deadline. The decision reserves a
-// token only within it.
-func (l *Limiter) budget(ctx context.Context, waited time.Duration) time.Duration {
-	b := l.maxWait - waited
-	if dl, ok := ctx.Deadline(); ok {
-		b = min(b, time.Until(dl))
-	}
-	return max(b, 0)
-}
-
 // errTooLong tells wait that a wait exceeds what it may sleep.
 var errTooLong = errors.New("wait too long")
 
@@ -222,12 +204,6 @@ func (l *Limiter) sleep(ctx context.Context, waited *time.Duration, d time.Durat
 	if dl, ok := ctx.Deadline(); ok && time.Now().Add(d).After(dl) {
 		return errTooLong
 	}
-	return doze(ctx, waited, d)
-}
-
-// doze sleeps d and adds it to waited, or returns ctx.Err() when ctx ends
-// first.
-func doze(ctx context.Context, waited *time.Duration, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
