@@ -20,7 +20,15 @@ import (
 // exactly one of the transactions finishing the last rows makes it. The
 // delivery is a job:callback task like a job's, signed and retried the
 // same way, under a task id per batch and round, so enqueueing it again is
-// a no-op.
+// a no-op while asynq keeps the task (callback.Enqueue).
+//
+// The decision commits before the task is enqueued, so an enqueue that
+// fails (or a worker that dies in between) would lose the event: the
+// worker's retry of that row's job finds its record finished and replays
+// it, and the replay calls Redeliver, which enqueues the task of the
+// current round again when that round is already called back. Delivery is
+// therefore at least once, deduplicated by the task id while asynq keeps
+// it (24 hours after delivery), and never for a round not complete.
 
 // CompletionData is the Data of a batch's completion event.
 type CompletionData struct {
@@ -75,4 +83,28 @@ func EnqueueCompletion(ctx context.Context, st store.Store, b store.Batch, c sto
 	}
 	id, task := CompletionTask(b, c, time.Now().UTC())
 	return callback.Enqueue(ctx, enqueue, id, task)
+}
+
+// Redeliver enqueues again the callback of the batch's current round when
+// that round is already called back (NotifiedRound == Round), in case the
+// enqueue after its completion was lost; otherwise it does nothing. The
+// counters are read again: a complete round's rows do not change until
+// the next round starts, and a round that started while they were read
+// (the batch read again answers a new round) is left to its own
+// completion.
+func Redeliver(ctx context.Context, st store.Store, orgID int64, id string, enqueue func(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error)) error {
+	b, err := st.GetBatch(ctx, orgID, id)
+	if err != nil || b.CallbackURL == "" || b.NotifiedRound != b.Round {
+		return err
+	}
+	counts, err := st.CountBatchRows(ctx, orgID, id)
+	if err != nil {
+		return err
+	}
+	again, err := st.GetBatch(ctx, orgID, id)
+	if err != nil || again.Round != b.Round {
+		return err
+	}
+	taskID, task := CompletionTask(b, store.BatchCompletion{Round: b.Round, Counts: counts}, time.Now().UTC())
+	return callback.Enqueue(ctx, enqueue, taskID, task)
 }

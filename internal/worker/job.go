@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/switchboardhq/switchboard/internal/batch"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 )
@@ -99,7 +100,7 @@ func (w *Worker) jobReading(fn jobFunc, reads firstReads) asynq.HandlerFunc {
 			case err == nil && old.State.Terminal():
 				// The run already finished (its outcome was recorded but the
 				// task was delivered again): it is never run twice.
-				return w.replay(ctx, t, old)
+				return w.replay(ctx, t, old, head.BatchID)
 			case err == nil:
 				rec.CreatedAt, rec.Attempts, rec.AttemptLog = old.CreatedAt, old.Attempts+1, old.AttemptLog
 				if cancel = cancelRequest(old); cancel != nil {
@@ -238,7 +239,7 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	if errors.Is(serr, store.ErrFinished) {
 		// Another delivery of this run finished first; its outcome stands.
 		if old, gerr := w.store.GetJob(ctx, rec.OrgID, rec.ID); gerr == nil {
-			return w.replay(ctx, t, old)
+			return w.replay(ctx, t, old, a.batch)
 		}
 	}
 	if serr != nil {
@@ -277,10 +278,19 @@ func finishBatchRow(ctx context.Context, tx store.Store, a *attempt, rec *store.
 }
 
 // replay answers a delivery of a run that already finished with the
-// recorded outcome, changing nothing.
-func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord) error {
+// recorded outcome, changing nothing. A run of a batch's row enqueues its
+// batch's completion callback again when the batch's current round is
+// complete (batch.Redeliver): the attempt that completed it may have
+// failed to enqueue it after the commit, and this is its retry.
+func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord, batchID string) error {
+	ctx = context.WithoutCancel(ctx)
+	if batchID != "" && len(w.callbackSecret) > 0 {
+		if err := batch.Redeliver(ctx, w.store, rec.OrgID, batchID, w.queue.EnqueueContext); err != nil {
+			return internalError(fmt.Errorf("enqueue batch callback again: %w", err))
+		}
+	}
 	out := jobs.Outcome{State: rec.State, Code: rec.ErrorCode, Message: rec.ErrorMessage, Data: rec.Result}
-	if err := w.writeOutcome(context.WithoutCancel(ctx), rec.ID, out); err != nil {
+	if err := w.writeOutcome(ctx, rec.ID, out); err != nil {
 		return err
 	}
 	if rec.State == jobs.StateFailed {
