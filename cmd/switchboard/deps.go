@@ -62,7 +62,7 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 	}
 	// One connection per worker slot (a job holds one at a time), and a
 	// few for the API's requests, the scheduler and health checks.
-	if d.store, err = openStore(ctx, s.databaseURL, d.tune.concurrency+4); err != nil {
+	if d.store, err = openStore(ctx, s.databaseURL, d.tune.concurrency+worker.BulkSlots(d.tune.concurrency, d.tune.bulkConcurrency)+4); err != nil {
 		return nil, err
 	}
 	d.closers = append(d.closers, d.store.Close)
@@ -88,8 +88,9 @@ func (s *settings) deps(ctx context.Context, stderr io.Writer) (_ *deps, err err
 func (d *deps) worker(s *settings) (*worker.Worker, error) {
 	return worker.New(worker.Params{
 		Store: d.store, Redis: d.rdb, Keys: d.keys, Providers: d.providers, WebhookBaseURL: s.webhookBaseURL,
-		Logger: d.log, Concurrency: d.tune.concurrency, ShutdownTimeout: d.tune.shutdownTimeout,
-		CallbackSecret: []byte(s.callbackSecret), Callbacks: callback.Policy{AllowPrivate: d.tune.allowPrivate},
+		Logger: d.log, Concurrency: d.tune.concurrency, BulkConcurrency: d.tune.bulkConcurrency,
+		ShutdownTimeout: d.tune.shutdownTimeout,
+		CallbackSecret:  []byte(s.callbackSecret), Callbacks: callback.Policy{AllowPrivate: d.tune.allowPrivate},
 		Metrics: d.metrics, JobDeadline: d.tune.jobDeadline,
 	})
 }

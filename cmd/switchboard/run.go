@@ -94,6 +94,7 @@ func visibleEnviron(getenv func(string) string) []string {
 type settings struct {
 	redisURL, databaseURL, secretKey, webhookBaseURL string
 	addr, concurrency, shutdownTimeout, apiWait      string
+	bulkConcurrency                                  string
 	logLevel, logFormat                              string
 	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
 	defaultRegion, callbackSecret, callbackPrivate   string
@@ -119,6 +120,7 @@ func (s *settings) flagVars() []struct {
 		{"addr", "SWITCHBOARD_ADDR", &s.addr},
 		{"metrics-addr", "SWITCHBOARD_METRICS_ADDR", &s.metricsAddr},
 		{"concurrency", "SWITCHBOARD_CONCURRENCY", &s.concurrency},
+		{"bulk-concurrency", "SWITCHBOARD_BULK_CONCURRENCY", &s.bulkConcurrency},
 		{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", &s.shutdownTimeout},
 		{"api-wait", "SWITCHBOARD_API_WAIT", &s.apiWait},
 		{"log-level", "SWITCHBOARD_LOG_LEVEL", &s.logLevel},

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -383,5 +384,20 @@ func TestShutdownAnswersWaitingRequests(t *testing.T) {
 	}
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("shutdown took %v", took)
+	}
+}
+
+// TestBulkConcurrencyVariable: the worker knows SWITCHBOARD_BULK_CONCURRENCY
+// (it is not refused as unknown) and refuses a value that is not 0 or a
+// positive integer, naming the variable, before connecting to anything.
+func TestBulkConcurrencyVariable(t *testing.T) {
+	for _, v := range []string{"-2", "many"} {
+		t.Setenv("SWITCHBOARD_BULK_CONCURRENCY", v)
+		err := run(context.Background(), []string{"worker", "--redis", "redis://127.0.0.1:1", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db"),
+			"--secret-key", "k1:" + strings.Repeat("A", 43) + "=", "--webhook-base-url", "https://example.com"}, os.Getenv, io.Discard, io.Discard)
+		want := fmt.Sprintf("SWITCHBOARD_BULK_CONCURRENCY: %q is not 0 or a positive integer", v)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want %q", v, err, want)
+		}
 	}
 }

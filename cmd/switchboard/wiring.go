@@ -103,6 +103,7 @@ func newProviders(s *settings, timeout time.Duration, m *telemetry.Metrics) ([]p
 // tuning holds the parsed numeric settings.
 type tuning struct {
 	concurrency       int
+	bulkConcurrency   int // as worker.Params.BulkConcurrency
 	shutdownTimeout   time.Duration
 	apiWait           time.Duration
 	reconcileInterval time.Duration
@@ -117,6 +118,9 @@ func (s *settings) tuning() (t tuning, err error) {
 	// A command binds only the flags it uses; the others take the defaults.
 	val := func(v, name string) string { return or(v, config.Default(func(string) string { return "" }, name)) }
 	if t.concurrency, err = config.Int("SWITCHBOARD_CONCURRENCY", val(s.concurrency, "SWITCHBOARD_CONCURRENCY")); err != nil {
+		return t, err
+	}
+	if t.bulkConcurrency, err = config.BulkConcurrency(val(s.bulkConcurrency, "SWITCHBOARD_BULK_CONCURRENCY")); err != nil {
 		return t, err
 	}
 	if t.shutdownTimeout, err = config.Duration("SWITCHBOARD_SHUTDOWN_TIMEOUT", val(s.shutdownTimeout, "SWITCHBOARD_SHUTDOWN_TIMEOUT")); err != nil {

@@ -42,7 +42,7 @@ func workerCommand(getenv func(string) string, stderr io.Writer) *cobra.Command 
 		},
 	}
 	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "webhook-base-url",
-		"concurrency", "shutdown-timeout", "log-level", "log-format", "twilio-base-url", "plivo-base-url", "telnyx-base-url",
+		"concurrency", "bulk-concurrency", "shutdown-timeout", "log-level", "log-format", "twilio-base-url", "plivo-base-url", "telnyx-base-url",
 		"callback-secret", "callback-allow-private", "reconcile-interval", "metrics-addr", "job-deadline", "provider-timeout")
 	return cmd
 }

@@ -186,10 +186,10 @@ func BenchmarkSyncAddPhone(b *testing.B) {
 
 // BenchmarkSyncAddPhoneUnderImport measures synchronous POST
 // /api/call/add-phone requests (one at a time) while a batch import of
-// 20,000 rows runs on the same worker (10 slots) and the same Redis and
+// 20,000 rows runs on the same worker (10 slots, 2 bulk slots) and the same Redis and
 // store, against the same requests on the idle system in the same run.
 // The import's jobs go to the bulk queue and the API's to the critical
-// one (jobs.Queues: weights 6:3:1). Every measured request is sent while
+// one (the bulk queue on its own server). Every measured request is sent while
 // the import enqueues or its jobs are still waiting in the bulk queue; the
 // benchmark fails otherwise. Target: p99 under import ≤ 2 × idle p99.
 //

@@ -30,7 +30,8 @@ func Vars() []Var {
 		{"SWITCHBOARD_WEBHOOK_BASE_URL", "", "base URL numbers' voice webhooks point at: <base>/voice/inbound, /voice/status, /voice/hangup (required for worker)"},
 		{"SWITCHBOARD_ADDR", ":8080", "HTTP listen address of the api"},
 		{"SWITCHBOARD_METRICS_ADDR", ":9090", "listen address of the worker's and the api's /metrics, /healthz and /readyz, away from the public API port (empty turns it off)"},
-		{"SWITCHBOARD_CONCURRENCY", "10", "jobs a worker runs at once"},
+		{"SWITCHBOARD_CONCURRENCY", "10", "jobs of the interactive queues (critical, default) a worker runs at once"},
+		{"SWITCHBOARD_BULK_CONCURRENCY", "", "jobs of the bulk queue (imports) a worker runs at once, besides SWITCHBOARD_CONCURRENCY; unset: a quarter of it, at least 1; 0: the worker takes no bulk jobs"},
 		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", "25s", "how long in-flight jobs may finish after SIGTERM"},
 		{"SWITCHBOARD_API_WAIT", "20s", "how long an API request waits for its job before answering 202"},
 		{"SWITCHBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -148,6 +149,22 @@ func Int(name, value string) (int, error) {
 	n, err := strconv.Atoi(value)
 	if err != nil || n <= 0 {
 		return 0, fmt.Errorf("%s: %q is not a positive integer", name, value)
+	}
+	return n, nil
+}
+
+// BulkConcurrency parses SWITCHBOARD_BULK_CONCURRENCY: "" is 0 (the
+// default), "0" is -1 (no bulk jobs), else a positive integer.
+func BulkConcurrency(value string) (int, error) {
+	if value == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("SWITCHBOARD_BULK_CONCURRENCY: %q is not 0 or a positive integer", value)
+	}
+	if n == 0 {
+		return -1, nil
 	}
 	return n, nil
 }

@@ -41,6 +41,16 @@ func TestParsers(t *testing.T) {
 	if _, err := config.Int("SWITCHBOARD_CONCURRENCY", "0"); err == nil {
 		t.Error("Int accepted 0")
 	}
+	for in, want := range map[string]int{"": 0, "0": -1, "3": 3} {
+		if n, err := config.BulkConcurrency(in); err != nil || n != want {
+			t.Errorf("BulkConcurrency(%q) = %d, %v, want %d", in, n, err, want)
+		}
+	}
+	for _, in := range []string{"-1", "many", "2.5"} {
+		if _, err := config.BulkConcurrency(in); err == nil || !strings.Contains(err.Error(), "SWITCHBOARD_BULK_CONCURRENCY") {
+			t.Errorf("BulkConcurrency(%q) error %v, want one naming the variable", in, err)
+		}
+	}
 	if b, err := config.Bool("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE", "true"); err != nil || !b {
 		t.Errorf("Bool = %v, %v", b, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bsm/redislock"
@@ -35,8 +36,14 @@ type Params struct {
 	// platform's endpoint for inbound calls, status callbacks and hangups.
 	WebhookBaseURL string
 	Logger         *slog.Logger
-	// Concurrency is how many tasks run at once; default 10.
+	// Concurrency is how many tasks of the interactive queues (critical,
+	// default) run at once; default 10.
 	Concurrency int
+	// BulkConcurrency is how many tasks of the bulk queue run at once, on
+	// a second asynq server, so a big import cannot take every slot from
+	// the interactive queues. 0 means a quarter of Concurrency (at least
+	// 1); NoBulk means this worker does not take bulk tasks at all.
+	BulkConcurrency int
 	// ShutdownTimeout bounds how long in-flight tasks may finish after a
 	// shutdown starts; the rest are re-queued by asynq. Default 25s.
 	ShutdownTimeout time.Duration
@@ -77,6 +84,21 @@ const (
 	DefaultJobDeadline = time.Hour
 )
 
+// NoBulk as Params.BulkConcurrency: the worker takes no bulk tasks.
+const NoBulk = -1
+
+// BulkSlots is how many bulk tasks a worker with the given Concurrency
+// and BulkConcurrency runs at once.
+func BulkSlots(concurrency, bulk int) int {
+	switch {
+	case bulk == 0:
+		return max(concurrency/4, 1)
+	case bulk < 0:
+		return 0
+	}
+	return bulk
+}
+
 // Worker processes switchboard jobs from Redis.
 type Worker struct {
 	store     store.Store
@@ -87,6 +109,7 @@ type Worker struct {
 	webhooks  *url.URL
 	log       *slog.Logger
 	conc      int
+	bulkConc  int // 0: no bulk server
 	shutdown  time.Duration
 	poll      time.Duration
 	deadline  time.Duration
@@ -117,6 +140,7 @@ func New(p Params) (*Worker, error) {
 	if w.conc <= 0 {
 		w.conc = 10
 	}
+	w.bulkConc = BulkSlots(w.conc, p.BulkConcurrency)
 	if w.shutdown <= 0 {
 		w.shutdown = 25 * time.Second
 	}
@@ -152,13 +176,25 @@ func (w *Worker) Handler() asynq.Handler {
 	return mux
 }
 
-// Server returns an asynq server on the worker's Redis configured with its
-// retry policy. Run it with srv.Start(w.Handler()) and stop it with
-// Shutdown.
-func (w *Worker) Server() *asynq.Server {
+// Server returns the worker's asynq servers on its Redis, configured
+// with its retry policy: one for the interactive queues with Concurrency
+// slots and, unless BulkConcurrency is NoBulk, one for the bulk queue with
+// BulkConcurrency slots. Run them with srv.Start(w.Handler()) and stop
+// them with Shutdown.
+func (w *Worker) Server() *Servers {
+	interactive := jobs.Queues()
+	delete(interactive, jobs.QueueBulk)
+	s := &Servers{all: []*asynq.Server{w.server(w.conc, interactive)}}
+	if w.bulkConc > 0 {
+		s.all = append(s.all, w.server(w.bulkConc, map[string]int{jobs.QueueBulk: 1}))
+	}
+	return s
+}
+
+func (w *Worker) server(conc int, queues map[string]int) *asynq.Server {
 	return asynq.NewServerFromRedisClient(w.rdb, asynq.Config{
-		Concurrency:       w.conc,
-		Queues:            jobs.Queues(),
+		Concurrency:       conc,
+		Queues:            queues,
 		RetryDelayFunc:    retryDelay,
 		IsFailure:         isFailure,
 		ShutdownTimeout:   w.shutdown,
@@ -169,4 +205,30 @@ func (w *Worker) Server() *asynq.Server {
 		LogLevel:                 asynq.WarnLevel,
 		BaseContext:              context.Background,
 	})
+}
+
+// Servers are one worker's asynq servers, started and stopped together.
+type Servers struct{ all []*asynq.Server }
+
+// Start starts every server with h; when one fails, those started are
+// shut down again.
+func (s *Servers) Start(h asynq.Handler) error {
+	for i, srv := range s.all {
+		if err := srv.Start(h); err != nil {
+			(&Servers{all: s.all[:i]}).Shutdown()
+			return err
+		}
+	}
+	return nil
+}
+
+// Shutdown stops every server at once, each giving its in-flight tasks
+// the shutdown timeout, and returns when all have stopped.
+func (s *Servers) Shutdown() {
+	var wg sync.WaitGroup
+	for _, srv := range s.all {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.Shutdown() }()
+	}
+	wg.Wait()
 }

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/callback"
@@ -56,7 +55,7 @@ type Env struct {
 	Metrics *telemetry.Metrics
 	OrgID   int64
 	// Server is the Env's first worker.
-	Server *asynq.Server
+	Server *worker.Servers
 
 	providers []providers.Provider
 }
@@ -67,8 +66,9 @@ type Backend struct {
 	Open func(t testing.TB) store.Store
 }
 
-// poolConns is the PostgreSQL pool of a Backend: 10 slots plus 4.
-const poolConns = 14
+// poolConns is the PostgreSQL pool of a Backend: 10 slots, 2 bulk slots
+// (a quarter of 10) plus 4.
+const poolConns = 16
 
 // Backends are SQLite, always, and PostgreSQL, which skips (or fails when
 // services are required) without SWITCHBOARD_TEST_DATABASE_URL.
@@ -83,7 +83,7 @@ func Backends() []Backend {
 		}},
 		{"postgres", func(t testing.TB) store.Store {
 			// The pool is sized as cmd/switchboard sizes a worker's (its
-			// concurrency plus 4) for the most slots run here, the
+			// concurrency, bulk slots included, plus 4) for the most slots run here, the
 			// benchmarks' 10: with pgx's default of 4 connections, 10 slots
 			// would queue for a connection, as no deployment does.
 			st, err := postgres.Open(context.Background(), testenv.PostgresURL(t), postgres.WithMaxConns(poolConns))
@@ -147,7 +147,7 @@ func Start(t testing.TB, st store.Store) *Env {
 
 // StartWorker starts one more worker process on the Env's store and Redis,
 // with the given shutdown timeout; it is shut down when the test ends.
-func (e *Env) StartWorker(t testing.TB, shutdownTimeout time.Duration) *asynq.Server {
+func (e *Env) StartWorker(t testing.TB, shutdownTimeout time.Duration) *worker.Servers {
 	t.Helper()
 	return e.StartWorkerWith(t, func(p *worker.Params) { p.ShutdownTimeout = shutdownTimeout })
 }
@@ -155,7 +155,7 @@ func (e *Env) StartWorker(t testing.TB, shutdownTimeout time.Duration) *asynq.Se
 // StartWorkerWith starts one more worker process with the Env's
 // parameters as configure changes them; it is shut down when the test
 // ends.
-func (e *Env) StartWorkerWith(t testing.TB, configure func(*worker.Params)) *asynq.Server {
+func (e *Env) StartWorkerWith(t testing.TB, configure func(*worker.Params)) *worker.Servers {
 	t.Helper()
 	p := e.WorkerParams()
 	configure(&p)
