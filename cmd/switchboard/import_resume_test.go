@@ -16,7 +16,7 @@ import (
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
-// TestImportResumesAfterKill runs the real binary on a 5,000-row file,
+// TestImportResumesAfterKill runs the real binary on a 30,000-row file,
 // SIGKILLs it half-way (rows recorded and jobs enqueued, others not yet),
 // then imports the same file again: the second run resumes the same batch,
 // and at the end every good row has exactly one job and the counters are
@@ -30,7 +30,10 @@ func TestImportResumesAfterKill(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	const rows = 5000
+	// Enough rows that the kill lands half-way: the pipelined enqueue
+	// (jobs.Client.EnqueueAddPhones) goes through 5,000 in less time than
+	// the first poll of the counters and the kill take.
+	const rows = 30000
 	var b strings.Builder
 	b.WriteString("phone_number,user_id\n")
 	bad := 0
