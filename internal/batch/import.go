@@ -110,8 +110,7 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 	defer cancel(nil)
 	e := im.startEnqueuer(ctx, cancel, b)
 	var p Progress
-	page := make([]store.BatchRow, 0, pageSize)
-	flush := func() error {
+	flush := func(page []store.BatchRow) error {
 		if err := v.checkInUse(ctx, page); err != nil {
 			return err
 		}
@@ -131,47 +130,33 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 				continue
 			}
 			p.Valid++
-			if !opts.Strict && slices.Contains(inserted, row.Line) {
+			if _, ok := slices.BinarySearch(inserted, row.Line); ok && !opts.Strict {
 				e.rows <- row
 			}
 		}
-		page = page[:0]
 		p.Enqueued = int(e.enqueued.Load())
 		im.report(p)
 		return nil
 	}
-	readErr := func() error {
-		for {
-			row, err := r.Next()
-			var le *LineError
-			switch {
-			case err == io.EOF:
-				return nil
-			case errors.As(err, &le):
-				page = append(page, store.BatchRow{OrgID: b.OrgID, BatchID: b.ID, Line: le.Line, Status: store.RowInvalid,
-					Code: CodeMalformed, Reason: le.Reason})
-			case err != nil:
-				return err
-			default:
-				br, err := v.check(ctx, row)
-				if err != nil {
-					return err
-				}
-				if br.Status == store.RowPending {
-					br.JobID = JobID(b.ID, br.Line, 0)
-				}
-				page = append(page, br)
-			}
-			p.Read++
-			if len(page) == pageSize {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+	// One goroutine reads and validates the file, in its order, a page
+	// ahead of this one, which records each page and hands its rows to the
+	// enqueuer: a page's statements overlap the parsing of the next.
+	pages := make(chan readPage, 1)
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	go im.read(readCtx, b, r, v, pages)
+	var readErr error
+	for pg := range pages {
+		if readErr != nil {
+			continue // drain: the reader stops at its next page
 		}
-	}()
-	if readErr == nil {
-		readErr = flush()
+		p.Read = pg.read
+		if readErr = pg.err; readErr == nil {
+			readErr = flush(pg.rows)
+		}
+		if readErr != nil {
+			stopReading()
+		}
 	}
 	if err := e.wait(); readErr == nil {
 		readErr = err
@@ -202,6 +187,63 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 		return b, err
 	}
 	return im.finish(ctx, b, p)
+}
+
+// readPage is a page of checked rows (up to pageSize), with the count of
+// data lines read so far, or the error that ended reading.
+type readPage struct {
+	rows []store.BatchRow
+	read int
+	err  error
+}
+
+// read reads r to its end, checking each row with v, and sends the rows
+// a page at a time on pages, then a last page holding the error that
+// ended it (if any), and closes pages. It stops when ctx ends.
+func (im *Importer) read(ctx context.Context, b store.Batch, r *Reader, v *validator, pages chan<- readPage) {
+	defer close(pages)
+	read := 0
+	page := make([]store.BatchRow, 0, pageSize)
+	send := func(pg readPage) bool {
+		select {
+		case pages <- pg:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		row, err := r.Next()
+		var le *LineError
+		switch {
+		case err == io.EOF:
+			send(readPage{rows: page, read: read})
+			return
+		case errors.As(err, &le):
+			page = append(page, store.BatchRow{OrgID: b.OrgID, BatchID: b.ID, Line: le.Line, Status: store.RowInvalid,
+				Code: CodeMalformed, Reason: le.Reason})
+		case err != nil:
+			send(readPage{rows: page, read: read, err: err})
+			return
+		default:
+			br, err := v.check(ctx, row)
+			if err != nil {
+				send(readPage{read: read, err: err})
+				return
+			}
+			if br.Status == store.RowPending {
+				br.JobID = JobID(b.ID, br.Line, 0)
+			}
+			page = append(page, br)
+		}
+		read++
+		if len(page) == pageSize {
+			if !send(readPage{rows: page, read: read}) {
+				return
+			}
+			page = make([]store.BatchRow, 0, pageSize)
+		}
+	}
 }
 
 func (im *Importer) finish(ctx context.Context, b store.Batch, p Progress) (store.Batch, error) {

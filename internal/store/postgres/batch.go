@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -81,37 +79,39 @@ func (s *Store) SetBatchState(ctx context.Context, orgID int64, id, state string
 const batchRowColumns = `org_id, batch_id, line, phone_number, provider, account, user_id, target_id, e164,
 	connection_id, status, column_name, code, reason, run, job_id`
 
-// AddBatchRows inserts the rows in one multi-row statement.
+// AddBatchRows inserts the rows in one statement whose 16 parameters are
+// arrays, a column each, zipped by unnest: a page of 500 rows is 16
+// parameters to bind and a plan as small as one row's, where a VALUES list
+// would be 8,000 parameters and a plan growing with the page.
 func (s *Store) AddBatchRows(ctx context.Context, rows []store.BatchRow) ([]int, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	var b strings.Builder
-	args := make([]any, 0, len(rows)*16)
-	b.WriteString(`INSERT INTO batch_rows (` + batchRowColumns + `) VALUES `)
-	for i, r := range rows {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('(')
-		for j := range 16 {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("$" + strconv.Itoa(len(args)+j+1))
-		}
-		b.WriteByte(')')
-		args = append(args, r.OrgID, r.BatchID, r.Line, r.PhoneNumber, r.Provider, r.Account, r.UserID, r.TargetID, r.E164,
-			r.ConnectionID, r.Status, r.Column, r.Code, r.Reason, r.Run, r.JobID)
+	var (
+		orgIDs      []int64
+		lines, runs []int32
+		batchIDs, phones, providers, accounts, users, targets, e164s,
+		conns, statuses, columns, codes, reasons, jobIDs []string
+	)
+	for _, r := range rows {
+		orgIDs, batchIDs, lines = append(orgIDs, r.OrgID), append(batchIDs, r.BatchID), append(lines, int32(r.Line))
+		phones, providers, accounts = append(phones, r.PhoneNumber), append(providers, r.Provider), append(accounts, r.Account)
+		users, targets, e164s = append(users, r.UserID), append(targets, r.TargetID), append(e164s, r.E164)
+		conns, statuses, columns = append(conns, r.ConnectionID), append(statuses, r.Status), append(columns, r.Column)
+		codes, reasons, runs, jobIDs = append(codes, r.Code), append(reasons, r.Reason), append(runs, int32(r.Run)), append(jobIDs, r.JobID)
 	}
-	b.WriteString(` ON CONFLICT (batch_id, line) DO NOTHING RETURNING line`)
-	rs, err := s.q.Query(ctx, b.String(), args...)
-	lines, err := collect(rs, err, func(row pgx.Row) (int, error) {
+	rs, err := s.q.Query(ctx,
+		`INSERT INTO batch_rows (`+batchRowColumns+`)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+			$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::integer[], $16::text[])
+		ON CONFLICT (batch_id, line) DO NOTHING RETURNING line`,
+		orgIDs, batchIDs, lines, phones, providers, accounts, users, targets, e164s, conns, statuses, columns, codes, reasons, runs, jobIDs)
+	inserted, err := collect(rs, err, func(row pgx.Row) (int, error) {
 		var n int
 		return n, row.Scan(&n)
 	})
-	slices.Sort(lines)
-	return lines, translate("add batch rows", err)
+	slices.Sort(inserted)
+	return inserted, translate("add batch rows", err)
 }
 
 func scanBatchRow(row pgx.Row) (store.BatchRow, error) {
@@ -196,11 +196,14 @@ func (s *Store) NumbersInUse(ctx context.Context, orgID int64, batchID string, e
 		return out, nil
 	}
 	rows, err := s.q.Query(ctx,
-		`SELECT e164, '', 0 FROM numbers WHERE org_id = $1 AND e164 = ANY($3)
+		`SELECT u.e164, '', 0 FROM unnest($3::text[]) AS u (e164)
+			JOIN LATERAL (SELECT 1 FROM numbers n WHERE n.org_id = $1 AND n.e164 = u.e164) AS n ON true
 		UNION ALL
-		SELECT e164, batch_id, line FROM batch_rows
-		WHERE org_id = $1 AND e164 = ANY($3) AND status IN ($4, $5) AND batch_id <> $2`,
-		orgID, batchID, e164s, store.RowPending, store.RowQueued)
+		SELECT u.e164, b.batch_id, b.line FROM unnest($3::text[]) AS u (e164)
+			JOIN LATERAL (SELECT batch_id, line FROM batch_rows
+				WHERE org_id = $1 AND e164 = u.e164 AND status IN ('pending', 'queued') AND batch_id <> $2
+				LIMIT 1) AS b ON true`,
+		orgID, batchID, e164s)
 	type use struct {
 		e164 string
 		store.NumberUse

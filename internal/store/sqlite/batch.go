@@ -210,8 +210,8 @@ func (s *Store) NumbersInUse(ctx context.Context, orgID int64, batchID string, e
 		`SELECT e164, '', 0 FROM numbers WHERE org_id = ? AND e164 IN (SELECT value FROM json_each(?))
 		UNION ALL
 		SELECT e164, batch_id, line FROM batch_rows
-		WHERE org_id = ? AND e164 IN (SELECT value FROM json_each(?)) AND status IN (?, ?) AND batch_id <> ?`,
-		orgID, list, orgID, list, store.RowPending, store.RowQueued, batchID)
+		WHERE org_id = ? AND e164 IN (SELECT value FROM json_each(?)) AND status IN ('pending', 'queued') AND batch_id <> ?`,
+		orgID, list, orgID, list, batchID)
 	type use struct {
 		e164 string
 		store.NumberUse

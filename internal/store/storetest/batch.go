@@ -189,14 +189,30 @@ func testNumbersInUse(t *testing.T, s store.Store) {
 	r.E164 = "+14155550002"
 	done := batchRow(b1, 8, store.RowSucceeded)
 	done.E164 = "+14155550003"
-	if _, err := s.AddBatchRows(ctx, []store.BatchRow{r, done}); err != nil {
+	pending := batchRow(b1, 9, store.RowPending)
+	pending.E164 = "+14155550005"
+	// The inventory wins over a batch adding the same number.
+	both := batchRow(b1, 10, store.RowQueued)
+	both.E164 = "+14155550001"
+	if _, err := s.AddBatchRows(ctx, []store.BatchRow{r, done, pending, both}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.NumbersInUse(ctx, a.ID, b2.ID, []string{"+14155550001", "+14155550002", "+14155550003", "+14155550004"})
+	// Another org's numbers and batches are not this org's business.
+	other := newOrg(t, s)
+	newNumber(t, s, newUser(t, s, other.ID), "+14155550004")
+	ob := newBatch(t, s, other.ID)
+	or := batchRow(ob, 1, store.RowQueued)
+	or.E164 = "+14155550006"
+	if _, err := s.AddBatchRows(ctx, []store.BatchRow{or}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.NumbersInUse(ctx, a.ID, b2.ID, []string{"+14155550001", "+14155550002", "+14155550003", "+14155550004",
+		"+14155550005", "+14155550006", "+14155550002"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]store.NumberUse{"+14155550001": {}, "+14155550002": {BatchID: b1.ID, Line: 7}}
+	want := map[string]store.NumberUse{"+14155550001": {}, "+14155550002": {BatchID: b1.ID, Line: 7},
+		"+14155550005": {BatchID: b1.ID, Line: 9}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("NumbersInUse (-want +got):\n%s", diff)
 	}
