@@ -47,7 +47,7 @@ func apiCommand(getenv func(string) string, stderr io.Writer) *cobra.Command {
 			return err
 		},
 	}
-	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "log-level", "log-format", "default-region", "metrics-addr",
+	s.bind(cmd.Flags(), getenv, "redis", "database", "secret-key", "addr", "api-wait", "import-yield", "log-level", "log-format", "default-region", "metrics-addr",
 		"admin-users", "admin-session-ttl")
 	return cmd
 }
@@ -69,6 +69,7 @@ func (d *deps) apiServer(s *settings) http.Handler {
 		Ping:          d.pingRedis,
 		Logger:        d.log,
 		Wait:          d.tune.apiWait,
+		ImportYield:   d.tune.importYield,
 		DefaultRegion: d.tune.defaultRegion,
 		Queue:         asynq.NewInspectorFromRedisClient(d.rdb),
 		Callbacks:     callback.Policy{AllowPrivate: d.tune.allowPrivate},

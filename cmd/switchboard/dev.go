@@ -49,7 +49,7 @@ under /sandbox. --redis and --database switch to real services.`,
 	fs.StringVar(&s.addr, "addr", devAddr, "HTTP listen address")
 	fs.StringVar(&s.redisURL, "redis", getenv("SWITCHBOARD_REDIS_URL"), "Redis URL (default: embedded miniredis)")
 	fs.StringVar(&s.databaseURL, "database", or(getenv("SWITCHBOARD_DATABASE_URL"), devDatabase), "database URL")
-	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "bulk-concurrency", "shutdown-timeout", "api-wait",
+	s.bind(fs, getenv, "secret-key", "webhook-base-url", "concurrency", "bulk-concurrency", "shutdown-timeout", "api-wait", "import-yield",
 		"default-region", "callback-secret", "reconcile-interval", "job-deadline", "provider-timeout", "admin-users", "admin-session-ttl")
 	fs.StringVar(&s.callbackPrivate, "callback-allow-private", or(getenv("SWITCHBOARD_CALLBACK_ALLOW_PRIVATE"), "true"),
 		"allow callback URLs on loopback and private networks (dev default: true)")

@@ -94,7 +94,7 @@ func visibleEnviron(getenv func(string) string) []string {
 type settings struct {
 	redisURL, databaseURL, secretKey, webhookBaseURL string
 	addr, concurrency, shutdownTimeout, apiWait      string
-	bulkConcurrency                                  string
+	bulkConcurrency, importYield                     string
 	logLevel, logFormat                              string
 	twilioBaseURL, plivoBaseURL, telnyxBaseURL       string
 	defaultRegion, callbackSecret, callbackPrivate   string
@@ -123,6 +123,7 @@ func (s *settings) flagVars() []struct {
 		{"bulk-concurrency", "SWITCHBOARD_BULK_CONCURRENCY", &s.bulkConcurrency},
 		{"shutdown-timeout", "SWITCHBOARD_SHUTDOWN_TIMEOUT", &s.shutdownTimeout},
 		{"api-wait", "SWITCHBOARD_API_WAIT", &s.apiWait},
+		{"import-yield", "SWITCHBOARD_IMPORT_YIELD", &s.importYield},
 		{"log-level", "SWITCHBOARD_LOG_LEVEL", &s.logLevel},
 		{"log-format", "SWITCHBOARD_LOG_FORMAT", &s.logFormat},
 		{"twilio-base-url", "SWITCHBOARD_TWILIO_BASE_URL", &s.twilioBaseURL},

@@ -63,6 +63,8 @@ func TestMissingConfigurationNamesTheVariable(t *testing.T) {
 		{[]string{"api", "--redis", "redis://x", "--database", "sqlite:" + filepath.Join(t.TempDir(), "db"), "--secret-key", "k1:short"}, nil, "SWITCHBOARD_SECRET_KEY: "},
 		{[]string{"api"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_API_WAIT": "soon"}, "SWITCHBOARD_API_WAIT"},
 		{[]string{"api"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_DEFAULT_REGION": "XX"}, "SWITCHBOARD_DEFAULT_REGION"},
+		{[]string{"api"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_IMPORT_YIELD": "soon"}, "SWITCHBOARD_IMPORT_YIELD"},
+		{[]string{"api", "--import-yield", "-5ms"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k"}, `SWITCHBOARD_IMPORT_YIELD: "-5ms"`},
 		{[]string{"worker"}, map[string]string{"SWITCHBOARD_REDIS_URL": "redis://x", "SWITCHBOARD_DATABASE_URL": "sqlite:x", "SWITCHBOARD_SECRET_KEY": "k", "SWITCHBOARD_WEBHOOK_BASE_URL": "https://x", "SWITCHBOARD_RECONCILE_INTERVAL": "5s"}, "SWITCHBOARD_RECONCILE_INTERVAL"},
 	}
 	for _, c := range cases {

@@ -106,6 +106,7 @@ type tuning struct {
 	bulkConcurrency   int // as worker.Params.BulkConcurrency
 	shutdownTimeout   time.Duration
 	apiWait           time.Duration
+	importYield       time.Duration // as api.Params.ImportYield
 	reconcileInterval time.Duration
 	jobDeadline       time.Duration
 	providerTimeout   time.Duration
@@ -128,6 +129,12 @@ func (s *settings) tuning() (t tuning, err error) {
 	}
 	if t.apiWait, err = config.Duration("SWITCHBOARD_API_WAIT", val(s.apiWait, "SWITCHBOARD_API_WAIT")); err != nil {
 		return t, err
+	}
+	if t.importYield, err = config.Duration("SWITCHBOARD_IMPORT_YIELD", val(s.importYield, "SWITCHBOARD_IMPORT_YIELD")); err != nil {
+		return t, err
+	}
+	if t.importYield == 0 {
+		t.importYield = -1 // api.Params: negative is off, 0 its default
 	}
 	if t.reconcileInterval, err = config.Duration("SWITCHBOARD_RECONCILE_INTERVAL", val(s.reconcileInterval, "SWITCHBOARD_RECONCILE_INTERVAL")); err != nil {
 		return t, err

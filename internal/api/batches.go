@@ -67,7 +67,7 @@ func (s *server) importer(w http.ResponseWriter) (*batch.Importer, bool) {
 		v1Fail(w, http.StatusServiceUnavailable, "unavailable", "Batch imports are not configured on this server")
 		return nil, false
 	}
-	return &batch.Importer{Store: s.Store, Jobs: s.Bulk, Providers: s.Providers, Keys: s.Keys}, true
+	return &batch.Importer{Store: s.Store, Jobs: s.Bulk, Providers: s.Providers, Keys: s.Keys, Pace: s.waiters.yield}, true
 }
 
 func (s *server) createBatch() http.Handler {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -285,4 +286,72 @@ func TestBatchesNeedTheBulkQueue(t *testing.T) {
 	if diff := cmp.Diff(want, r.json(t)); r.status != 503 || diff != "" {
 		t.Errorf("%d %s", r.status, diff)
 	}
+}
+
+// TestImportYieldsToWaitingRequest: a batch posted to the API while a
+// synchronous request of the same API waits for its job holds back each
+// page for Params.ImportYield, and still finishes: 1,500 rows (three
+// pages, at least five pauses of 300 ms) take over 1.5 s, against well
+// under that once nothing waits. No worker runs, so the request waits.
+func TestImportYieldsToWaitingRequest(t *testing.T) {
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		env.Server.Shutdown()
+		bulk := jobs.NewClient(env.Redis, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
+		t.Cleanup(func() { bulk.Close() })
+		sealed, err := env.Keys.SealCredentials(workertest.TwilioCreds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Store.UpsertConnection(t.Context(), store.Connection{ID: store.NewID(), OrgID: env.OrgID,
+			Provider: jobs.ProviderTwilio, AccountID: workertest.TwilioCreds.AccountID, Credentials: sealed}); err != nil {
+			t.Fatal(err)
+		}
+		e := startAPIWith(t, env, api.Params{Wait: 20 * time.Second, ImportYield: 300 * time.Millisecond, Bulk: bulk,
+			Queue: asynq.NewInspectorFromRedisClient(env.Redis)})
+		file := func(first int) string {
+			var b strings.Builder
+			b.WriteString("phone_number,user_id\n")
+			for i := range 1500 {
+				fmt.Fprintf(&b, "+1212%07d,%s\n", first+i, workertest.UserID)
+			}
+			return b.String()
+		}
+		importTook := func(first int) time.Duration {
+			start := time.Now()
+			if r := e.upload(t, "/v1/batches?provider=twilio", "text/csv", file(first), nil); r.status != 202 {
+				t.Fatalf("POST /v1/batches: %d %s", r.status, r.body)
+			}
+			return time.Since(start)
+		}
+		alone := importTook(0)
+
+		ctx, cancel := context.WithCancel(t.Context())
+		waiting := make(chan struct{})
+		go func() {
+			defer close(waiting)
+			body := fmt.Sprintf(`{"userId":%q,"phoneNumber":%q,"integration":"twilio","authToken":%q,"accSId":%q}`,
+				workertest.UserID, strings.TrimPrefix(twiliotest.SandboxNumberNYC, "+"), twiliotest.SandboxAuthToken, twiliotest.SandboxAccountSID)
+			req, _ := http.NewRequestWithContext(ctx, "POST", e.url+"/api/call/add-phone", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-API-Key", e.key)
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}()
+		insp := asynq.NewInspectorFromRedisClient(env.Redis)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if qi, err := insp.GetQueueInfo(jobs.QueueCritical); err == nil && qi.Pending > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the add-phone request's job never reached the queue")
+			}
+		}
+		yielding := importTook(10000)
+		cancel()
+		<-waiting
+		if yielding < 1500*time.Millisecond {
+			t.Errorf("import while a request waited took %v, want at least 1.5 s (five pauses of 300 ms); alone it took %v", yielding, alone)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +20,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/api"
-	"github.com/switchboardhq/switchboard/internal/batch"
 	"github.com/switchboardhq/switchboard/internal/ratelimit"
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/testenv"
@@ -75,7 +75,10 @@ func newSyncBench(b *testing.B) *syncBench {
 	if err := sb.env.Store.CreateAPIKey(context.Background(), k); err != nil {
 		b.Fatal(err)
 	}
-	hs := httptest.NewServer(api.NewServer(api.Params{Store: sb.env.Store, Jobs: sb.env.Jobs, Wait: 20 * time.Second,
+	bulk := jobs.NewClient(sb.env.Redis, sb.env.Keys, jobs.Options{Queue: jobs.QueueBulk})
+	b.Cleanup(func() { bulk.Close() })
+	hs := httptest.NewServer(api.NewServer(api.Params{Store: sb.env.Store, Jobs: sb.env.Jobs, Bulk: bulk, Wait: 20 * time.Second,
+		Queue: asynq.NewInspectorFromRedisClient(sb.env.Redis), ImportYield: importYield,
 		Ping: func(context.Context) error { return nil }, Logger: slog.New(slog.DiscardHandler)}))
 	b.Cleanup(hs.Close)
 	sb.url, sb.key = hs.URL, plain
@@ -143,6 +146,15 @@ func (sb *syncBench) handlerTimes() []time.Duration {
 	return h
 }
 
+// importYield is the API's Params.ImportYield in the benchmarks:
+// -args -import.yield=50ms, or -1ns for imports that do not yield; 0, the
+// default, is DefaultImportYield.
+var importYield time.Duration
+
+func init() {
+	flag.DurationVar(&importYield, "import.yield", 0, "BenchmarkSyncAddPhoneUnderImport: the API's ImportYield (0: its default, negative: no yield)")
+}
+
 // samplesPerOp is how many requests of each kind one iteration makes, so
 // that even -benchtime 1x has percentiles to speak of.
 const samplesPerOp = 100
@@ -187,8 +199,9 @@ func BenchmarkSyncAddPhone(b *testing.B) {
 
 // BenchmarkSyncAddPhoneUnderImport measures synchronous POST
 // /api/call/add-phone requests (one at a time) while a batch import of
-// 20,000 rows runs on the same worker (10 slots, 2 bulk slots) and the same Redis and
-// store, against the same requests on the idle system in the same run.
+// 20,000 rows, posted to the same API (POST /v1/batches), runs on the same
+// worker (10 slots, 2 bulk slots) and the same Redis and store, against
+// the same requests on the idle system in the same run.
 // The import's jobs go to the bulk queue and the API's to the critical
 // one (the bulk queue on its own server). Every measured request is sent while
 // the import enqueues or its jobs are still waiting in the bulk queue; the
@@ -207,9 +220,6 @@ func BenchmarkSyncAddPhoneUnderImport(b *testing.B) {
 		AccountID: twiliotest.SandboxAccountSID, Credentials: sealed}); err != nil {
 		b.Fatal(err)
 	}
-	bulk := jobs.NewClient(sb.env.Redis, sb.env.Keys, jobs.Options{Queue: jobs.QueueBulk})
-	b.Cleanup(func() { bulk.Close() })
-	im := &batch.Importer{Store: sb.env.Store, Jobs: bulk}
 	insp := asynq.NewInspectorFromRedisClient(sb.env.Redis)
 	var idle, busy, idleHandler, busyHandler []time.Duration
 	// busy splits into the requests sent while Import was still reading
@@ -232,17 +242,24 @@ func BenchmarkSyncAddPhoneUnderImport(b *testing.B) {
 			}
 			fmt.Fprintf(&csv, "%s,%s\n", n, workertest.UserID)
 		}
-		r, err := batch.NewReader(strings.NewReader(csv.String()), batch.CSV)
-		if err != nil {
-			b.Fatal(err)
-		}
 		b.StartTimer()
 		imported := make(chan error, 1)
 		var importing atomic.Bool
 		importing.Store(true)
 		go func() {
-			_, err := im.Import(ctx, store.Batch{ID: fmt.Sprintf("bat_load%d", i), OrgID: sb.env.OrgID, Provider: jobs.ProviderTwilio}, r)
+			// As a platform imports: POST /v1/batches to the same API.
+			req, _ := http.NewRequest("POST", sb.url+"/v1/batches?provider=twilio", strings.NewReader(csv.String()))
+			req.Header.Set("Authorization", "Bearer "+sb.key)
+			req.Header.Set("Content-Type", "text/csv")
+			resp, err := http.DefaultClient.Do(req)
 			importing.Store(false)
+			if err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted {
+					err = fmt.Errorf("POST /v1/batches: %d", resp.StatusCode)
+				}
+			}
 			imported <- err
 		}()
 		for queued(b, sb.env.Redis, "pending") == 0 {

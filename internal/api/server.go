@@ -71,11 +71,17 @@ type Params struct {
 	// server is shutting down: they answer 202 with the job at once (it
 	// goes on in the worker), instead of being cut off by the drain.
 	Draining <-chan struct{}
+	// ImportYield is how long, at most, a batch import posted to this
+	// server holds back each page of 500 rows while a request of this
+	// server waits for its job (yield.go). Default DefaultImportYield;
+	// negative: imports never yield.
+	ImportYield time.Duration
 }
 
 type server struct {
 	Params
 	lenient phone.Policy
+	waiters *waiters // the requests waiting for their jobs, which imports yield to
 }
 
 // NewServer returns the API's handler.
@@ -95,11 +101,14 @@ func NewServer(p Params) http.Handler {
 	if p.Now == nil {
 		p.Now = time.Now
 	}
+	if p.ImportYield == 0 {
+		p.ImportYield = DefaultImportYield
+	}
 	lenient, err := phone.Lenient(p.DefaultRegion)
 	if err != nil {
 		panic(fmt.Sprintf("api: Params.DefaultRegion: %v", err))
 	}
-	s := &server{Params: p, lenient: lenient}
+	s := &server{Params: p, lenient: lenient, waiters: newWaiters(p.ImportYield)}
 	mux := http.NewServeMux()
 	for _, e := range s.endpoints() {
 		mux.Handle(e.Method+" "+e.Path, e.Handler)
@@ -284,6 +293,7 @@ func (s *server) await(r *http.Request, job jobs.Job) (out jobs.Outcome, done bo
 			}
 		}()
 	}
+	defer s.waiters.wait()()
 	out, err = s.Jobs.Wait(ctx, job)
 	if errors.Is(err, jobs.ErrNotFinished) {
 		return jobs.Outcome{}, false, nil

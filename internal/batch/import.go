@@ -53,6 +53,12 @@ type Importer struct {
 	Refused func(store.BatchRow)
 	// DryRun validates only: nothing is recorded or enqueued.
 	DryRun bool
+	// Pace, when set, is called before each page is read and before each
+	// page is recorded, and may hold the import back while more urgent
+	// work runs in the same process: the API holds it while a synchronous
+	// request waits for its job (api.Params.ImportYield). It must return
+	// within a bounded time; an import is never stopped by it.
+	Pace func(ctx context.Context)
 	// Providers and Keys check and seal credentials given once for a file
 	// (StoreCredentials); imports that use stored connections need neither.
 	Providers []providers.Provider
@@ -152,6 +158,7 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 		}
 		p.Read = pg.read
 		if readErr = pg.err; readErr == nil {
+			im.pace(ctx)
 			readErr = flush(pg.rows)
 		}
 		if readErr != nil {
@@ -187,6 +194,13 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 		return b, err
 	}
 	return im.finish(ctx, b, p)
+}
+
+// pace calls Pace when there is one.
+func (im *Importer) pace(ctx context.Context) {
+	if im.Pace != nil {
+		im.Pace(ctx)
+	}
 }
 
 // readPage is a page of checked rows (up to pageSize), with the count of
@@ -242,6 +256,7 @@ func (im *Importer) read(ctx context.Context, b store.Batch, r *Reader, v *valid
 				return
 			}
 			page = make([]store.BatchRow, 0, pageSize)
+			im.pace(ctx)
 		}
 	}
 }

@@ -34,6 +34,7 @@ func Vars() []Var {
 		{"SWITCHBOARD_BULK_CONCURRENCY", "", "jobs of the bulk queue (imports) a worker runs at once, besides SWITCHBOARD_CONCURRENCY; unset: a quarter of it, at least 1; 0: the worker takes no bulk jobs"},
 		{"SWITCHBOARD_SHUTDOWN_TIMEOUT", "25s", "how long in-flight jobs may finish after SIGTERM"},
 		{"SWITCHBOARD_API_WAIT", "20s", "how long an API request waits for its job before answering 202"},
+		{"SWITCHBOARD_IMPORT_YIELD", "25ms", "how long, at most, a batch import posted to the api holds back each page of 500 rows while a request of the same api waits for its job (0 turns it off)"},
 		{"SWITCHBOARD_LOG_LEVEL", "info", "debug, info, warn or error"},
 		{"SWITCHBOARD_LOG_FORMAT", "json", "json or text"},
 		{"SWITCHBOARD_DEFAULT_REGION", "IN", "region (ISO 3166 alpha-2) for numbers given without a country code in the apps API"},
