@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,30 +19,6 @@ import (
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
-
-// failFirstEnqueue is a Redis hook that fails the first script call
-// (asynq's enqueue is one) naming a key that contains key, as a Redis
-// blip would; every other command goes through.
-type failFirstEnqueue struct {
-	key   string
-	fired atomic.Bool
-}
-
-func (f *failFirstEnqueue) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (f *failFirstEnqueue) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-func (f *failFirstEnqueue) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if n := cmd.Name(); (n == "evalsha" || n == "eval") && strings.Contains(fmt.Sprint(cmd.Args()...), f.key) &&
-			f.fired.CompareAndSwap(false, true) {
-			err := errors.New("injected: connection reset by peer")
-			cmd.SetErr(err)
-			return err
-		}
-		return next(ctx, cmd)
-	}
-}
 
 // stoppedEnv is a back end whose worker is stopped, so the test imports
 // a batch (its rows' jobs wait in the bulk queue) before any row runs, and
@@ -96,14 +71,14 @@ func TestBatchCallbackSurvivesFailedEnqueue(t *testing.T) {
 			bt := store.Batch{ID: "bat_blip", OrgID: env.OrgID, Provider: jobs.ProviderTwilio, CallbackURL: hooks.URL + "/batch"}
 			importFile(t, im, bt, "phone_number,user_id\n"+nums[0]+","+workertest.UserID+"\nbad,"+workertest.UserID+"\n")
 
-			blip := &failFirstEnqueue{key: "callback-" + bt.ID + "-round0"}
+			blip := &workertest.FailFirst{Names: workertest.Scripts, Key: "callback-" + bt.ID + "-round0"}
 			rdb := redis.NewClient(env.Redis.(*redis.Client).Options()) // the Env's Redis database
 			t.Cleanup(func() { rdb.Close() })
 			rdb.AddHook(blip)
 			env.StartWorkerWith(t, func(p *worker.Params) { p.Redis = rdb })
 
 			evs := rc.waitEvents(t, 1)
-			if !blip.fired.Load() {
+			if !blip.Fired() {
 				t.Fatal("the callback's enqueue was never attempted")
 			}
 			if len(evs) != 1 {

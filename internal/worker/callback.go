@@ -18,8 +18,10 @@ import (
 
 // enqueueCallback schedules the delivery of a finished job's event as its
 // own task, so a slow or failing receiver never holds up the job and is
-// retried on its own schedule. The task id is derived from the job run, so
-// a finish that is retried does not deliver twice.
+// retried on its own schedule. The task id is derived from the job run (its
+// id and CreatedAt), so a finish that is retried, or a replay of the run
+// (replay), does not enqueue it twice while asynq keeps the first (a day:
+// callback.Enqueue's retention).
 func (w *Worker) enqueueCallback(ctx context.Context, url string, rec *store.JobRecord, out jobs.Outcome) error {
 	if url == "" {
 		return nil

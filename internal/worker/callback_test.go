@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/switchboardhq/switchboard/internal/callback"
+	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/jobs"
 )
@@ -56,4 +59,61 @@ func TestCallbackDeliveredSigned(t *testing.T) {
 		case <-time.After(300 * time.Millisecond):
 		}
 	})
+}
+
+// TestCallbackSurvivesFailedStepAfterCommit: a step after the
+// transaction that recorded the job succeeded fails once (the Redis
+// command fails): the enqueue of the job's callback, or the outcome's
+// write after it. The job's retry finds its record finished and replays
+// it, which enqueues the callback again under the same task id: it is
+// delivered exactly once either way (never lost, never twice).
+func TestCallbackSurvivesFailedStepAfterCommit(t *testing.T) {
+	for _, step := range []struct {
+		name  string
+		names []string
+		key   string
+	}{
+		{"callback enqueue", workertest.Scripts, "callback-"},
+		{"outcome write", []string{"hset"}, "asynq:{critical}:t:"},
+	} {
+		t.Run(step.name, func(t *testing.T) {
+			backends(t, func(t *testing.T, h *harness) {
+				got := make(chan callback.Event, 4)
+				recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					var ev callback.Event
+					body, _ := io.ReadAll(r.Body)
+					mustOK(t, json.Unmarshal(body, &ev))
+					got <- ev
+				}))
+				defer recv.Close()
+				h.Server.Shutdown()
+				blip := &workertest.FailFirst{Names: step.names, Key: step.key}
+				rdb := redis.NewClient(h.Redis.(*redis.Client).Options()) // the Env's Redis database
+				t.Cleanup(func() { rdb.Close() })
+				rdb.AddHook(blip)
+				h.StartWorkerWith(t, func(p *worker.Params) { p.Redis = rdb })
+
+				job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12125551234", CallbackURL: recv.URL + "/hooks"})
+				if out.State != jobs.StateSucceeded {
+					t.Fatalf("add: %+v", out)
+				}
+				if !blip.Fired() {
+					t.Fatal("the step was never taken")
+				}
+				select {
+				case ev := <-got:
+					if ev.JobID != job.ID || ev.State != "succeeded" {
+						t.Errorf("event %+v", ev)
+					}
+				case <-time.After(30 * time.Second):
+					t.Fatal("no callback delivered within 30s")
+				}
+				select {
+				case ev := <-got:
+					t.Errorf("a second delivery: %+v", ev)
+				case <-time.After(time.Second):
+				}
+			})
+		})
+	}
 }

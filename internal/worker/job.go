@@ -80,7 +80,7 @@ func (w *Worker) jobReading(fn jobFunc, reads firstReads) asynq.HandlerFunc {
 			BatchID     string `json:"batch_id"`
 		}
 		_ = json.Unmarshal(t.Payload(), &head) // a bad payload is reported by fn
-		now := time.Now().UTC()
+		now := storedTime()
 		rec := &store.JobRecord{ID: id, Request: jobs.RequestOf(id), OrgID: head.OrgID, Type: t.Type(), Provider: head.Provider, State: jobs.StateActive,
 			Attempts: retried + 1, CreatedAt: now, UpdatedAt: now}
 		// Attempts counts every attempt of this run, including those asynq
@@ -100,7 +100,7 @@ func (w *Worker) jobReading(fn jobFunc, reads firstReads) asynq.HandlerFunc {
 			case err == nil && old.State.Terminal():
 				// The run already finished (its outcome was recorded but the
 				// task was delivered again): it is never run twice.
-				return w.replay(ctx, t, old, head.BatchID)
+				return w.replay(ctx, t, old, head.BatchID, head.CallbackURL)
 			case err == nil:
 				rec.CreatedAt, rec.Attempts, rec.AttemptLog = old.CreatedAt, old.Attempts+1, old.AttemptLog
 				if cancel = cancelRequest(old); cancel != nil {
@@ -119,7 +119,7 @@ func (w *Worker) jobReading(fn jobFunc, reads firstReads) asynq.HandlerFunc {
 		} else {
 			data, err = callSafely(ctx, fn, t, a)
 		}
-		rec.UpdatedAt = time.Now().UTC()
+		rec.UpdatedAt = storedTime()
 		var raw json.RawMessage
 		if data != nil {
 			b, merr := json.Marshal(data)
@@ -165,6 +165,12 @@ func (w *Worker) jobReading(fn jobFunc, reads firstReads) asynq.HandlerFunc {
 		return w.finish(ctx, t, a, out, head.CallbackURL, fmt.Errorf("%w: %w", je, asynq.SkipRetry))
 	}
 }
+
+// storedTime is now as the stores keep it: UTC, to the microsecond
+// (PostgreSQL's precision). A record read back then has the times it was
+// written with, and so the id of its callback task, made from its
+// CreatedAt, is the same when a replay enqueues it again.
+func storedTime() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // logAttempt adds the attempt that started at start and just ended to
 // rec's attempt log, with rec's error (none for a success), keeping the
@@ -239,7 +245,7 @@ func (w *Worker) finish(ctx context.Context, t *asynq.Task, a *attempt, out jobs
 	if errors.Is(serr, store.ErrFinished) {
 		// Another delivery of this run finished first; its outcome stands.
 		if old, gerr := w.store.GetJob(ctx, rec.OrgID, rec.ID); gerr == nil {
-			return w.replay(ctx, t, old, a.batch)
+			return w.replay(ctx, t, old, a.batch, callbackURL)
 		}
 	}
 	if serr != nil {
@@ -278,18 +284,23 @@ func finishBatchRow(ctx context.Context, tx store.Store, a *attempt, rec *store.
 }
 
 // replay answers a delivery of a run that already finished with the
-// recorded outcome, changing nothing. A run of a batch's row enqueues its
-// batch's completion callback again when the batch's current round is
-// complete (batch.Redeliver): the attempt that completed it may have
-// failed to enqueue it after the commit, and this is its retry.
-func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord, batchID string) error {
+// recorded outcome, changing nothing. The attempt that finished it may
+// have failed to enqueue a callback after its commit, and this is its
+// retry: the job's own callback is enqueued again (its task id is the
+// same as the first time, so one already enqueued is not enqueued twice),
+// and a run of a batch's row enqueues its batch's completion callback
+// again when the batch's current round is complete (batch.Redeliver).
+func (w *Worker) replay(ctx context.Context, t *asynq.Task, rec store.JobRecord, batchID, callbackURL string) error {
 	ctx = context.WithoutCancel(ctx)
+	out := jobs.Outcome{State: rec.State, Code: rec.ErrorCode, Message: rec.ErrorMessage, Data: rec.Result}
+	if err := w.enqueueCallback(ctx, callbackURL, &rec, out); err != nil {
+		return internalError(fmt.Errorf("enqueue callback again: %w", err))
+	}
 	if batchID != "" && len(w.callbackSecret) > 0 {
 		if err := batch.Redeliver(ctx, w.store, rec.OrgID, batchID, w.queue.EnqueueContext); err != nil {
 			return internalError(fmt.Errorf("enqueue batch callback again: %w", err))
 		}
 	}
-	out := jobs.Outcome{State: rec.State, Code: rec.ErrorCode, Message: rec.ErrorMessage, Data: rec.Result}
 	if err := w.writeOutcome(ctx, rec.ID, out); err != nil {
 		return err
 	}
