@@ -26,7 +26,10 @@ import (
 // fails (or a worker that dies in between) would lose the event: the
 // worker's retry of that row's job finds its record finished and replays
 // it, and the replay calls Redeliver, which enqueues the task of the
-// current round again when that round is already called back. Delivery is
+// current round again when that round is already called back; when the
+// importer itself completed the batch (every row was refused, or the
+// workers were faster) and its enqueue failed, the import fails, and
+// importing the file again calls Redeliver the same way. Delivery is
 // therefore at least once, deduplicated by the task id while asynq keeps
 // it (24 hours after delivery), and never for a round not complete.
 

@@ -268,8 +268,18 @@ func (im *Importer) finish(ctx context.Context, b store.Batch, p Progress) (stor
 	}
 	// The workers may have finished every row already: then no row's
 	// finish saw the batch imported, and the completion is this call's.
-	if _, err := Complete(ctx, im.Store, b, im.Jobs.EnqueueTask); err != nil {
+	completed, err := Complete(ctx, im.Store, b, im.Jobs.EnqueueTask)
+	if err != nil {
 		return b, err
+	}
+	if !completed {
+		// An earlier import of the file may have completed the round and
+		// failed to enqueue its callback (this call's error, then):
+		// importing again enqueues it again, a no-op if it is queued or
+		// was delivered (the same task id).
+		if err := Redeliver(ctx, im.Store, b.OrgID, b.ID, im.Jobs.EnqueueTask); err != nil {
+			return b, err
+		}
 	}
 	return im.Store.GetBatch(ctx, b.OrgID, b.ID)
 }

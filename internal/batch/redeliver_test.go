@@ -190,3 +190,58 @@ func TestReplayOfIncompleteBatchSendsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestImportCallbackSurvivesFailedEnqueue: a file whose every row is
+// refused is complete when the importer marks it imported, so the
+// importer completes it and enqueues its callback; that enqueue fails once
+// (a Redis blip), and the import answers the error. Importing the file
+// again enqueues the callback again: it is delivered exactly once.
+func TestImportCallbackSurvivesFailedEnqueue(t *testing.T) {
+	for _, b := range workertest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			env, _, _ := stoppedEnv(t, b.Open(t), 0)
+			env.StartWorker(t, time.Second) // delivers the callback
+			rc := &receiver{}
+			hooks := httptest.NewServer(rc)
+			t.Cleanup(hooks.Close)
+			bt := store.Batch{ID: "bat_refused", OrgID: env.OrgID, Provider: jobs.ProviderTwilio, CallbackURL: hooks.URL + "/batch"}
+			blip := &workertest.FailFirst{Names: workertest.Scripts, Key: "callback-" + bt.ID + "-round0"}
+			rdb := redis.NewClient(env.Redis.(*redis.Client).Options()) // the Env's Redis database
+			t.Cleanup(func() { rdb.Close() })
+			rdb.AddHook(blip)
+			bulk := jobs.NewClient(rdb, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
+			t.Cleanup(func() { bulk.Close() })
+			im := &batch.Importer{Store: env.Store, Jobs: bulk}
+			file := "phone_number,user_id\nbad," + workertest.UserID + "\n555," + workertest.UserID + "\n"
+
+			r, err := batch.NewReader(strings.NewReader(file), batch.CSV)
+			must(t, err)
+			if _, err := im.Import(t.Context(), bt, r); err == nil || !blip.Fired() {
+				t.Fatalf("first import: %v (blip fired: %v), want the failed enqueue's error", err, blip.Fired())
+			}
+			if evs, _ := rc.get(); len(evs) != 0 {
+				t.Fatalf("callbacks after the failed enqueue: %+v", evs)
+			}
+			r, err = batch.NewReader(strings.NewReader(file), batch.CSV)
+			must(t, err)
+			_, err = im.Import(t.Context(), bt, r)
+			must(t, err)
+			evs := rc.waitEvents(t, 1)
+			if len(evs) != 1 {
+				t.Fatalf("%d callbacks, want exactly 1: %+v", len(evs), evs)
+			}
+			if d := completion(t, evs[0]); d.Rows != 2 || d.Counts[store.RowInvalid] != 2 {
+				t.Errorf("callback data %+v", d)
+			}
+			// A third import changes nothing and sends nothing more.
+			r, err = batch.NewReader(strings.NewReader(file), batch.CSV)
+			must(t, err)
+			_, err = im.Import(t.Context(), bt, r)
+			must(t, err)
+			time.Sleep(time.Second)
+			if evs, _ := rc.get(); len(evs) != 1 {
+				t.Fatalf("%d callbacks after importing a third time, want 1", len(evs))
+			}
+		})
+	}
+}
