@@ -24,6 +24,12 @@ import (
 // stored connection to the Twilio sandbox account.
 func startBatchAPI(t *testing.T, env *workertest.Env) *apiEnv {
 	t.Helper()
+	return startBatchAPIWith(t, env, api.Params{Wait: time.Second})
+}
+
+// startBatchAPIWith is startBatchAPI with p (its Bulk and Queue filled in).
+func startBatchAPIWith(t *testing.T, env *workertest.Env, p api.Params) *apiEnv {
+	t.Helper()
 	bulk := jobs.NewClient(env.Redis, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
 	t.Cleanup(func() { bulk.Close() })
 	sealed, err := env.Keys.SealCredentials(workertest.TwilioCreds)
@@ -34,7 +40,8 @@ func startBatchAPI(t *testing.T, env *workertest.Env) *apiEnv {
 		Provider: jobs.ProviderTwilio, AccountID: workertest.TwilioCreds.AccountID, Credentials: sealed}); err != nil {
 		t.Fatal(err)
 	}
-	return startAPIWith(t, env, api.Params{Wait: time.Second, Bulk: bulk, Queue: asynq.NewInspectorFromRedisClient(env.Redis)})
+	p.Bulk, p.Queue = bulk, asynq.NewInspectorFromRedisClient(env.Redis)
+	return startAPIWith(t, env, p)
 }
 
 func (e *apiEnv) upload(t *testing.T, path, contentType, body string, extra map[string]string) response {
@@ -296,18 +303,7 @@ func TestBatchesNeedTheBulkQueue(t *testing.T) {
 func TestImportYieldsToWaitingRequest(t *testing.T) {
 	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
 		env.Server.Shutdown()
-		bulk := jobs.NewClient(env.Redis, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
-		t.Cleanup(func() { bulk.Close() })
-		sealed, err := env.Keys.SealCredentials(workertest.TwilioCreds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.Store.UpsertConnection(t.Context(), store.Connection{ID: store.NewID(), OrgID: env.OrgID,
-			Provider: jobs.ProviderTwilio, AccountID: workertest.TwilioCreds.AccountID, Credentials: sealed}); err != nil {
-			t.Fatal(err)
-		}
-		e := startAPIWith(t, env, api.Params{Wait: 20 * time.Second, ImportYield: 300 * time.Millisecond, Bulk: bulk,
-			Queue: asynq.NewInspectorFromRedisClient(env.Redis)})
+		e := startBatchAPIWith(t, env, api.Params{Wait: 20 * time.Second, ImportYield: 300 * time.Millisecond})
 		file := func(first int) string {
 			var b strings.Builder
 			b.WriteString("phone_number,user_id\n")

@@ -180,12 +180,18 @@ func BenchmarkAddPhoneDrain(b *testing.B) {
 	}
 }
 
+// benchAccount is the sandbox Twilio account the baselines use, and the
+// org's default route as switchboard would configure it.
+func benchAccount(env *workertest.Env) (providers.Credentials, providers.Route) {
+	return providers.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken},
+		providers.Route{Name: providers.RouteName(env.OrgID, "default"), VoiceURL: webhookBase + "/voice/inbound",
+			StatusCallback: webhookBase + "/voice/status", HangupURL: webhookBase + "/voice/hangup"}
+}
+
 // minimalAddPhone is the least a handler adding a Twilio number can do:
 // look it up, point it at the default route, insert it.
 func minimalAddPhone(env *workertest.Env, tw providers.Provider) asynq.Handler {
-	creds := providers.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken}
-	route := providers.Route{Name: providers.RouteName(env.OrgID, "default"), VoiceURL: webhookBase + "/voice/inbound",
-		StatusCallback: webhookBase + "/voice/status", HangupURL: webhookBase + "/voice/hangup"}
+	creds, route := benchAccount(env)
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		e164 := string(t.Payload())
 		n, err := tw.Lookup(ctx, creds, e164)
@@ -208,9 +214,7 @@ func minimalAddPhone(env *workertest.Env, tw providers.Provider) asynq.Handler {
 // committed after. It keeps no job record and writes no outcome to Redis:
 // what is left between it and switchboard is switchboard's own overhead.
 func durableAddPhone(env *workertest.Env, tw providers.Provider) asynq.Handler {
-	creds := providers.Credentials{AccountID: twiliotest.SandboxAccountSID, Secret: twiliotest.SandboxAuthToken}
-	route := providers.Route{Name: providers.RouteName(env.OrgID, "default"), VoiceURL: webhookBase + "/voice/inbound",
-		StatusCallback: webhookBase + "/voice/status", HangupURL: webhookBase + "/voice/hangup"}
+	creds, route := benchAccount(env)
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
 		e164 := string(t.Payload())
 		n, err := tw.Lookup(ctx, creds, e164)
