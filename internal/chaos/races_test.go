@@ -125,31 +125,49 @@ func TestRaces(t *testing.T) {
 		if _, err := s.tw.AddNumber(twiliotest.SandboxAccountSID, e164); err != nil {
 			t.Fatal(err)
 		}
+		// Five users in each org, each asking twice: identical requests
+		// share a job, so ten jobs race, five in each org.
 		var reqs []request
 		for i := range 20 {
-			if i%2 == 0 {
-				reqs = append(reqs, add(e164, user, ""))
-			} else {
-				reqs = append(reqs, add(e164, otherUser, other))
+			u, key := fmt.Sprintf("64e5f12345abcdef1234%04x", i%10), ""
+			if i%2 == 1 {
+				key = other
 			}
+			if i < 10 {
+				r := newRequest("POST", "/api/users", map[string]any{"name": "u" + u, "id": u})
+				r.apiKey = key
+				s.mustDo(r, 201)
+			}
+			reqs = append(reqs, add(e164, u, key))
 		}
-		got := outcomes(t, s, db, raceBacklog(t, s, reqs))
+		answers := raceBacklog(t, s, reqs)
+		got := outcomes(t, s, db, answers)
 		var orgs []int64
 		if err := db.QueryRow(ctx, `SELECT array_agg(org_id) FROM numbers WHERE e164 = $1`, e164).Scan(&orgs); err != nil || len(orgs) != 1 {
 			t.Fatalf("rows for %s in orgs %v (%v), want exactly one", e164, orgs, err)
 		}
-		succeeded := 0
-		for id, o := range got {
-			switch o {
-			case "succeeded":
-				succeeded++
-			case "failed managed_elsewhere", "failed duplicate":
+		// One job of the org that holds the row (even i: the system's
+		// first org; odd i: the other) succeeds and the org's others fail
+		// as duplicates; the other org's fail as managed elsewhere.
+		var owner int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM numbers n JOIN users u ON u.org_id = n.org_id AND u.id = $2 WHERE n.e164 = $1`, e164, otherUser).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+		succeeded := map[string]bool{}
+		for i, a := range answers {
+			o, ours := got[a.jobID], i%2 == owner
+			switch {
+			case o == "succeeded" && ours:
+				succeeded[a.jobID] = true
+			case o == "failed duplicate" && ours:
+			case o == "failed managed_elsewhere" && !ours:
 			default:
-				t.Errorf("job %s: %s, want succeeded, or failed as managed by another org or a duplicate", id, o)
+				t.Errorf("add-phone %d (owner's org: %t): %d %s (job %s), want succeeded or failed duplicate in the owner's org, failed managed_elsewhere in the other",
+					i, ours, a.status, got[a.jobID], a.jobID)
 			}
 		}
-		if succeeded == 0 {
-			t.Errorf("no add-phone job succeeded: %v", got)
+		if len(succeeded) != 1 {
+			t.Errorf("%d add-phone jobs succeeded, want exactly one: %v", len(succeeded), got)
 		}
 		if u := routesTo(e164); u != webhookBase+"/voice/inbound" {
 			t.Errorf("%s routes to %q, want the default route", e164, u)
