@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -246,6 +247,63 @@ func TestRaces(t *testing.T) {
 			linkedTo(t) // consistent, whichever won
 			if t.Failed() {
 				t.Fatalf("round %d: %d %s / %d %s", round, answers[0].status, answers[0].body, answers[1].status, answers[1].body)
+			}
+		}
+	})
+
+	// An unlink routes the number back to the default before it frees the
+	// link, so a link made the moment the database shows the number free
+	// cannot have its route overwritten by the unlink still under way.
+	// Twilio answers with up to 800 ms of random delay, so the two jobs'
+	// writes could land in either order if the unlink freed the number
+	// first.
+	t.Run("link the moment the unlink frees the number", func(t *testing.T) {
+		f := s.tw.Faults()
+		slow := f
+		slow.Jitter = 800 * time.Millisecond
+		if err := s.tw.SetFaults(slow); err != nil {
+			t.Fatal(err)
+		}
+		defer s.tw.SetFaults(f)
+		linked := func() bool {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM links l JOIN numbers n ON n.id = l.number_id WHERE n.e164 = $1`, shared).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		}
+		for round := range 10 {
+			from := linkedTo(t)
+			if from < 0 {
+				outcomes(t, s, db, []answer{s.mustDo(link(0), 202)})
+				from = 0
+			}
+			to := (from + 1 + round) % len(apps)
+			unlinked := make(chan answer, 1)
+			go func() {
+				a, err := s.do(unlink(from))
+				if err != nil {
+					t.Error(err)
+				}
+				unlinked <- a
+			}()
+			for deadline := time.Now().Add(30 * time.Second); linked(); time.Sleep(2 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("round %d: %s still linked 30 s after the unlink", round, shared)
+				}
+			}
+			answers := []answer{<-unlinked, s.mustDo(link(to), 202)}
+			got := outcomes(t, s, db, answers)
+			if app := linkedTo(t); app != to {
+				t.Errorf("round %d: linked to app %d, want %d: the link came after the unlink freed the number", round, app, to)
+			}
+			for i, a := range answers {
+				if got[a.jobID] != "succeeded" {
+					t.Errorf("round %d: job %d (%s): %s", round, i, a.jobID, got[a.jobID])
+				}
+			}
+			if t.Failed() {
+				t.FailNow()
 			}
 		}
 	})
