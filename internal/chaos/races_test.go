@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/plivo/plivotest"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
 
@@ -306,6 +307,54 @@ func TestRaces(t *testing.T) {
 				t.FailNow()
 			}
 		}
+	})
+
+	// Plivo routes a number through an application, which switchboard
+	// creates once per route under the route's lock (internal/worker
+	// lock.go): ten numbers added at once share the org's default route,
+	// then, linked at once, one app's route. Each route has one
+	// application at Plivo.
+	t.Run("ten Plivo numbers on one route", func(t *testing.T) {
+		f := s.pl.Faults()
+		slow := f
+		slow.Latency = 30 * time.Millisecond // widen the window between listing and creating
+		if err := s.pl.SetFaults(slow); err != nil {
+			t.Fatal(err)
+		}
+		defer s.pl.SetFaults(f)
+		const plivoAnswer = "https://apps.example.com/race/plivo"
+		app := s.mustDo(newRequest("POST", "/sfvopi/apps", map[string]any{"name": "race plivo", "answer_url": plivoAnswer}), 201).data["app_id"].(string)
+		var adds, links []request
+		var numbers []string
+		for i := range 10 {
+			e164 := fmt.Sprintf("+9180003%05d", i)
+			if err := s.pl.AddNumber(plivotest.SandboxAuthID, e164); err != nil {
+				t.Fatal(err)
+			}
+			numbers = append(numbers, e164)
+			adds = append(adds, newRequest("POST", "/api/call/add-phone", map[string]any{"userId": user, "phoneNumber": strings.TrimPrefix(e164, "+"),
+				"integration": "plivo", "authToken": plivotest.SandboxAuthToken, "accSId": plivotest.SandboxAuthID}))
+			links = append(links, newRequest("POST", "/sfvopi/apps/"+app+"/numbers", map[string]any{"voip_number": e164}))
+		}
+		for _, reqs := range [][]request{adds, links} {
+			answers := race(t, s, reqs)
+			got := outcomes(t, s, db, answers)
+			for i, a := range answers {
+				if got[a.jobID] != "succeeded" {
+					t.Errorf("%s %s: %d %s (job %s)", reqs[i].method, reqs[i].path, a.status, got[a.jobID], a.jobID)
+				}
+			}
+		}
+		for _, e164 := range numbers {
+			if u := s.pl.VoiceURL(plivotest.SandboxAuthID, e164); u != plivoAnswer {
+				t.Errorf("%s routes to %q, want %q", e164, u, plivoAnswer)
+			}
+		}
+		var recorded int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM applications a JOIN connections c ON c.id = a.connection_id WHERE c.provider = 'plivo'`).Scan(&recorded); err != nil || recorded != 2 {
+			t.Errorf("%d Plivo applications recorded (%v), want 2: the default route's and the app's", recorded, err)
+		}
+		checkApplications(t, s, db)
 	})
 	scanLogs(t, s.procs()...)
 }
