@@ -58,6 +58,44 @@ func raceBacklog(t *testing.T, s *system, reqs []request) []answer {
 	return out
 }
 
+// holdClaims locks the links table against writes (SHARE mode: reads go
+// through) and returns the function that releases it, once the jobs'
+// claims are queued behind the lock and no more have joined for a second.
+// Every job then checks the number before any claims it, the interleaving
+// in which only the links table's key keeps two claims apart.
+func holdClaims(t *testing.T, db *pgxpool.Pool) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(ctx) }) // also when the test stops before release
+	if _, err := tx.Exec(ctx, `LOCK TABLE links IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		defer tx.Rollback(ctx)
+		last, since := 0, time.Now()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'links'::regclass
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != last {
+				last, since = n, time.Now()
+			}
+			if n > 1 && time.Since(since) > time.Second {
+				t.Logf("%d claims waited behind the lock", n)
+				return
+			}
+		}
+		t.Errorf("%d claims waiting behind the lock after 30 s, want more than one", last)
+	}
+}
+
 // outcomes waits for the jobs the answers named and returns each job's
 // final state and error code, keyed by job id.
 func outcomes(t *testing.T, s *system, db *pgxpool.Pool, answers []answer) map[string]string {
@@ -217,7 +255,9 @@ func TestRaces(t *testing.T) {
 		for i := range apps {
 			reqs = append(reqs, link(i))
 		}
+		release := holdClaims(t, db)
 		answers := raceBacklog(t, s, reqs)
+		release()
 		got := outcomes(t, s, db, answers)
 		succeeded := 0
 		for i, a := range answers {
