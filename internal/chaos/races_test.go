@@ -7,9 +7,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/plivo/plivotest"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
 
@@ -34,6 +38,62 @@ func race(t *testing.T, s *system, reqs []request) []answer {
 	close(start)
 	wg.Wait()
 	return out
+}
+
+// raceBacklog is race with the jobs' queue paused until every request is
+// answered: the jobs wait as a backlog (workers restarting, a burst), and
+// the workers then take up to their concurrency of them at once, so their
+// checks and claims run side by side rather than one after the other.
+func raceBacklog(t *testing.T, s *system, reqs []request) []answer {
+	t.Helper()
+	in := asynq.NewInspector(asynq.RedisClientOpt{Addr: fmt.Sprintf("127.0.0.1:%d", s.redis.port)})
+	defer in.Close()
+	if err := in.PauseQueue(jobs.QueueCritical); err != nil {
+		t.Fatal(err)
+	}
+	out := race(t, s, reqs)
+	if err := in.UnpauseQueue(jobs.QueueCritical); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// holdClaims locks the links table against writes (SHARE mode: reads go
+// through) and returns the function that releases it, once the jobs'
+// claims are queued behind the lock and no more have joined for a second.
+// Every job then checks the number before any claims it, the interleaving
+// in which only the links table's key keeps two claims apart.
+func holdClaims(t *testing.T, db *pgxpool.Pool) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(ctx) }) // also when the test stops before release
+	if _, err := tx.Exec(ctx, `LOCK TABLE links IN SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		defer tx.Rollback(ctx)
+		last, since := 0, time.Now()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'links'::regclass
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != last {
+				last, since = n, time.Now()
+			}
+			if n > 1 && time.Since(since) > time.Second {
+				t.Logf("%d claims waited behind the lock", n)
+				return
+			}
+		}
+		t.Errorf("%d claims waiting behind the lock after 30 s, want more than one", last)
+	}
 }
 
 // outcomes waits for the jobs the answers named and returns each job's
@@ -105,31 +165,49 @@ func TestRaces(t *testing.T) {
 		if _, err := s.tw.AddNumber(twiliotest.SandboxAccountSID, e164); err != nil {
 			t.Fatal(err)
 		}
+		// Five users in each org, each asking twice: identical requests
+		// share a job, so ten jobs race, five in each org.
 		var reqs []request
 		for i := range 20 {
-			if i%2 == 0 {
-				reqs = append(reqs, add(e164, user, ""))
-			} else {
-				reqs = append(reqs, add(e164, otherUser, other))
+			u, key := fmt.Sprintf("64e5f12345abcdef1234%04x", i%10), ""
+			if i%2 == 1 {
+				key = other
 			}
+			if i < 10 {
+				r := newRequest("POST", "/api/users", map[string]any{"name": "u" + u, "id": u})
+				r.apiKey = key
+				s.mustDo(r, 201)
+			}
+			reqs = append(reqs, add(e164, u, key))
 		}
-		got := outcomes(t, s, db, race(t, s, reqs))
+		answers := raceBacklog(t, s, reqs)
+		got := outcomes(t, s, db, answers)
 		var orgs []int64
 		if err := db.QueryRow(ctx, `SELECT array_agg(org_id) FROM numbers WHERE e164 = $1`, e164).Scan(&orgs); err != nil || len(orgs) != 1 {
 			t.Fatalf("rows for %s in orgs %v (%v), want exactly one", e164, orgs, err)
 		}
-		succeeded := 0
-		for id, o := range got {
-			switch o {
-			case "succeeded":
-				succeeded++
-			case "failed managed_elsewhere", "failed duplicate":
+		// One job of the org that holds the row (even i: the system's
+		// first org; odd i: the other) succeeds and the org's others fail
+		// as duplicates; the other org's fail as managed elsewhere.
+		var owner int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM numbers n JOIN users u ON u.org_id = n.org_id AND u.id = $2 WHERE n.e164 = $1`, e164, otherUser).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+		succeeded := map[string]bool{}
+		for i, a := range answers {
+			o, ours := got[a.jobID], i%2 == owner
+			switch {
+			case o == "succeeded" && ours:
+				succeeded[a.jobID] = true
+			case o == "failed duplicate" && ours:
+			case o == "failed managed_elsewhere" && !ours:
 			default:
-				t.Errorf("job %s: %s, want succeeded, or failed as managed by another org or a duplicate", id, o)
+				t.Errorf("add-phone %d (owner's org: %t): %d %s (job %s), want succeeded or failed duplicate in the owner's org, failed managed_elsewhere in the other",
+					i, ours, a.status, got[a.jobID], a.jobID)
 			}
 		}
-		if succeeded == 0 {
-			t.Errorf("no add-phone job succeeded: %v", got)
+		if len(succeeded) != 1 {
+			t.Errorf("%d add-phone jobs succeeded, want exactly one: %v", len(succeeded), got)
 		}
 		if u := routesTo(e164); u != webhookBase+"/voice/inbound" {
 			t.Errorf("%s routes to %q, want the default route", e164, u)
@@ -177,7 +255,9 @@ func TestRaces(t *testing.T) {
 		for i := range apps {
 			reqs = append(reqs, link(i))
 		}
-		answers := race(t, s, reqs)
+		release := holdClaims(t, db)
+		answers := raceBacklog(t, s, reqs)
+		release()
 		got := outcomes(t, s, db, answers)
 		succeeded := 0
 		for i, a := range answers {
@@ -210,6 +290,111 @@ func TestRaces(t *testing.T) {
 				t.Fatalf("round %d: %d %s / %d %s", round, answers[0].status, answers[0].body, answers[1].status, answers[1].body)
 			}
 		}
+	})
+
+	// An unlink routes the number back to the default before it frees the
+	// link, so a link made the moment the database shows the number free
+	// cannot have its route overwritten by the unlink still under way.
+	// Twilio answers with up to 800 ms of random delay, so the two jobs'
+	// writes could land in either order if the unlink freed the number
+	// first.
+	t.Run("link the moment the unlink frees the number", func(t *testing.T) {
+		f := s.tw.Faults()
+		slow := f
+		slow.Jitter = 800 * time.Millisecond
+		if err := s.tw.SetFaults(slow); err != nil {
+			t.Fatal(err)
+		}
+		defer s.tw.SetFaults(f)
+		linked := func() bool {
+			var n int
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM links l JOIN numbers n ON n.id = l.number_id WHERE n.e164 = $1`, shared).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0
+		}
+		for round := range 10 {
+			from := linkedTo(t)
+			if from < 0 {
+				outcomes(t, s, db, []answer{s.mustDo(link(0), 202)})
+				from = 0
+			}
+			to := (from + 1 + round) % len(apps)
+			unlinked := make(chan answer, 1)
+			go func() {
+				a, err := s.do(unlink(from))
+				if err != nil {
+					t.Error(err)
+				}
+				unlinked <- a
+			}()
+			for deadline := time.Now().Add(30 * time.Second); linked(); time.Sleep(2 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("round %d: %s still linked 30 s after the unlink", round, shared)
+				}
+			}
+			answers := []answer{<-unlinked, s.mustDo(link(to), 202)}
+			got := outcomes(t, s, db, answers)
+			if app := linkedTo(t); app != to {
+				t.Errorf("round %d: linked to app %d, want %d: the link came after the unlink freed the number", round, app, to)
+			}
+			for i, a := range answers {
+				if got[a.jobID] != "succeeded" {
+					t.Errorf("round %d: job %d (%s): %s", round, i, a.jobID, got[a.jobID])
+				}
+			}
+			if t.Failed() {
+				t.FailNow()
+			}
+		}
+	})
+
+	// Plivo routes a number through an application, which switchboard
+	// creates once per route under the route's lock (internal/worker
+	// lock.go): ten numbers added at once share the org's default route,
+	// then, linked at once, one app's route. Each route has one
+	// application at Plivo.
+	t.Run("ten Plivo numbers on one route", func(t *testing.T) {
+		f := s.pl.Faults()
+		slow := f
+		slow.Latency = 30 * time.Millisecond // widen the window between listing and creating
+		if err := s.pl.SetFaults(slow); err != nil {
+			t.Fatal(err)
+		}
+		defer s.pl.SetFaults(f)
+		const plivoAnswer = "https://apps.example.com/race/plivo"
+		app := s.mustDo(newRequest("POST", "/sfvopi/apps", map[string]any{"name": "race plivo", "answer_url": plivoAnswer}), 201).data["app_id"].(string)
+		var adds, links []request
+		var numbers []string
+		for i := range 10 {
+			e164 := fmt.Sprintf("+9180003%05d", i)
+			if err := s.pl.AddNumber(plivotest.SandboxAuthID, e164); err != nil {
+				t.Fatal(err)
+			}
+			numbers = append(numbers, e164)
+			adds = append(adds, newRequest("POST", "/api/call/add-phone", map[string]any{"userId": user, "phoneNumber": strings.TrimPrefix(e164, "+"),
+				"integration": "plivo", "authToken": plivotest.SandboxAuthToken, "accSId": plivotest.SandboxAuthID}))
+			links = append(links, newRequest("POST", "/sfvopi/apps/"+app+"/numbers", map[string]any{"voip_number": e164}))
+		}
+		for _, reqs := range [][]request{adds, links} {
+			answers := race(t, s, reqs)
+			got := outcomes(t, s, db, answers)
+			for i, a := range answers {
+				if got[a.jobID] != "succeeded" {
+					t.Errorf("%s %s: %d %s (job %s)", reqs[i].method, reqs[i].path, a.status, got[a.jobID], a.jobID)
+				}
+			}
+		}
+		for _, e164 := range numbers {
+			if u := s.pl.VoiceURL(plivotest.SandboxAuthID, e164); u != plivoAnswer {
+				t.Errorf("%s routes to %q, want %q", e164, u, plivoAnswer)
+			}
+		}
+		var recorded int
+		if err := db.QueryRow(ctx, `SELECT count(*) FROM applications a JOIN connections c ON c.id = a.connection_id WHERE c.provider = 'plivo'`).Scan(&recorded); err != nil || recorded != 2 {
+			t.Errorf("%d Plivo applications recorded (%v), want 2: the default route's and the app's", recorded, err)
+		}
+		checkApplications(t, s, db)
 	})
 	scanLogs(t, s.procs()...)
 }
