@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/switchboardhq/switchboard/internal/api"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
@@ -16,6 +17,21 @@ func addPhoneBody(phone, token string) map[string]any {
 		"userId": workertest.UserID, "phoneNumber": phone, "integration": "twilio",
 		"authToken": token, "accSId": twiliotest.SandboxAccountSID,
 	}
+}
+
+// TestAddPhoneDefaultWait: a server built without Params.Wait waits for
+// the job (up to the documented 20 s) like one that sets it, so a quick
+// add answers 201 with the number, not 202 with a job to poll.
+func TestAddPhoneDefaultWait(t *testing.T) {
+	t.Parallel()
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		e := startAPIWith(t, env, api.Params{})
+		code, body := e.do(t, "POST", "/api/call/add-phone", map[string]string{"Authorization": "Bearer " + e.key},
+			addPhoneBody("12125551234", twiliotest.SandboxAuthToken))
+		if code != 201 || body["message"] != "Phone number added successfully" {
+			t.Errorf("status %d, body %v; want 201, the number added", code, body)
+		}
+	})
 }
 
 func TestAddPhoneCreated(t *testing.T) {

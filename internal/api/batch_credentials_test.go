@@ -188,3 +188,33 @@ func TestBatchCredentialsOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchCredentialsProviderDown: when the provider cannot answer the
+// credentials check (every request a 500), the upload is refused with a
+// 503 that says which provider to try again with, and nothing is recorded;
+// the secret is not in the answer.
+func TestBatchCredentialsProviderDown(t *testing.T) {
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		ctx := context.Background()
+		bulk := jobs.NewClient(env.Redis, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
+		t.Cleanup(func() { bulk.Close() })
+		e := startAPIWith(t, env, api.Params{Wait: time.Second, Bulk: bulk, Queue: asynq.NewInspectorFromRedisClient(env.Redis),
+			Providers: env.Providers(), Keys: env.Keys})
+		f := env.Twilio.Faults()
+		f.ErrorRate = 1
+		must(t, env.Twilio.SetFaults(f))
+		secret := twiliotest.SandboxAuthToken
+		ct, body := credentialsUpload(t, `{"provider":"Twilio","account_id":"`+twiliotest.SandboxAccountSID+`","secret":"`+secret+`"}`, batchFile)
+		r := e.upload(t, "/v1/batches", ct, body, nil)
+		const want = "The credentials could not be checked at twilio; try again"
+		if r.status != 503 || !strings.Contains(string(r.body), "provider_unavailable") || !strings.Contains(string(r.body), want) || strings.Contains(string(r.body), secret) {
+			t.Errorf("provider down: %d %s, want 503 provider_unavailable %q", r.status, r.body, want)
+		}
+		if conns, _ := env.Store.ListConnections(ctx, env.OrgID); len(conns) != 0 {
+			t.Errorf("an unchecked upload stored %d connections", len(conns))
+		}
+		if bs, _ := env.Store.ListBatches(ctx, 0); len(bs) != 0 {
+			t.Errorf("an unchecked upload recorded %d batches", len(bs))
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -643,4 +644,99 @@ func TestOpenAPIDocumentsIdempotencyKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// completeStore fails CompleteIdempotent while fail is set, and
+// ReleaseIdempotent and CreateTarget while failRelease and failCreate are.
+type completeStore struct {
+	store.Store
+	fail, failRelease, failCreate atomic.Bool
+}
+
+func (s *completeStore) CompleteIdempotent(ctx context.Context, orgID int64, key, token string, resp store.IdempotentResponse) error {
+	if s.fail.Load() {
+		return errors.New("store down")
+	}
+	return s.Store.CompleteIdempotent(ctx, orgID, key, token, resp)
+}
+
+func (s *completeStore) ReleaseIdempotent(ctx context.Context, orgID int64, key, token string) error {
+	if s.failRelease.Load() {
+		return errors.New("store down")
+	}
+	return s.Store.ReleaseIdempotent(ctx, orgID, key, token)
+}
+
+func (s *completeStore) CreateTarget(ctx context.Context, t store.Target) (store.Target, error) {
+	if s.failCreate.Load() {
+		return store.Target{}, errors.New("targets down")
+	}
+	return s.Store.CreateTarget(ctx, t)
+}
+
+// TestIdempotentResponseNotStored: when the response of a request with an
+// Idempotency-Key cannot be stored, the work is done all the same: the
+// client gets its answer, and the operator an error in the log. A stored
+// response logs no error.
+func TestIdempotentResponseNotStored(t *testing.T) {
+	t.Parallel()
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		logs := &syncBuffer{}
+		cs := &completeStore{Store: env.Store}
+		e := startAPIWith(t, env, api.Params{Wait: 20 * time.Second, Store: cs, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		const logged = "store idempotent response"
+
+		first := e.send(t, "POST", "/sfvopi/apps", with(xAPIKey(e.key), "create-1"), appBody)
+		if first.status != 201 {
+			t.Fatalf("create: %d %s", first.status, first.body)
+		}
+		wantReplay(t, "create", first, e.send(t, "POST", "/sfvopi/apps", with(xAPIKey(e.key), "create-1"), appBody))
+		if strings.Contains(logs.String(), "level=ERROR") {
+			t.Errorf("a stored response logged an error:\n%s", logs)
+		}
+
+		cs.fail.Store(true)
+		second := e.send(t, "POST", "/sfvopi/apps", with(xAPIKey(e.key), "create-2"), `{"name": "Sales", "answer_url": "`+answerURL+`"}`)
+		if second.status != 201 {
+			t.Errorf("create with the store failing: %d %s, want the app created", second.status, second.body)
+		}
+		if !strings.Contains(logs.String(), logged) || !strings.Contains(logs.String(), "store down") {
+			t.Errorf("log %q, want %q with the store's error", logs, logged)
+		}
+	})
+}
+
+// TestIdempotentClaimNotReleased: a request with an Idempotency-Key that
+// fails with a 5xx releases its claim, so the retry runs again; when the
+// release itself fails, the operator gets an error in the log. A release
+// that works logs no error.
+func TestIdempotentClaimNotReleased(t *testing.T) {
+	t.Parallel()
+	workertest.Each(t, func(t *testing.T, env *workertest.Env) {
+		logs := &syncBuffer{}
+		cs := &completeStore{Store: env.Store}
+		e := startAPIWith(t, env, api.Params{Wait: 20 * time.Second, Store: cs, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		const logged = "release idempotency key"
+
+		cs.failCreate.Store(true)
+		if got := e.send(t, "POST", "/sfvopi/apps", with(xAPIKey(e.key), "create-1"), appBody); got.status != 500 {
+			t.Fatalf("create with targets down: %d %s, want 500", got.status, got.body)
+		}
+		if strings.Contains(logs.String(), logged) {
+			t.Errorf("a released claim logged an error:\n%s", logs)
+		}
+		cs.failCreate.Store(false)
+		if got := e.send(t, "POST", "/sfvopi/apps", with(xAPIKey(e.key), "create-1"), appBody); got.status != 201 || got.replayed() {
+			t.Errorf("retry after the 500: %d %s, want the app created", got.status, got.body)
+		}
+
+		cs.failCreate.Store(true)
+		cs.failRelease.Store(true)
+		if got := e.send(t, "POST", "/sfvopi/apps", with(xAPIKey(e.key), "create-2"), appBody); got.status != 500 {
+			t.Errorf("create with targets and releases down: %d %s, want 500", got.status, got.body)
+		}
+		if !strings.Contains(logs.String(), logged) || !strings.Contains(logs.String(), "store down") {
+			t.Errorf("log %q, want %q with the store's error", logs, logged)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -245,4 +246,77 @@ func assertNoSecretInRedis(t *testing.T, h *harness, secret string) {
 			}
 		}
 	}
+}
+
+// TestBatchRowRunsShareTheirNumber: a later run of a batch import's row
+// (the row retried, under a new run id of the same request "<batch>-<line>")
+// finds the number the row's earlier run added and succeeds with that row;
+// a run of another line that finds it is a duplicate.
+func TestBatchRowRunsShareTheirNumber(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		sealed, err := h.Keys.SealCredentials(sandboxCreds)
+		mustOK(t, err)
+		row := func(run string) (jobs.Outcome, jobs.AddPhoneResult) {
+			t.Helper()
+			job, err := h.Jobs.EnqueueAddPhone(ctx, jobs.AddPhone{OrgID: h.OrgID, UserID: userID, PhoneNumber: "+12125551234", Provider: jobs.ProviderTwilio,
+				Credentials: sealed, RequestID: run, BatchID: "batch_1"})
+			mustOK(t, err)
+			wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
+			out, err := h.Jobs.Wait(wctx, job)
+			mustOK(t, err)
+			var res jobs.AddPhoneResult
+			if out.State == jobs.StateSucceeded {
+				mustOK(t, json.Unmarshal(out.Data, &res))
+			}
+			return out, res
+		}
+		out, first := row("batch_1-2.r1")
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("line 2, first run: %+v", out)
+		}
+		if out, again := row("batch_1-2.r2"); out.State != jobs.StateSucceeded || again.NumberID != first.NumberID {
+			t.Errorf("line 2, second run: %s %s %q (number %s), want success with the first run's number %s", out.State, out.Code, out.Message, again.NumberID, first.NumberID)
+		}
+		if out, _ := row("batch_1-3.r1"); out.State != jobs.StateFailed || out.Code != jobs.CodeDuplicate {
+			t.Errorf("line 3: %s %s %q, want failed %s", out.State, out.Code, out.Message, jobs.CodeDuplicate)
+		}
+	})
+}
+
+// TestAddPhoneWithTarget: an add with a TargetID (as a batch import's row
+// can ask) adds the number, links it to the target and routes it there, in
+// one attempt.
+func TestAddPhoneWithTarget(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		const num, answer = "+12125551234", "https://agents.example.com/answer/1"
+		h.target(t, "agent_1", answer)
+		sealed, err := h.Keys.SealCredentials(sandboxCreds)
+		mustOK(t, err)
+		job, err := h.Jobs.EnqueueAddPhone(ctx, jobs.AddPhone{OrgID: h.OrgID, UserID: userID, PhoneNumber: num, Provider: jobs.ProviderTwilio,
+			Credentials: sealed, RequestID: "add-with-target.r1", TargetID: "agent_1"})
+		mustOK(t, err)
+		wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		out, err := h.Jobs.Wait(wctx, job)
+		mustOK(t, err)
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("outcome %s %s %q, want success", out.State, out.Code, out.Message)
+		}
+		row, err := h.Store.GetNumber(ctx, h.OrgID, num)
+		mustOK(t, err)
+		if l, err := h.Store.GetLink(ctx, h.OrgID, row.ID); row.State != store.NumberActive || err != nil || l.Status != store.LinkActive || l.TargetID != "agent_1" {
+			t.Errorf("number %s, link %+v, %v; want an active number with an ACTIVE link to agent_1", row.State, l, err)
+		}
+		if got := h.voiceURL(num); got != answer {
+			t.Errorf("routes to %q, want %q", got, answer)
+		}
+		rec, err := h.Store.GetJob(ctx, h.OrgID, job.ID)
+		mustOK(t, err)
+		if rec.Attempts != 1 {
+			t.Errorf("took %d attempts (%+v), want 1", rec.Attempts, rec.AttemptLog)
+		}
+	})
 }

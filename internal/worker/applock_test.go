@@ -62,3 +62,32 @@ func TestConcurrentAttachesCreateOneApplication(t *testing.T) {
 		}
 	})
 }
+
+// TestNewApplicationsTakeOneAttempt: an add and an attach that create and
+// record a Plivo application (the default route's, then the target's) each
+// finish in their first attempt; recording the application is part of
+// the work, not a failure that a retry papers over.
+func TestNewApplicationsTakeOneAttempt(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.target(t, "agent_p", "https://agents.example.com/answer/plivo")
+		num := plivotest.SandboxNumber1
+		add, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: num, Provider: jobs.ProviderPlivo, Credentials: workertest.PlivoCreds})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("add %s: %+v", num, out)
+		}
+		attach, out := h.run(t, func(ctx context.Context) (jobs.Job, error) {
+			return h.Jobs.Attach(ctx, jobs.Attach{OrgID: h.OrgID, TargetID: "agent_p", Numbers: []string{num}})
+		})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("attach %s: %+v", num, out)
+		}
+		for name, job := range map[string]jobs.Job{"add": add, "attach": attach} {
+			rec, err := h.Store.GetJob(ctx, h.OrgID, job.ID)
+			mustOK(t, err)
+			if rec.Attempts != 1 {
+				t.Errorf("%s took %d attempts (%+v), want 1", name, rec.Attempts, rec.AttemptLog)
+			}
+		}
+	})
+}

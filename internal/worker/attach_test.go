@@ -12,7 +12,9 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/jobs"
+	"github.com/switchboardhq/switchboard/providers/plivo/plivotest"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
 )
 
@@ -147,6 +149,37 @@ func TestAttachErrors(t *testing.T) {
 		}
 		if got := h.voiceURL("+12125551234"); got != "https://agents.example.com/answer/1" {
 			t.Errorf("failed attaches moved the number to %q", got)
+		}
+	})
+}
+
+// TestAttachNotFoundNamesTheProvider: a number missing from the inventory
+// is reported as such, and when the attach asks for one provider's numbers
+// the message says which, so a number added on another provider is not
+// mistaken for a missing one.
+func TestAttachNotFoundNamesTheProvider(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		h.mustAdd(t, "+12125551234")
+		if _, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: plivotest.SandboxNumber1, Provider: jobs.ProviderPlivo, Credentials: workertest.PlivoCreds}); out.State != jobs.StateSucceeded {
+			t.Fatalf("add the Plivo number: %+v", out)
+		}
+		h.target(t, "agent_1", "https://agents.example.com/answer/1")
+		cases := []struct {
+			name string
+			p    jobs.Attach
+			want string
+		}{
+			{"any provider", jobs.Attach{TargetID: "agent_1", Numbers: []string{"+14155550100"}},
+				"+14155550100 is not in the organization's inventory"},
+			{"a Twilio number asked for as a Plivo one", jobs.Attach{TargetID: "agent_1", Provider: jobs.ProviderPlivo, Numbers: []string{"+12125551234"}},
+				"+12125551234 is not in the organization's inventory as a plivo number"},
+		}
+		for _, c := range cases {
+			c.p.OrgID = h.OrgID
+			_, out := h.run(t, func(ctx context.Context) (jobs.Job, error) { return h.Jobs.Attach(ctx, c.p) })
+			if out.State != jobs.StateFailed || out.Code != jobs.CodeNumberNotFound || out.Message != c.want {
+				t.Errorf("%s: %s %s %q, want failed %s %q", c.name, out.State, out.Code, out.Message, jobs.CodeNumberNotFound, c.want)
+			}
 		}
 	})
 }

@@ -3,11 +3,17 @@ package worker_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/hibiken/asynq"
+
+	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/jobs"
 )
@@ -80,6 +86,83 @@ func TestRetriedAttemptLogs(t *testing.T) {
 			if r["level"] == slog.LevelError.String() {
 				t.Errorf("error logged: %v", r)
 			}
+		}
+	})
+}
+
+// TestFailedAttemptLogsTheError: the log line of a failed attempt carries
+// the job's code and message once, whether the failure is the worker's own
+// (an attach of a number not in the inventory) or a provider's answer (an
+// add of a number the account does not own), so an operator can match it
+// to the job record.
+func TestFailedAttemptLogsTheError(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		h.Server.Shutdown()
+		var logs syncBuffer
+		h.StartWorkerWith(t, func(p *worker.Params) { p.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+
+		h.target(t, "agent_1", "https://agents.example.com/answer/1")
+		_, attach, _ := h.attach(t, "agent_1", "+14155550100")
+		_, add := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12125559999"})
+		for _, out := range []jobs.Outcome{attach, add} {
+			if out.State != jobs.StateFailed || out.Message == "" {
+				t.Fatalf("outcome %s %s %q, want a failure", out.State, out.Code, out.Message)
+			}
+		}
+		want := []string{
+			string(attach.Code) + ": " + attach.Message + ": " + asynq.SkipRetry.Error(),
+			string(add.Code) + ": " + add.Message + ": " + asynq.SkipRetry.Error(),
+		}
+		var got []string
+		h.waitFor(t, func() bool {
+			got = got[:0]
+			for _, r := range logs.records(t) {
+				if r["msg"] == "job attempt failed" {
+					got = append(got, r["error"].(string))
+				}
+			}
+			return len(got) >= len(want)
+		})
+		if !slices.Equal(got, want) {
+			t.Errorf("failed attempts logged %q, want %q", got, want)
+		}
+	})
+}
+
+// TestAttemptLogKeepsTheNewest: a run that has already used up
+// store.MaxAttemptLog entries of its record's attempt log drops the oldest
+// when one more attempt ends, so the record stays small and still shows the
+// latest attempts, numbered as the run counts them.
+func TestAttemptLogKeepsTheNewest(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12125551234"})
+		if out.State != jobs.StateSucceeded {
+			t.Fatalf("add: %+v", out)
+		}
+		payload, err := h.inspectPayload(job)
+		mustOK(t, err)
+		// A long run of the same request: 60 attempts so far, the newest
+		// 50 in its log.
+		const id, attempts = "long-run", 60
+		start := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+		rec := store.JobRecord{ID: id, OrgID: h.OrgID, Type: jobs.TypeAddPhone, State: jobs.StateRetrying, Attempts: attempts, CreatedAt: start, UpdatedAt: start}
+		for n := attempts - store.MaxAttemptLog + 1; n <= attempts; n++ {
+			rec.AttemptLog = append(rec.AttemptLog, store.JobAttempt{N: n, StartedAt: start, EndedAt: start, Code: jobs.CodeProviderUnavailable, Message: "unavailable"})
+		}
+		mustOK(t, h.Store.SaveJob(ctx, rec))
+
+		if out := h.enqueueRaw(t, jobs.TypeAddPhone, payload, id); out.State != jobs.StateSucceeded {
+			t.Fatalf("attempt %d: %+v", attempts+1, out)
+		}
+		got, err := h.Store.GetJob(ctx, h.OrgID, id)
+		mustOK(t, err)
+		log := got.AttemptLog
+		if got.Attempts != attempts+1 || len(log) != store.MaxAttemptLog {
+			t.Fatalf("attempts %d with %d logged, want %d with %d logged", got.Attempts, len(log), attempts+1, store.MaxAttemptLog)
+		}
+		if first, last := log[0], log[len(log)-1]; first.N != attempts-store.MaxAttemptLog+2 || last.N != attempts+1 || last.Code != "" {
+			t.Errorf("log runs from attempt %d to %d (%q), want %d to %d, the last without error", first.N, last.N, last.Code, attempts-store.MaxAttemptLog+2, attempts+1)
 		}
 	})
 }

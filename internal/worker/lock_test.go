@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/testenv"
+	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers"
 )
 
@@ -23,9 +24,10 @@ func lockWorker(t *testing.T) (*Worker, *redis.Client) {
 var lockCreds = providers.Credentials{AccountID: "MA00000000000000SBX1", Secret: "s"}
 
 // TestRouteLockBusyRequeues: while one worker holds a route's lock,
-// another gives up within a fraction of a second with an error that
-// requeues the job shortly without using up a retry, instead of holding
-// its slot; once the lock is free it gets it, with a larger fencing token.
+// another polls it for about 100 ms, then gives up (well within a second)
+// with an error that requeues the job shortly without using up a retry,
+// instead of holding its slot; once the lock is free it gets it, with a
+// larger fencing token.
 func TestRouteLockBusyRequeues(t *testing.T) {
 	w, _ := lockWorker(t)
 	ctx := context.Background()
@@ -47,6 +49,8 @@ func TestRouteLockBusyRequeues(t *testing.T) {
 	})
 	if waited := time.Since(start); waited > time.Second {
 		t.Errorf("waited %v for a taken lock; want to give the slot back quickly", waited)
+	} else if waited < 50*time.Millisecond {
+		t.Errorf("gave up on a taken lock after %v; want about 100 ms of polling first, so a lock freed meanwhile is taken without a requeue", waited)
 	}
 	je := categorize(err)
 	if !je.RateLimit || je.Permanent || je.RetryAfter <= 0 || isFailure(err) {
@@ -127,5 +131,48 @@ func TestRouteLockRenewed(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRouteLockLeaseLost: when the lease cannot be renewed (here the key
+// vanishes, as when Redis lost it and another worker may hold the route
+// now), fn's context is cancelled, and the work that stopped for it fails
+// with a retried internal error saying the lease was lost, not fn's own
+// context error. Work that finished regardless stands.
+func TestRouteLockLeaseLost(t *testing.T) {
+	w, rdb := lockWorker(t)
+	w.lockTTL = 300 * time.Millisecond
+	ctx := context.Background()
+	key := routeLockKey("plivo", lockCreds, "r")
+	lose := func(ctx context.Context) error {
+		t.Helper()
+		mustDel(t, rdb, key)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Second):
+			t.Error("fn's context not cancelled after the lease was lost")
+			return nil
+		}
+	}
+
+	err := w.withRouteLock(ctx, "plivo", lockCreds, "r", func(ctx context.Context, _ int64) error { return lose(ctx) })
+	if je := categorize(err); !errors.Is(err, errLeaseLost) || je.Code != jobs.CodeInternal || je.Permanent {
+		t.Errorf("stopped by the lost lease: %v (%+v), want a retried internal error for the lost lease", err, je)
+	}
+
+	err = w.withRouteLock(ctx, "plivo", lockCreds, "r", func(ctx context.Context, _ int64) error {
+		_ = lose(ctx)
+		return nil // done anyway, before it looked at ctx
+	})
+	if err != nil {
+		t.Errorf("finished despite the lost lease: %v, want nil", err)
+	}
+}
+
+func mustDel(t *testing.T, rdb *redis.Client, key string) {
+	t.Helper()
+	if n, err := rdb.Del(context.Background(), key).Result(); err != nil || n != 1 {
+		t.Fatalf("delete %s: %d, %v", key, n, err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/switchboardhq/switchboard/internal/store"
 	"github.com/switchboardhq/switchboard/jobs"
 	"github.com/switchboardhq/switchboard/providers/twilio/twiliotest"
@@ -68,6 +70,45 @@ func TestReconcileScanCoversEveryNumber(t *testing.T) {
 		deadline := h.waitFor(t, func() bool { return h.voiceURL("+12025551234") == webhookBase+"/voice/inbound" })
 		if !deadline {
 			t.Errorf("drifted number not repaired by the scan")
+		}
+	})
+}
+
+// TestReconcileScanRerunEnqueuesNothingTwice: the scan enqueues its checks
+// in one attempt, and a second delivery of the same scan (asynq's
+// redelivery after a crash) finds every check already enqueued and
+// succeeds without adding any.
+func TestReconcileScanRerunEnqueuesNothingTwice(t *testing.T) {
+	backends(t, func(t *testing.T, h *harness) {
+		h.mustAdd(t, "+12125551234", "+12025551234")
+		checks := func() int {
+			t.Helper()
+			var q *asynq.QueueInfo
+			h.waitFor(t, func() bool {
+				var err error
+				q, err = inspector(h).GetQueueInfo(jobs.QueueBulk)
+				return err == nil && q.Size == q.Completed // Size counts the completed too
+			})
+			return q.Completed
+		}
+		for run := 1; run <= 2; run++ {
+			out := h.enqueueRaw(t, jobs.TypeReconcileScan, nil, "scan-1")
+			if out.State != jobs.StateSucceeded || string(out.Data) != `{"enqueued":2}` {
+				t.Fatalf("scan run %d: %+v (%s)", run, out, out.Data)
+			}
+			info, err := inspector(h).GetTaskInfo(jobs.QueueCritical, "scan-1")
+			mustOK(t, err)
+			if info.Retried != 0 {
+				t.Errorf("scan run %d retried %d times, want done in one attempt", run, info.Retried)
+			}
+			if n := checks(); n != 2 {
+				t.Errorf("after scan run %d: %d checks ran, want 2", run, n)
+			}
+			h.waitFor(t, func() bool { // asynq marks the task done after the outcome is out
+				info, err = inspector(h).GetTaskInfo(jobs.QueueCritical, "scan-1")
+				return err == nil && info.State == asynq.TaskStateCompleted
+			})
+			mustOK(t, inspector(h).DeleteTask(jobs.QueueCritical, "scan-1"))
 		}
 	})
 }
