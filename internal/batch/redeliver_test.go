@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/internal/batch"
 	"github.com/switchboardhq/switchboard/internal/store"
@@ -72,9 +71,7 @@ func TestBatchCallbackSurvivesFailedEnqueue(t *testing.T) {
 			importFile(t, im, bt, "phone_number,user_id\n"+nums[0]+","+workertest.UserID+"\nbad,"+workertest.UserID+"\n")
 
 			blip := &workertest.FailFirst{Names: workertest.Scripts, Key: "callback-" + bt.ID + "-round0"}
-			rdb := redis.NewClient(env.Redis.(*redis.Client).Options()) // the Env's Redis database
-			t.Cleanup(func() { rdb.Close() })
-			rdb.AddHook(blip)
+			rdb := env.RedisWith(t, blip)
 			env.StartWorkerWith(t, func(p *worker.Params) { p.Redis = rdb })
 
 			evs := rc.waitEvents(t, 1)
@@ -206,9 +203,7 @@ func TestImportCallbackSurvivesFailedEnqueue(t *testing.T) {
 			t.Cleanup(hooks.Close)
 			bt := store.Batch{ID: "bat_refused", OrgID: env.OrgID, Provider: jobs.ProviderTwilio, CallbackURL: hooks.URL + "/batch"}
 			blip := &workertest.FailFirst{Names: workertest.Scripts, Key: "callback-" + bt.ID + "-round0"}
-			rdb := redis.NewClient(env.Redis.(*redis.Client).Options()) // the Env's Redis database
-			t.Cleanup(func() { rdb.Close() })
-			rdb.AddHook(blip)
+			rdb := env.RedisWith(t, blip)
 			bulk := jobs.NewClient(rdb, env.Keys, jobs.Options{Queue: jobs.QueueBulk})
 			t.Cleanup(func() { bulk.Close() })
 			im := &batch.Importer{Store: env.Store, Jobs: bulk}

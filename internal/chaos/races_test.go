@@ -275,13 +275,18 @@ func TestRaces(t *testing.T) {
 		}
 	})
 
+	// linkedFirst is the app the shared number is linked to, after
+	// linking it to app 0 if it is linked to none.
+	linkedFirst := func(t *testing.T) int {
+		if from := linkedTo(t); from >= 0 {
+			return from
+		}
+		outcomes(t, s, db, []answer{s.mustDo(link(0), 202)})
+		return 0
+	}
 	t.Run("unlink racing link", func(t *testing.T) {
 		for round := range 10 {
-			from := linkedTo(t)
-			if from < 0 {
-				outcomes(t, s, db, []answer{s.mustDo(link(0), 202)})
-				from = 0
-			}
+			from := linkedFirst(t)
 			to := (from + 1 + round) % len(apps)
 			answers := race(t, s, []request{unlink(from), link(to)})
 			outcomes(t, s, db, answers)
@@ -314,11 +319,7 @@ func TestRaces(t *testing.T) {
 			return n > 0
 		}
 		for round := range 10 {
-			from := linkedTo(t)
-			if from < 0 {
-				outcomes(t, s, db, []answer{s.mustDo(link(0), 202)})
-				from = 0
-			}
+			from := linkedFirst(t)
 			to := (from + 1 + round) % len(apps)
 			unlinked := make(chan answer, 1)
 			go func() {

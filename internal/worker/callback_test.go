@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/switchboardhq/switchboard/internal/callback"
 	"github.com/switchboardhq/switchboard/internal/worker"
 	"github.com/switchboardhq/switchboard/internal/worker/workertest"
@@ -79,9 +77,7 @@ func TestCallbackSurvivesFailedStepAfterCommit(t *testing.T) {
 				defer recv.Close()
 				h.Server.Shutdown()
 				blip := &workertest.FailFirst{Names: step.names, Key: step.key}
-				rdb := redis.NewClient(h.Redis.(*redis.Client).Options()) // the Env's Redis database
-				t.Cleanup(func() { rdb.Close() })
-				rdb.AddHook(blip)
+				rdb := h.RedisWith(t, blip)
 				h.StartWorkerWith(t, func(p *worker.Params) { p.Redis = rdb })
 
 				job, out := h.addPhone(t, jobs.AddPhoneRequest{PhoneNumber: "+12125551234", CallbackURL: recv.URL + "/hooks"})

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"testing"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -58,4 +59,15 @@ func (f *FailFirst) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 		}
 		return next(ctx, cmds)
 	}
+}
+
+// RedisWith is a new client of the Env's Redis database with hook added,
+// closed when the test ends: give it to a worker (StartWorkerWith) or an
+// importer to fail the step the hook names.
+func (e *Env) RedisWith(t testing.TB, hook redis.Hook) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(e.Redis.(*redis.Client).Options())
+	t.Cleanup(func() { rdb.Close() })
+	rdb.AddHook(hook)
+	return rdb
 }
