@@ -42,3 +42,29 @@ func TestSecretAndKeyLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestPlausibleIDBounds: an id names something only when it is 1 to
+// maxIDLen printable ASCII characters ('!' to '~'); a bad character at any
+// position, the first included, makes it name nothing. PostgreSQL refuses a
+// NUL or invalid UTF-8 outright, so these never reach a store.
+func TestPlausibleIDBounds(t *testing.T) {
+	t.Parallel()
+	for id, ok := range map[string]bool{
+		"":                              false,
+		"64b7f0c2e4b0a1b2c3d4e5f6":      true,
+		strings.Repeat("a", maxIDLen):   true,
+		strings.Repeat("a", maxIDLen+1): false,
+		"!id~":                          true,
+		"\x00id":                        false,
+		"id\x00":                        false,
+		" id":                           false,
+		"i d":                           false,
+		"id\x7f":                        false,
+		"\xffid":                        false,
+		"id\u200b":                      false,
+	} {
+		if got := plausibleID(id); got != ok {
+			t.Errorf("plausibleID(%q) = %v, want %v", id, got, ok)
+		}
+	}
+}

@@ -55,3 +55,28 @@ func TestSubaccountWithItsOwnCredentials(t *testing.T) {
 		t.Error("a subaccount's token reached its parent's numbers")
 	}
 }
+
+// TestAPIKeyCredentialsValidated: an API key may not fetch the account, so
+// its credentials are checked by listing one number. The right secret
+// passes; a wrong secret, and a key of a suspended account (code 20005),
+// are invalid credentials.
+func TestAPIKeyCredentialsValidated(t *testing.T) {
+	key := providers.Credentials{AccountID: tt.SandboxAccountSID, Username: tt.SandboxAPIKeySID, Secret: tt.SandboxAPIKeySecret}
+	sim, a := newEnv(t)
+	if err := a.ValidateCredentials(context.Background(), key); err != nil {
+		t.Fatalf("ValidateCredentials(API key) = %v", err)
+	}
+	wrong := key
+	wrong.Secret = "wrongsecret0123456789"
+	if k, _ := providers.KindOf(a.ValidateCredentials(context.Background(), wrong)); k != providers.KindInvalidCredentials {
+		t.Errorf("ValidateCredentials(wrong key secret): kind %q, want invalid credentials", k)
+	}
+	if err := sim.SetAccountStatus(tt.SandboxAccountSID, tt.StatusSuspended); err != nil {
+		t.Fatal(err)
+	}
+	err := a.ValidateCredentials(context.Background(), key)
+	var pe *providers.Error
+	if !errors.As(err, &pe) || pe.Kind != providers.KindInvalidCredentials || pe.Code != "20005" {
+		t.Errorf("ValidateCredentials(key of a suspended account) = %v, want invalid credentials with code 20005", err)
+	}
+}
