@@ -155,6 +155,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.pool.Ping(ctx)
 }
 
+// Analyze refreshes the planner's statistics of every table (ANALYZE), as
+// autovacuum does within about a minute of a table's first rows. Until
+// then a new table has none, and the plans a pooled connection caches for
+// its prepared statements may read every row of an org where one is meant
+// (docs/benchmarks.md, "Planner statistics"). The benchmarks call it after
+// their warm-up so that they measure the steady state.
+func (s *Store) Analyze(ctx context.Context) error {
+	_, err := s.q.Exec(ctx, `ANALYZE`)
+	return translate("analyze", err)
+}
+
 // Close closes the pool, waiting for connections in use to be released.
 // Inside a transaction it closes nothing and answers an error: InTx's
 // caller owns the Store.
