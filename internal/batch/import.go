@@ -116,6 +116,7 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 	defer cancel(nil)
 	e := im.startEnqueuer(ctx, cancel, b)
 	var p Progress
+	recorded := 0
 	flush := func(page []store.BatchRow) error {
 		if err := v.checkInUse(ctx, page); err != nil {
 			return err
@@ -125,6 +126,9 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 			var err error
 			if inserted, err = im.Store.AddBatchRows(ctx, page); err != nil {
 				return err
+			}
+			if recorded++; recorded == refreshAfterPages {
+				refreshStatistics(ctx, im.Store)
 			}
 		}
 		for _, row := range page {
@@ -194,6 +198,23 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 		return b, err
 	}
 	return im.finish(ctx, b, p)
+}
+
+// refreshAfterPages is the page after which an import brings the store's
+// planner statistics of batch_rows up to date, where the store keeps any:
+// a new deployment's first import would otherwise run its page updates
+// with plans made for an empty table (postgres.Store.RefreshStatistics).
+const refreshAfterPages = 2
+
+// refreshStatistics asks st to refresh its statistics of batch_rows if it
+// can. A store that cannot (a role that does not own the tables) only
+// makes the import slower, so its error does not end the import.
+func refreshStatistics(ctx context.Context, st store.Store) {
+	if r, ok := st.(interface {
+		RefreshStatistics(ctx context.Context, tables ...string) error
+	}); ok {
+		_ = r.RefreshStatistics(ctx, "batch_rows")
+	}
 }
 
 // pace calls Pace when there is one.

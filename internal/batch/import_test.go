@@ -3,12 +3,15 @@ package batch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/internal/batch"
 	"github.com/switchboardhq/switchboard/internal/store"
+	"github.com/switchboardhq/switchboard/internal/worker/workertest"
 	"github.com/switchboardhq/switchboard/jobs"
 )
 
@@ -129,4 +132,47 @@ func TestImportStoreErrorEndsImport(t *testing.T) {
 			t.Errorf("counts %v, want the 2 pages before the failure, 1,000 rows, queued and nothing else", c.ByStatus)
 		}
 	})
+}
+
+// statsStore records the RefreshStatistics calls an import makes, and how
+// many pages it had recorded at each.
+type statsStore struct {
+	store.Store
+	pages   int
+	refresh []int
+	err     error
+}
+
+func (s *statsStore) AddBatchRows(ctx context.Context, rows []store.BatchRow) ([]int, error) {
+	s.pages++
+	return s.Store.AddBatchRows(ctx, rows)
+}
+
+func (s *statsStore) RefreshStatistics(ctx context.Context, tables ...string) error {
+	if !slices.Equal(tables, []string{"batch_rows"}) {
+		panic(fmt.Sprintf("RefreshStatistics(%q)", tables))
+	}
+	s.refresh = append(s.refresh, s.pages)
+	return s.err
+}
+
+// TestImportRefreshesStatistics: after its second page an import asks a
+// store that keeps planner statistics to bring batch_rows' up to date,
+// once; that failing does not end the import (postgres.Store.RefreshStatistics
+// says why it is needed, TestImportStatementsReadTheirRows what it does).
+func TestImportRefreshesStatistics(t *testing.T) {
+	e := newEnv(t, workertest.Backends()[0].Open(t))
+	for i, failing := range []error{nil, errors.New("must be owner of table batch_rows")} {
+		im := *e.im
+		ss := &statsStore{Store: e.store, err: failing}
+		im.Store = ss
+		r, err := batch.NewReader(newGenCSV(e.user, i*10000, 2500), batch.CSV)
+		must(t, err)
+		if _, err := im.Import(t.Context(), store.Batch{ID: fmt.Sprintf("bat_stats%v", failing != nil), OrgID: e.org, Provider: jobs.ProviderTwilio}, r); err != nil {
+			t.Fatalf("Import (RefreshStatistics failing: %v) = %v", failing, err)
+		}
+		if !slices.Equal(ss.refresh, []int{2}) {
+			t.Errorf("RefreshStatistics called after pages %v, want once, after page 2", ss.refresh)
+		}
+	}
 }

@@ -153,10 +153,15 @@ func (s *Store) RetryBatchRow(ctx context.Context, orgID int64, batchID string, 
 	return affected("retry batch row", tag, err)
 }
 
+// FinishBatchRows repeats, as its second condition, the predicate of the
+// partial index batch_rows_job (a job id that is not empty): neither
+// planner can tell from "job_id = ?" alone that the bound value is never
+// empty, so without it each finished batch job scanned all of batch_rows
+// (SQLite always; PostgreSQL in a generic plan).
 func (s *Store) FinishBatchRows(ctx context.Context, orgID int64, jobID, status, code, reason string) (int, error) {
 	tag, err := s.q.Exec(ctx,
 		`UPDATE batch_rows SET status = $3, code = $4, reason = $5
-		WHERE job_id = $2 AND org_id = $1 AND status IN ($6, $7)`,
+		WHERE job_id = $2 AND job_id <> '' AND org_id = $1 AND status IN ($6, $7)`,
 		orgID, jobID, status, code, reason, store.RowPending, store.RowQueued)
 	if err != nil {
 		return 0, translate("finish batch rows", err)

@@ -156,14 +156,44 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Analyze refreshes the planner's statistics of every table (ANALYZE), as
-// autovacuum does within about a minute of a table's first rows. Until
-// then a new table has none, and the plans a pooled connection caches for
-// its prepared statements may read every row of an org where one is meant
-// (docs/benchmarks.md, "Planner statistics"). The benchmarks call it after
-// their warm-up so that they measure the steady state.
+// autovacuum does within about a minute of a table's first rows. The
+// benchmarks call it after their warm-up so that they measure the steady
+// state (docs/benchmarks.md, "Planner statistics").
 func (s *Store) Analyze(ctx context.Context) error {
 	_, err := s.q.Exec(ctx, `ANALYZE`)
 	return translate("analyze", err)
+}
+
+// RefreshStatistics analyzes those of tables that have grown to more than
+// twice the size their planner statistics describe (and past 8 pages).
+// Autovacuum analyzes a growing table too, but only on its next round, up
+// to a minute later. Until then the planner estimates a new table's rows
+// by defaults: a batch id or an org id is thought to match a few dozen
+// rows, so a page's status update reads every row of the batch instead of
+// its 500, and the pool's connections keep that plan. A first import into
+// a new deployment is all in that minute; batch.Importer calls this after
+// its first pages (docs/benchmarks.md, "Planner statistics"). Sizes are
+// read from the catalog, which does not lag as the statistics collector's
+// counters do.
+func (s *Store) RefreshStatistics(ctx context.Context, tables ...string) error {
+	rows, err := s.q.Query(ctx,
+		`SELECT quote_ident(c.relname) FROM pg_class c
+		WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r' AND c.relname = ANY($1)
+			AND pg_relation_size(c.oid) / current_setting('block_size')::bigint > 2 * greatest(c.relpages, 0) + 8`,
+		tables)
+	stale, err := collect(rows, err, func(row pgx.Row) (string, error) {
+		var name string
+		return name, row.Scan(&name)
+	})
+	if err != nil {
+		return translate("refresh statistics", err)
+	}
+	for _, t := range stale {
+		if _, err := s.q.Exec(ctx, `ANALYZE `+t); err != nil {
+			return translate("refresh statistics", err)
+		}
+	}
+	return nil
 }
 
 // Close closes the pool, waiting for connections in use to be released.

@@ -166,10 +166,16 @@ func (s *Store) RetryBatchRow(ctx context.Context, orgID int64, batchID string, 
 	return s.affected("retry batch row", res, err)
 }
 
+const finishBatchRowsSQL = `UPDATE batch_rows SET status = ?, code = ?, reason = ?
+	WHERE job_id = ? AND job_id <> '' AND org_id = ? AND status IN (?, ?)`
+
+// FinishBatchRows repeats, as its second condition, the predicate of the
+// partial index batch_rows_job (a job id that is not empty): neither
+// planner can tell from "job_id = ?" alone that the bound value is never
+// empty, so without it each finished batch job scanned all of batch_rows
+// (SQLite always; PostgreSQL in a generic plan).
 func (s *Store) FinishBatchRows(ctx context.Context, orgID int64, jobID, status, code, reason string) (int, error) {
-	res, err := s.w.ExecContext(ctx,
-		`UPDATE batch_rows SET status = ?, code = ?, reason = ?
-		WHERE job_id = ? AND org_id = ? AND status IN (?, ?)`,
+	res, err := s.w.ExecContext(ctx, finishBatchRowsSQL,
 		status, code, reason, jobID, orgID, store.RowPending, store.RowQueued)
 	return s.changed("finish batch rows", res, err)
 }
