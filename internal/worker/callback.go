@@ -52,6 +52,11 @@ func (w *Worker) enqueueBatchCallback(ctx context.Context, b store.Batch, c stor
 	return batch.EnqueueCompletion(ctx, w.store, b, c, w.queue.EnqueueContext)
 }
 
+// callbackTimeout bounds one delivery, connecting included
+// (docs/callbacks.md): a receiver that stalls holds a worker slot no
+// longer, and its event is retried.
+const callbackTimeout = 10 * time.Second
+
 // deliverCallback handles jobs.TypeCallback. A receiver that rejects the
 // event (4xx) is not asked again; anything else is retried with
 // callback.RetryDelay.
@@ -60,7 +65,7 @@ func (w *Worker) deliverCallback(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &ct); err != nil {
 		return fmt.Errorf("callback payload: %v: %w", err, asynq.SkipRetry)
 	}
-	client := w.callbacks.Client(10 * time.Second)
+	client := w.callbacks.Client(callbackTimeout)
 	err := callback.Deliver(ctx, client, ct.URL, w.callbackSecret, ct.Event, version.UserAgent())
 	if errors.Is(err, callback.ErrRejected) {
 		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)

@@ -299,6 +299,15 @@ func TestRerunOfFinishedRunReplays(t *testing.T) {
 		if after.Attempts != rec.Attempts || !after.UpdatedAt.Equal(rec.UpdatedAt) {
 			t.Errorf("record changed: %+v -> %+v", rec, after)
 		}
+		// The replayed task of a succeeded run completes, as the run did:
+		// not archived as failed.
+		h.waitFor(t, func() bool {
+			info, err = inspector(h).GetTaskInfo(job.Queue, job.ID)
+			return err == nil && (info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived)
+		})
+		if info.State != asynq.TaskStateCompleted {
+			t.Errorf("the replayed task is %v (%s), want completed", info.State, info.LastErr)
+		}
 	})
 }
 

@@ -78,3 +78,12 @@ func TestLimitsNilIsDefaultsEmptyIsNone(t *testing.T) {
 		})
 	}
 }
+
+// TestCallbackTimeoutAsDocumented: docs/callbacks.md promises receivers 10
+// seconds a delivery; without a timeout (a mutant made it 0) a receiver
+// that never answers would hold a worker slot until the task's deadline.
+func TestCallbackTimeoutAsDocumented(t *testing.T) {
+	if callbackTimeout != 10*time.Second {
+		t.Errorf("callbackTimeout = %v, want 10s as docs/callbacks.md says", callbackTimeout)
+	}
+}
