@@ -29,3 +29,18 @@ func TestCredentialsNestedNeverPrintSecret(t *testing.T) {
 		t.Errorf("secret printed:\n%s", buf.String())
 	}
 }
+
+// TestCredentialsFormatByVerb: %#v prints the Go-syntax form, every other
+// verb the redacted String, so a %d or %x of credentials reads the same as
+// %v, and only %#v names the type.
+func TestCredentialsFormatByVerb(t *testing.T) {
+	c := jobs.Credentials{AccountID: "AC1", Secret: "s3cr3t"}
+	if got, want := fmt.Sprintf("%#v", c), c.GoString(); got != want || !strings.HasPrefix(got, "jobs.Credentials") {
+		t.Errorf("%%#v = %q, want %q", got, want)
+	}
+	for _, verb := range []string{"%v", "%+v", "%s", "%d", "%x", "%q"} {
+		if got := fmt.Sprintf(verb, c); got != c.String() {
+			t.Errorf("%s = %q, want the String %q", verb, got, c.String())
+		}
+	}
+}

@@ -80,3 +80,30 @@ func TestEnqueueFinishesClaimedRun(t *testing.T) {
 		t.Errorf("second Unlink = %+v, %v; want to join %s", again, err, claimed)
 	}
 }
+
+// TestListenerForgetsUnregisteredWaiters: a job id is in the listener's
+// map only while it has waiters; unregistering twice is harmless. (A
+// mutant that skipped the delete grew the map by every job ever waited
+// for.)
+func TestListenerForgetsUnregisteredWaiters(t *testing.T) {
+	rdb := redis.NewClient(testenv.Redis(t))
+	t.Cleanup(func() { rdb.Close() })
+	l := newListener(rdb)
+	defer l.close()
+	_, first := l.register("job-1")
+	_, second := l.register("job-1")
+	first()
+	first()
+	l.mu.Lock()
+	n := len(l.waiters["job-1"])
+	l.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("after one of two waiters unregistered (twice): %d waiters, want 1", n)
+	}
+	second()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.waiters["job-1"]; ok || len(l.waiters) != 0 {
+		t.Errorf("after every waiter unregistered: waiters %v, want none", l.waiters)
+	}
+}
