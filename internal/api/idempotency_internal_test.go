@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -126,5 +127,58 @@ func TestIdempotentPanicReleasesKey(t *testing.T) {
 	rec, _ = serve()
 	if rec.Code != 201 || rec.Header().Get(headerIdempotentReplayed) != "true" || calls != 2 {
 		t.Errorf("third request: %d %v %s, %d calls; want the replay", rec.Code, rec.Header(), rec.Body, calls)
+	}
+}
+
+// TestIdempotentClaimOutlivesWait: a running first request holds its key
+// for Params.Wait and leaseMargin more, so a second request a little after
+// Wait, while the first still runs, answers 409 instead of running the
+// handler again; only a claim older than both counts as a request that
+// died.
+func TestIdempotentClaimOutlivesWait(t *testing.T) {
+	t.Parallel()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	org, err := st.CreateOrg(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, k := NewAPIKey(org.ID)
+	if err := st.CreateAPIKey(t.Context(), k); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	now := start
+	var h http.Handler
+	serve := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/sfvopi/apps", strings.NewReader(`{}`))
+		req.Header.Set("X-API-Key", plain)
+		req.Header.Set("Idempotency-Key", "k")
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	calls := 0
+	var during []int
+	h = (&server{Params: Params{Store: st, Wait: time.Second, IdempotencyTTL: time.Hour, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler)}}).idempotent(familySFVoPI,
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if calls++; calls == 1 {
+				// While the first request runs: past Wait, within the margin, and past both.
+				for _, d := range []time.Duration{2 * time.Second, leaseMargin + 2*time.Second} {
+					now = start.Add(d)
+					during = append(during, serve().Code)
+				}
+			}
+			sfvopiOK(w, http.StatusCreated, calls)
+		}))
+	serve()
+	if len(during) != 2 || during[0] != http.StatusConflict || during[1] != http.StatusCreated {
+		t.Errorf("second requests while the first ran, 2 s and %v in: %v, want 409 then 201 (the claim taken over)", leaseMargin+2*time.Second, during)
 	}
 }
