@@ -142,6 +142,25 @@ func TestUnlinkValidate(t *testing.T) {
 	}
 }
 
+func TestDeleteTargetValidate(t *testing.T) {
+	t.Parallel()
+	for name, tt := range map[string]struct {
+		p       jobs.DeleteTarget
+		wantErr string
+	}{
+		"valid":           {jobs.DeleteTarget{OrgID: 1, TargetID: "app_1"}, ""},
+		"org id zero":     {jobs.DeleteTarget{OrgID: 0, TargetID: "app_1"}, "org_id"},
+		"org id negative": {jobs.DeleteTarget{OrgID: -1, TargetID: "app_1"}, "org_id"},
+		"target empty":    {jobs.DeleteTarget{OrgID: 1}, "target_id"},
+		"target blank":    {jobs.DeleteTarget{OrgID: 1, TargetID: " "}, "target_id"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkValidate(t, tt.p, tt.wantErr)
+		})
+	}
+}
+
 func TestKnownProvider(t *testing.T) {
 	t.Parallel()
 	tests := map[string]bool{

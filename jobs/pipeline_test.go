@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboardhq/switchboard/jobs"
 )
@@ -164,3 +166,47 @@ func (quietLogger) Info(...any)  {}
 func (quietLogger) Warn(...any)  {}
 func (quietLogger) Error(...any) {}
 func (quietLogger) Fatal(...any) {}
+
+// scriptCalls counts the SCRIPT commands a client sends, alone or in a
+// pipeline.
+type scriptCalls struct{ n atomic.Int64 }
+
+func (h *scriptCalls) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *scriptCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "script" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *scriptCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			if c.Name() == "script" {
+				h.n.Add(1)
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestEnqueueAddPhonesLoadsTheScriptOnlyWhenMissing: once Redis has the
+// enqueue script, a pipelined enqueue is its round trips of EVALSHA and
+// nothing more; it loads the script only when Redis answers NOSCRIPT.
+func TestEnqueueAddPhonesLoadsTheScriptOnlyWhenMissing(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, jobs.Options{Queue: jobs.QueueBulk})
+	ps := batchPayloads(t, e, 2*jobs.MaxPipeline)
+	if _, err := e.client.EnqueueAddPhones(ctx, ps[:1]); err != nil { // loads the script if Redis lacks it
+		t.Fatal(err)
+	}
+	h := &scriptCalls{}
+	e.rdb.AddHook(h)
+	if _, err := e.client.EnqueueAddPhones(ctx, ps[1:]); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.n.Load(); n != 0 {
+		t.Errorf("%d SCRIPT commands for an enqueue with the script loaded, want 0", n)
+	}
+}
