@@ -521,3 +521,35 @@ func TestNew(t *testing.T) {
 		t.Errorf("zero options: %v, %v", a, err)
 	}
 }
+
+// TestApplicationFoundOnItsPage: Telnyx's name filter matches substrings,
+// so the route's application can be on any page of up to 250; the adapter
+// pages until the last (here page 10 of 10, the most it reads) and reuses
+// it rather than creating a second. Each page is one list call.
+func TestApplicationFoundOnItsPage(t *testing.T) {
+	e := newEnv(t, "")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const others = 9*250 + 40 // the route's application is the 2,291st, oldest first: page 10
+	for i := range others {
+		if _, err := e.sim.AddConnection(tt.SandboxAPIKey, tt.Connection{Name: fmt.Sprintf("%s-copy-%d", defaultRoute.Name, i),
+			Active: true, WebhookEventURL: defaultRoute.VoiceURL, CreatedAt: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id, err := e.sim.AddConnection(tt.SandboxAPIKey, tt.Connection{Name: defaultRoute.Name, Active: true,
+		WebhookEventURL: defaultRoute.VoiceURL, CreatedAt: t0.Add(others * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sim.ResetCalls()
+	ch := e.ensure(t, tt.SandboxNumberLondon, defaultRoute)
+	if ch.After.ApplicationID != id {
+		t.Errorf("the number went to application %s, want the route's %s on page 10", ch.After.ApplicationID, id)
+	}
+	if n := e.sim.Applications(tt.SandboxAPIKey, defaultRoute.Name); n != 1 {
+		t.Errorf("%d applications named %s, want the one", n, defaultRoute.Name)
+	}
+	if n := e.sim.Calls()[tt.EndpointListApplications]; n != 10 {
+		t.Errorf("%d list calls, want 10 (a page each)", n)
+	}
+}
