@@ -9,8 +9,8 @@ import (
 // TestFinishBatchRowsUsesTheJobIndex: the worker runs FinishBatchRows for
 // every finished batch job. SQLite uses a partial index only when the
 // statement's WHERE holds the index's own condition, so without its
-// "job_id <> ''" each call scanned the whole of batch_rows: quadratic over
-// an import's drain.
+// second condition (a job id that is not empty) each call scanned the
+// whole of batch_rows: quadratic over an import's drain.
 func TestFinishBatchRowsUsesTheJobIndex(t *testing.T) {
 	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "switchboard.db"))
 	if err != nil {
