@@ -79,10 +79,10 @@ func TestValidKey(t *testing.T) {
 	}
 }
 
-// TestIdempotentPanicReleasesKey: a handler that panics leaves the key
-// free, so the retry runs; the panic goes on to net/http.
-func TestIdempotentPanicReleasesKey(t *testing.T) {
-	t.Parallel()
+// keyedStore is a migrated SQLite store with one org and an API key of
+// it, whose plain text it returns too.
+func keyedStore(t *testing.T) (*sqlite.Store, string) {
+	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +99,14 @@ func TestIdempotentPanicReleasesKey(t *testing.T) {
 	if err := st.CreateAPIKey(t.Context(), k); err != nil {
 		t.Fatal(err)
 	}
+	return st, plain
+}
+
+// TestIdempotentPanicReleasesKey: a handler that panics leaves the key
+// free, so the retry runs; the panic goes on to net/http.
+func TestIdempotentPanicReleasesKey(t *testing.T) {
+	t.Parallel()
+	st, plain := keyedStore(t)
 	calls := 0
 	h := (&server{Params: Params{Store: st, Wait: time.Second, IdempotencyTTL: time.Hour, Now: time.Now}}).idempotent(familySFVoPI,
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -137,22 +145,7 @@ func TestIdempotentPanicReleasesKey(t *testing.T) {
 // died.
 func TestIdempotentClaimOutlivesWait(t *testing.T) {
 	t.Parallel()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	org, err := st.CreateOrg(t.Context(), "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plain, k := NewAPIKey(org.ID)
-	if err := st.CreateAPIKey(t.Context(), k); err != nil {
-		t.Fatal(err)
-	}
+	st, plain := keyedStore(t)
 	start := time.Now()
 	now := start
 	var h http.Handler
