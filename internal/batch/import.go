@@ -207,8 +207,10 @@ func (im *Importer) Import(ctx context.Context, b store.Batch, r *Reader) (store
 const refreshAfterPages = 2
 
 // refreshStatistics asks st to refresh its statistics of batch_rows if it
-// can. A store that cannot (a role that does not own the tables) only
-// makes the import slower, so its error does not end the import.
+// can. Failing to (the database gone for a moment; a role that does not own
+// the table only gets a warning from PostgreSQL and analyzes nothing) only
+// leaves the import slower, so the error does not end the import; the
+// page's next statement meets a database that is really down.
 func refreshStatistics(ctx context.Context, st store.Store) {
 	if r, ok := st.(interface {
 		RefreshStatistics(ctx context.Context, tables ...string) error
