@@ -147,7 +147,11 @@ func tasksOf(t *testing.T, e *apiEnv, typ string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A task can move between the lists while they are read (the answer
+	// comes once the job's outcome is stored, before asynq marks the task
+	// completed), so the same id may be read twice: count it once.
 	var ids []string
+	seen := map[string]bool{}
 	for _, q := range queues {
 		for _, list := range []func(string, ...asynq.ListOption) ([]*asynq.TaskInfo, error){
 			insp.ListPendingTasks, insp.ListActiveTasks, insp.ListScheduledTasks,
@@ -158,7 +162,8 @@ func tasksOf(t *testing.T, e *apiEnv, typ string) []string {
 				t.Fatal(err)
 			}
 			for _, task := range tasks {
-				if task.Type == typ {
+				if task.Type == typ && !seen[task.ID] {
+					seen[task.ID] = true
 					ids = append(ids, task.ID)
 				}
 			}
