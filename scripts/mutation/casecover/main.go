@@ -1,5 +1,6 @@
-// Command casecover adds the case expressions of reached switch statements
-// to a Go coverage profile, for gremlins.
+// Command casecover adds the case expressions of reached switch statements,
+// and the package-level const and var declarations, to a Go coverage
+// profile, for gremlins.
 //
 // go test -cover counts blocks of statements: the expressions of a switch's
 // case clauses ("case r >= '0' && r <= '9':") lie in no block, so gremlins
@@ -9,6 +10,14 @@
 // appends a block spanning the clause's expressions with count 1. A clause
 // the tests never reach still runs its mutants, which then live: that is a
 // survivor either way, never a false kill.
+//
+// The same holds for a package-level declaration ("const maxWait = 10 *
+// time.Minute", "var retryable = map[...]..."): its expressions lie in no
+// block, so gremlins reports their mutants NOT COVERED without running
+// them, and they count against the score although a test may well fail on
+// them. casecover adds a block for every package-level const and var
+// declaration of a file the profile lists, so that each such mutant is
+// applied and the tests decide: killed, or lived when nothing notices.
 //
 //	go run ./scripts/mutation/casecover PROFILE   (from the module root)
 package main
@@ -62,7 +71,7 @@ func run(profile string) error {
 		if !ok {
 			continue
 		}
-		for _, b := range caseBlocks(rel, covered[name]) {
+		for _, b := range addedBlocks(rel, covered[name]) {
 			fmt.Fprintf(out, "%s:%d.%d,%d.%d 1 1\n", name, b.startLine, b.startCol, b.endLine, b.endCol)
 		}
 	}
@@ -114,14 +123,34 @@ func readProfile(path string) (map[string][]block, []string, error) {
 	return covered, order, sc.Err()
 }
 
-// caseBlocks returns a block for the expressions of every case clause in
-// file whose switch statement starts inside one of the covered blocks.
-func caseBlocks(file string, covered []block) []block {
+// addedBlocks returns a block for the expressions of every case clause in
+// file whose switch statement starts inside one of the covered blocks, and
+// one for every package-level const and var declaration.
+func addedBlocks(file string, covered []block) []block {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filepath.FromSlash(file), nil, 0)
 	if err != nil {
 		return nil // not a file of this module's tree (e.g. generated)
 	}
+	return append(declBlocks(fset, f), caseBlocks(fset, f, covered)...)
+}
+
+// declBlocks returns a block spanning each package-level const and var
+// declaration of f.
+func declBlocks(fset *token.FileSet, f *ast.File) []block {
+	var out []block
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && (g.Tok == token.CONST || g.Tok == token.VAR) {
+			start, end := fset.Position(g.Pos()), fset.Position(g.End())
+			out = append(out, block{start.Line, start.Column, end.Line, end.Column})
+		}
+	}
+	return out
+}
+
+// caseBlocks returns a block for the expressions of every case clause in
+// f whose switch statement starts inside one of the covered blocks.
+func caseBlocks(fset *token.FileSet, f *ast.File, covered []block) []block {
 	reached := func(p token.Pos) bool {
 		pos := fset.Position(p)
 		for _, b := range covered {
