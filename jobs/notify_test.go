@@ -314,12 +314,11 @@ func TestWriteOutcomeIsAsynqResult(t *testing.T) {
 	client := jobs.NewClient(e.rdb, e.keys, jobs.Options{PollInterval: poll})
 	t.Cleanup(func() { client.Close() })
 	release := make(chan struct{})
+	written := make(chan [2]error, 1)
 	startServer(t, e.rdb, asynq.HandlerFunc(func(ctx context.Context, task *asynq.Task) error {
 		queue, _ := asynq.GetQueueName(ctx)
 		werr, nerr := jobs.WriteOutcome(ctx, e.rdb, queue, task.ResultWriter().TaskID(), runOutcome(task))
-		if werr != nil || nerr != nil {
-			return fmt.Errorf("write %v, notify %v", werr, nerr)
-		}
+		written <- [2]error{werr, nerr}
 		<-release // still active: the result alone is the outcome
 		return nil
 	}))
@@ -329,8 +328,28 @@ func TestWriteOutcomeIsAsynqResult(t *testing.T) {
 	if o.Message != job.ID || o.State != jobs.StateSucceeded {
 		t.Errorf("Wait = %+v, want the outcome of %s", o, job.ID)
 	}
+	if errs := <-written; errs != [2]error{} {
+		t.Errorf("WriteOutcome = write error %v, notify error %v; want neither", errs[0], errs[1])
+	}
 	want, _ := json.Marshal(jobs.Outcome{State: jobs.StateSucceeded, Message: job.ID})
 	if got := e.task(t, job).Result; string(got) != string(want) {
 		t.Errorf("asynq's task result = %s, want %s", got, want)
+	}
+}
+
+// TestWriteOutcomeReportsAFailedWrite: an outcome Redis refuses is a write
+// error (the worker must not count the job as done), not a failed
+// announcement.
+func TestWriteOutcomeReportsAFailedWrite(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, jobs.Options{})
+	// HSET of a key that holds a string fails (WRONGTYPE).
+	if err := e.rdb.Set(ctx, "asynq:{default}:t:add-x", "not a hash", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	werr, nerr := jobs.WriteOutcome(ctx, e.rdb, "default", "add-x", jobs.Outcome{State: jobs.StateSucceeded})
+	if werr == nil || nerr != nil {
+		t.Errorf("WriteOutcome into a string key = write error %v, notify error %v; want a write error only", werr, nerr)
 	}
 }

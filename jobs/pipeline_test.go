@@ -210,3 +210,31 @@ func TestEnqueueAddPhonesLoadsTheScriptOnlyWhenMissing(t *testing.T) {
 		t.Errorf("%d SCRIPT commands for an enqueue with the script loaded, want 0", n)
 	}
 }
+
+// TestEnqueueAddPhonesFailsWhenItCannotPublishTheQueue: a task in a queue
+// asynq's set of queues does not list is invisible to the Inspector and the
+// dashboard, so a failure to publish the queue fails the enqueue, enqueues
+// nothing, and the next enqueue publishes it.
+func TestEnqueueAddPhonesFailsWhenItCannotPublishTheQueue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, jobs.Options{Queue: jobs.QueueBulk})
+	ps := batchPayloads(t, e, 3)
+	// SADD of a key that holds a string fails (WRONGTYPE).
+	if err := e.rdb.Set(ctx, "asynq:queues", "not a set", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.client.EnqueueAddPhones(ctx, ps); err == nil || len(got) != 0 {
+		t.Fatalf("EnqueueAddPhones with the queue set unwritable = %d jobs, %v; want an error and none", len(got), err)
+	}
+	if n := e.rdb.Exists(ctx, "asynq:{"+jobs.QueueBulk+"}:pending").Val(); n != 0 {
+		t.Errorf("the failed enqueue left tasks pending")
+	}
+	e.rdb.Del(ctx, "asynq:queues")
+	if _, err := e.client.EnqueueAddPhones(ctx, ps); err != nil {
+		t.Fatal(err)
+	}
+	if queues := e.rdb.SMembers(ctx, "asynq:queues").Val(); len(queues) != 1 || queues[0] != jobs.QueueBulk {
+		t.Errorf("asynq:queues = %v after the second enqueue, want [%s]", queues, jobs.QueueBulk)
+	}
+}

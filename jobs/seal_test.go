@@ -499,3 +499,34 @@ func TestCredentialsRedacted(t *testing.T) {
 		t.Errorf("slog JSON credentials (-want +got):\n%s", diff)
 	}
 }
+
+// TestConnectionAccount: the account a connection is stored under. Twilio
+// and Plivo name their account; a Twilio region is another account; a
+// Telnyx key is known only by a keyed fingerprint, one per key, never the
+// key itself.
+func TestConnectionAccount(t *testing.T) {
+	t.Parallel()
+	kr := mustRing(t, "k1:"+stdKey(1))
+	for _, c := range []struct {
+		provider string
+		creds    jobs.Credentials
+		want     string
+	}{
+		{jobs.ProviderTwilio, jobs.Credentials{AccountID: "AC0123456789", Secret: testSecret}, "AC0123456789"},
+		{jobs.ProviderTwilio, jobs.Credentials{AccountID: "AC0123456789", Secret: testSecret, Region: "ie1"}, "AC0123456789@ie1"},
+		{jobs.ProviderPlivo, jobs.Credentials{AccountID: "MA0123456789", Secret: testSecret}, "MA0123456789"},
+	} {
+		if got := kr.ConnectionAccount(c.provider, c.creds); got != c.want {
+			t.Errorf("ConnectionAccount(%s, %s region %q) = %q, want %q", c.provider, c.creds.AccountID, c.creds.Region, got, c.want)
+		}
+	}
+	one := kr.ConnectionAccount(jobs.ProviderTelnyx, jobs.Credentials{Secret: "KEY0123456789ABCDEF"})
+	again := kr.ConnectionAccount(jobs.ProviderTelnyx, jobs.Credentials{Secret: "KEY0123456789ABCDEF", Region: "ie1"})
+	other := kr.ConnectionAccount(jobs.ProviderTelnyx, jobs.Credentials{Secret: "KEY0123456789ABCDEG"})
+	if !strings.HasPrefix(one, "key-") || len(one) != len("key-")+32 || strings.Contains(one, "KEY0123456789") {
+		t.Errorf("Telnyx connection account %q, want key- and a 128-bit hex fingerprint, without the key", one)
+	}
+	if one != again || one == other {
+		t.Errorf("Telnyx accounts: %q, same key %q, other key %q; want one per key", one, again, other)
+	}
+}
