@@ -144,6 +144,13 @@ func TestStatusesAreClassified(t *testing.T) {
 		{400, "", `{"api_id":"a","error":{"answer_url":["invalid"]}}`, providers.KindBadRequest, 0, "Bad Request"},
 		{422, "", ``, providers.KindBadRequest, 0, "Unprocessable Entity"},
 		{301, "", `moved`, providers.KindTransient, 0, "unexpected redirect"},
+		// 300 is a redirect too, with or without a body (plivo-go reports
+		// an empty one as no error): never a success, nor "Multiple Choices".
+		{300, "", `moved`, providers.KindTransient, 0, "unexpected redirect"},
+		{300, "", ``, providers.KindTransient, 0, "unexpected redirect"},
+		// Plivo's words are kept up to 200 bytes; longer is not a message.
+		{400, "", `{"error":"` + strings.Repeat("e", 200) + `"}`, providers.KindBadRequest, 0, strings.Repeat("e", 200)},
+		{400, "", `{"error":"` + strings.Repeat("e", 201) + `"}`, providers.KindBadRequest, 0, "Bad Request"},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%d %q", tc.status, tc.body), func(t *testing.T) {
@@ -167,6 +174,27 @@ func TestStatusesAreClassified(t *testing.T) {
 				t.Errorf("Lookup returned %+v with an error", n)
 			}
 		})
+	}
+}
+
+// TestEmptyRedirectDoesNotValidate: plivo-go reports a 3xx without a body
+// as no error; a proxy answering the account fetch that way must not make
+// credentials valid, whichever 3xx it is.
+func TestEmptyRedirectDoesNotValidate(t *testing.T) {
+	for _, status := range []int{300, 302, 399} {
+		rt := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			return &http.Response{StatusCode: status, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
+		})
+		a, err := plivo.New(plivo.Options{Transport: rt})
+		must(t, err)
+		err = a.ValidateCredentials(ctx(t), sandboxCreds)
+		if err == nil {
+			t.Errorf("%d without a body: credentials validated", status)
+			continue
+		}
+		if pe := wantKind(t, err, providers.KindTransient); pe.Status != status || pe.Message != "unexpected redirect" {
+			t.Errorf("%d without a body: status %d, message %q; want %d, \"unexpected redirect\"", status, pe.Status, pe.Message, status)
+		}
 	}
 }
 

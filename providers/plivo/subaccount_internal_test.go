@@ -13,6 +13,8 @@ func TestSubaccountID(t *testing.T) {
 		"/v1/Account/MA2025RK4E639VJFZAGV/":                                 {"", false},
 		"SA":                                                                {"", false},
 		"SA12-34":                                                           {"", false},
+		"SA1":                                                               {"SA1", true},
+		"/v1/Account/MA2025RK4E639VJFZAGV/Subaccount/SA1/": {"SA1", true},
 	} {
 		id, ok := subaccountID(&v)
 		if id != want.id || ok != want.ok {
