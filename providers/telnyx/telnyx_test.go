@@ -321,6 +321,53 @@ func TestLookupPages(t *testing.T) {
 	}
 }
 
+// TestLookupPaging: a lookup reads the pages of partial matches (20 a
+// page) until the exact number, the last page, or the 10th page: a
+// number on page 10 is found, one past it is not owned (paging is
+// bounded), and a number not owned costs one read per page, none past
+// the last.
+func TestLookupPaging(t *testing.T) {
+	const target = "+35391234"
+	for _, c := range []struct {
+		name   string
+		before int  // numbers containing the target's digits, bought first
+		owned  bool // the target is bought after them
+		found  bool
+		reads  int
+	}{
+		{"not owned, one full page of partial matches", 20, false, false, 1},
+		{"not owned, two pages of partial matches", 25, false, false, 2},
+		{"on page 10, the last one read", 9 * 20, true, true, 10},
+		{"on page 11, past the bound", 10 * 20, true, false, 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			for i := range c.before {
+				if _, err := e.sim.AddNumber(tt.SandboxAPIKey, fmt.Sprintf("+%d%s", 100+i, target[1:])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.owned {
+				if _, err := e.sim.AddNumber(tt.SandboxAPIKey, target); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.sim.ResetCalls()
+			n, err := e.a.Lookup(context.Background(), creds, target)
+			if c.found {
+				if err != nil || n.E164 != target {
+					t.Errorf("Lookup(%s) = %q, %v; want the number found on its page", target, n.E164, err)
+				}
+			} else {
+				wantKind(t, err, providers.KindNotOwned)
+			}
+			if got := e.sim.Calls()[tt.EndpointListNumbers]; got != c.reads {
+				t.Errorf("%d list calls, want %d", got, c.reads)
+			}
+		})
+	}
+}
+
 func TestForeign(t *testing.T) {
 	e := newEnv(t, "")
 	num := e.lookup(t, tt.SandboxNumberForeign)
