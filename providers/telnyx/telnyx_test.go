@@ -38,6 +38,30 @@ type env struct {
 	// ours are the applications routes ended on, as the worker records
 	// them (Route.Ours).
 	ours []string
+
+	mu sync.Mutex
+	// intercept, when set, sees every request before the simulator and
+	// answers those it returns true for itself: for answers Telnyx may
+	// give and the simulator never does, or to time a change between two
+	// requests. Its answers are held to the OpenAPI description too.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
+}
+
+// interceptWith sets e.intercept; nil lets the simulator answer everything.
+func (e *env) interceptWith(f func(w http.ResponseWriter, r *http.Request) bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.intercept = f
+}
+
+func (e *env) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	f := e.intercept
+	e.mu.Unlock()
+	if f != nil && f(w, r) {
+		return
+	}
+	e.sim.ServeHTTP(w, r)
 }
 
 // withOurs is r with the applications recorded so far, as the worker
@@ -57,10 +81,11 @@ func (e *env) record(ch providers.Change) {
 func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
 	t.Helper()
 	sim := tt.NewSandbox(opts...)
-	var h http.Handler = sim
+	e := &env{sim: sim}
+	var h http.Handler = http.HandlerFunc(e.serveHTTP)
 	if prefix != "" {
 		mux := http.NewServeMux()
-		mux.Handle(prefix+"/", http.StripPrefix(prefix, sim))
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
 		h = mux
 	}
 	ts := httptest.NewServer(h)
@@ -86,7 +111,8 @@ func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sim, a: a, rec: rec}
+	e.a, e.rec = a, rec
+	return e
 }
 
 // recorder keeps every request it carries.
