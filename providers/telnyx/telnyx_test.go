@@ -531,6 +531,41 @@ func TestDuplicatesAndDrift(t *testing.T) {
 	}
 }
 
+// TestApplicationDeletedWhileUpdated: the route's application, listed
+// with a drifted webhook, is deleted (in the portal, say) before its
+// update arrives, which Telnyx answers 404. That 404 is the
+// application's, not the number's: the error is transient (not "not
+// owned"), names the application, and leaves the number where it was;
+// the retry lists again, creates the application and routes the number.
+func TestApplicationDeletedWhileUpdated(t *testing.T) {
+	e := newEnv(t, "")
+	app, err := e.sim.AddApplication(tt.SandboxAPIKey, defaultRoute.Name, "https://old.example.com/voice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.interceptWith(func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPatch && r.URL.Path == "/v2/call_control_applications/"+app {
+			if err := e.sim.DeleteConnection(tt.SandboxAPIKey, app); err != nil {
+				t.Error(err)
+			}
+		}
+		return false // the simulator answers, without the application
+	})
+	_, err = e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), defaultRoute)
+	if pe := wantKind(t, err, providers.KindTransient); pe.Status != http.StatusNotFound || !strings.Contains(pe.Message, app) {
+		t.Errorf("error status %d, message %q; want 404 and a message naming application %s", pe.Status, pe.Message, app)
+	}
+	if n, _ := e.sim.Number(tt.SandboxAPIKey, tt.SandboxNumberLondon); n.ConnectionID != "" {
+		t.Errorf("the number moved to %s", n.ConnectionID)
+	}
+	e.interceptWith(nil)
+	ch := e.ensure(t, tt.SandboxNumberLondon, defaultRoute)
+	if ch.After.ApplicationID == app || e.sim.VoiceURL(tt.SandboxAPIKey, tt.SandboxNumberLondon) != defaultRoute.VoiceURL {
+		t.Errorf("retry: number on %s, calls to %q; want a new application on %s",
+			ch.After.ApplicationID, e.sim.VoiceURL(tt.SandboxAPIKey, tt.SandboxNumberLondon), defaultRoute.VoiceURL)
+	}
+}
+
 // TestCreateWithoutAnswer: a create that never got an answer, and whose
 // application is not listed afterwards, is transient; the retry creates
 // exactly one.
