@@ -64,3 +64,56 @@ func TestForwardingAlwaysIsRefused(t *testing.T) {
 		t.Error("on-failure forwarding was turned off")
 	}
 }
+
+// TestForwardingSwitchedOffIsLeftAlone: a number whose call forwarding is
+// switched off still reports its "always" destination (Telnyx keeps
+// forwarding_type and forwards_to; call_forwarding_enabled only switches
+// them), as when the user turned it off in the portal, or an earlier
+// override did. Its calls reach its connection, so it is routed without
+// override, and its forwarding is neither touched nor recorded.
+func TestForwardingSwitchedOffIsLeftAlone(t *testing.T) {
+	const elsewhere = "+13035559123"
+	for _, c := range []struct {
+		name     string
+		switchOf func(t *testing.T, e *env)
+	}{
+		{"switched off in the portal", func(t *testing.T, e *env) {
+			if err := e.sim.UpdateNumber(tt.SandboxAPIKey, tt.SandboxNumberLondon, func(n *tt.Number) {
+				n.CallForwardingEnabled, n.ForwardingType, n.ForwardsTo = false, "always", elsewhere
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"switched off by an earlier override", func(t *testing.T, e *env) {
+			if err := e.sim.UpdateNumber(tt.SandboxAPIKey, tt.SandboxNumberLondon, func(n *tt.Number) {
+				n.CallForwardingEnabled, n.ForwardingType, n.ForwardsTo = true, "always", elsewhere
+			}); err != nil {
+				t.Fatal(err)
+			}
+			r := route("agent-7f3a", "https://agents.example.com/answer/7f3a")
+			r.Override = true
+			if ch := e.ensure(t, tt.SandboxNumberLondon, r); ch.Before.ForwardsTo != elsewhere {
+				t.Fatalf("override: Before.ForwardsTo %q, want %s", ch.Before.ForwardsTo, elsewhere)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			c.switchOf(t, e)
+			e.sim.ResetCalls()
+			ch, err := e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), e.withOurs(texmlRoute))
+			if err != nil {
+				t.Fatalf("forwarding switched off, no override: %v; want the number routed", err)
+			}
+			if ch.Before.ForwardsTo != "" {
+				t.Errorf("Change.Before.ForwardsTo = %q: an unlink would switch forwarding to %s back on", ch.Before.ForwardsTo, elsewhere)
+			}
+			if got := e.sim.VoiceURL(tt.SandboxAPIKey, tt.SandboxNumberLondon); got != texmlRoute.VoiceURL {
+				t.Errorf("calls go to %q, want %s", got, texmlRoute.VoiceURL)
+			}
+			if n := e.sim.Calls()[tt.EndpointUpdateNumberVoice]; n != 0 {
+				t.Errorf("%d writes of the number's voice settings, want none", n)
+			}
+		})
+	}
+}

@@ -38,6 +38,30 @@ type env struct {
 	// ours are the applications routes ended on, as the worker records
 	// them (Route.Ours).
 	ours []string
+
+	mu sync.Mutex
+	// intercept, when set, sees every request before the simulator and
+	// answers those it returns true for itself: for answers Telnyx may
+	// give and the simulator never does, or to time a change between two
+	// requests. Its answers are held to the OpenAPI description too.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
+}
+
+// interceptWith sets e.intercept; nil lets the simulator answer everything.
+func (e *env) interceptWith(f func(w http.ResponseWriter, r *http.Request) bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.intercept = f
+}
+
+func (e *env) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	e.mu.Lock()
+	f := e.intercept
+	e.mu.Unlock()
+	if f != nil && f(w, r) {
+		return
+	}
+	e.sim.ServeHTTP(w, r)
 }
 
 // withOurs is r with the applications recorded so far, as the worker
@@ -57,10 +81,11 @@ func (e *env) record(ch providers.Change) {
 func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
 	t.Helper()
 	sim := tt.NewSandbox(opts...)
-	var h http.Handler = sim
+	e := &env{sim: sim}
+	var h http.Handler = http.HandlerFunc(e.serveHTTP)
 	if prefix != "" {
 		mux := http.NewServeMux()
-		mux.Handle(prefix+"/", http.StripPrefix(prefix, sim))
+		mux.Handle(prefix+"/", http.StripPrefix(prefix, h))
 		h = mux
 	}
 	ts := httptest.NewServer(h)
@@ -86,7 +111,8 @@ func newEnv(t *testing.T, prefix string, opts ...tt.Option) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{sim: sim, a: a, rec: rec}
+	e.a, e.rec = a, rec
+	return e
 }
 
 // recorder keeps every request it carries.
@@ -321,6 +347,53 @@ func TestLookupPages(t *testing.T) {
 	}
 }
 
+// TestLookupPaging: a lookup reads the pages of partial matches (20 a
+// page) until the exact number, the last page, or the 10th page: a
+// number on page 10 is found, one past it is not owned (paging is
+// bounded), and a number not owned costs one read per page, none past
+// the last.
+func TestLookupPaging(t *testing.T) {
+	const target = "+35391234"
+	for _, c := range []struct {
+		name   string
+		before int  // numbers containing the target's digits, bought first
+		owned  bool // the target is bought after them
+		found  bool
+		reads  int
+	}{
+		{"not owned, one full page of partial matches", 20, false, false, 1},
+		{"not owned, two pages of partial matches", 25, false, false, 2},
+		{"on page 10, the last one read", 9 * 20, true, true, 10},
+		{"on page 11, past the bound", 10 * 20, true, false, 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			for i := range c.before {
+				if _, err := e.sim.AddNumber(tt.SandboxAPIKey, fmt.Sprintf("+%d%s", 100+i, target[1:])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.owned {
+				if _, err := e.sim.AddNumber(tt.SandboxAPIKey, target); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.sim.ResetCalls()
+			n, err := e.a.Lookup(context.Background(), creds, target)
+			if c.found {
+				if err != nil || n.E164 != target {
+					t.Errorf("Lookup(%s) = %q, %v; want the number found on its page", target, n.E164, err)
+				}
+			} else {
+				wantKind(t, err, providers.KindNotOwned)
+			}
+			if got := e.sim.Calls()[tt.EndpointListNumbers]; got != c.reads {
+				t.Errorf("%d list calls, want %d", got, c.reads)
+			}
+		})
+	}
+}
+
 func TestForeign(t *testing.T) {
 	e := newEnv(t, "")
 	num := e.lookup(t, tt.SandboxNumberForeign)
@@ -455,6 +528,41 @@ func TestDuplicatesAndDrift(t *testing.T) {
 	}
 	if got := e.sim.VoiceURL(tt.SandboxAPIKey, tt.SandboxNumberLondon); got != defaultRoute.VoiceURL {
 		t.Errorf("VoiceURL %q", got)
+	}
+}
+
+// TestApplicationDeletedWhileUpdated: the route's application, listed
+// with a drifted webhook, is deleted (in the portal, say) before its
+// update arrives, which Telnyx answers 404. That 404 is the
+// application's, not the number's: the error is transient (not "not
+// owned"), names the application, and leaves the number where it was;
+// the retry lists again, creates the application and routes the number.
+func TestApplicationDeletedWhileUpdated(t *testing.T) {
+	e := newEnv(t, "")
+	app, err := e.sim.AddApplication(tt.SandboxAPIKey, defaultRoute.Name, "https://old.example.com/voice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.interceptWith(func(_ http.ResponseWriter, r *http.Request) bool {
+		if r.Method == http.MethodPatch && r.URL.Path == "/v2/call_control_applications/"+app {
+			if err := e.sim.DeleteConnection(tt.SandboxAPIKey, app); err != nil {
+				t.Error(err)
+			}
+		}
+		return false // the simulator answers, without the application
+	})
+	_, err = e.a.EnsureVoiceRoute(context.Background(), creds, e.lookup(t, tt.SandboxNumberLondon), defaultRoute)
+	if pe := wantKind(t, err, providers.KindTransient); pe.Status != http.StatusNotFound || !strings.Contains(pe.Message, app) {
+		t.Errorf("error status %d, message %q; want 404 and a message naming application %s", pe.Status, pe.Message, app)
+	}
+	if n, _ := e.sim.Number(tt.SandboxAPIKey, tt.SandboxNumberLondon); n.ConnectionID != "" {
+		t.Errorf("the number moved to %s", n.ConnectionID)
+	}
+	e.interceptWith(nil)
+	ch := e.ensure(t, tt.SandboxNumberLondon, defaultRoute)
+	if ch.After.ApplicationID == app || e.sim.VoiceURL(tt.SandboxAPIKey, tt.SandboxNumberLondon) != defaultRoute.VoiceURL {
+		t.Errorf("retry: number on %s, calls to %q; want a new application on %s",
+			ch.After.ApplicationID, e.sim.VoiceURL(tt.SandboxAPIKey, tt.SandboxNumberLondon), defaultRoute.VoiceURL)
 	}
 }
 

@@ -472,3 +472,46 @@ func TestConsoleChanges(t *testing.T) {
 		t.Error("a number without + was added")
 	}
 }
+
+// TestCallForwardingSwitch: call_forwarding_enabled switches the
+// forwarding that forwarding_type and forwards_to describe (Telnyx's
+// CallForwarding schema: "enabled for this number if forwards_to and
+// forwarding_type are filled in"). A PATCH of the switch alone changes
+// only it: switched off, the number still reports where it would forward.
+func TestCallForwardingSwitch(t *testing.T) {
+	e := serve(t, tt.NewSandbox(), "")
+	path := "/v2/phone_numbers/" + numberID(t, e.srv, tt.SandboxNumberLondon) + "/voice"
+	forwarding := func(what string) any {
+		t.Helper()
+		r := e.get(t, path)
+		if r.status != 200 {
+			t.Fatalf("%s: GET %d %s", what, r.status, r.body)
+		}
+		return r.data(t)["call_forwarding"]
+	}
+	if diff := cmp.Diff(map[string]any{"call_forwarding_enabled": true}, forwarding("nothing set")); diff != "" {
+		t.Errorf("nothing set: call_forwarding (-want +got):\n%s", diff)
+	}
+	for _, c := range []struct {
+		body string
+		want map[string]any
+	}{
+		{`{"call_forwarding":{"forwarding_type":"always","forwards_to":"+13035559123"}}`,
+			map[string]any{"call_forwarding_enabled": true, "forwarding_type": "always", "forwards_to": "+13035559123"}},
+		{`{"call_forwarding":{"call_forwarding_enabled":false}}`,
+			map[string]any{"call_forwarding_enabled": false, "forwarding_type": "always", "forwards_to": "+13035559123"}},
+		{`{"call_forwarding":{"call_forwarding_enabled":true}}`,
+			map[string]any{"call_forwarding_enabled": true, "forwarding_type": "always", "forwards_to": "+13035559123"}},
+	} {
+		r := e.do(t, "PATCH", path, tt.SandboxAPIKey, c.body)
+		if r.status != 200 {
+			t.Fatalf("PATCH %s: %d %s", c.body, r.status, r.body)
+		}
+		if diff := cmp.Diff(c.want, r.data(t)["call_forwarding"]); diff != "" {
+			t.Errorf("PATCH %s: answered call_forwarding (-want +got):\n%s", c.body, diff)
+		}
+		if diff := cmp.Diff(c.want, forwarding(c.body)); diff != "" {
+			t.Errorf("after PATCH %s: GET call_forwarding (-want +got):\n%s", c.body, diff)
+		}
+	}
+}

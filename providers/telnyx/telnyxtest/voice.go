@@ -24,8 +24,13 @@ type voiceSettingsJSON struct {
 	UsagePaymentMethod   string             `json:"usage_payment_method"`
 }
 
-// callForwardingJSON leaves out forwarding_type and forwards_to when there
-// is no forwarding: the schema does not make them nullable.
+// callForwardingJSON leaves out forwarding_type and forwards_to when they
+// are empty: the schema does not make them nullable. When set they are
+// reported whether or not call_forwarding_enabled is: Telnyx's CallForwarding
+// schema makes the flag a switch on the other two ("Indicates if call
+// forwarding will be enabled for this number if forwards_to and
+// forwarding_type are filled in"), and a PATCH that sends only the flag
+// changes only the flag.
 type callForwardingJSON struct {
 	CallForwardingEnabled bool   `json:"call_forwarding_enabled"`
 	ForwardingType        string `json:"forwarding_type,omitempty"`
@@ -59,10 +64,8 @@ func (n *Number) forwardsAlways() bool {
 }
 
 func (n *Number) voiceWire() voiceSettingsJSON {
-	fwd := callForwardingJSON{CallForwardingEnabled: n.CallForwardingEnabled}
-	if n.CallForwardingEnabled {
-		fwd.ForwardingType, fwd.ForwardsTo = n.ForwardingType, n.ForwardsTo
-	}
+	fwd := callForwardingJSON{CallForwardingEnabled: n.CallForwardingEnabled,
+		ForwardingType: n.ForwardingType, ForwardsTo: n.ForwardsTo}
 	emergency := "disabled"
 	if n.EmergencyEnabled {
 		emergency = "active"
