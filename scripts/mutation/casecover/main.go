@@ -132,7 +132,72 @@ func addedBlocks(file string, covered []block) []block {
 	if err != nil {
 		return nil // not a file of this module's tree (e.g. generated)
 	}
-	return append(declBlocks(fset, f), caseBlocks(fset, f, covered)...)
+	out := append(declBlocks(fset, f), caseBlocks(fset, f, covered)...)
+	return append(out, funcLitTails(fset, f, covered)...)
+}
+
+// reachedIn reports whether p lies in one of the covered blocks.
+func reachedIn(fset *token.FileSet, covered []block, p token.Pos) bool {
+	pos := fset.Position(p)
+	for _, b := range covered {
+		if b.contains(pos) {
+			return true
+		}
+	}
+	return false
+}
+
+// funcLitTails returns, for every function literal in a statement that
+// starts inside a covered block, a block from the literal's end to the end
+// of the statement (to the opening brace of an if, for or switch body).
+// go test -cover ends a statement's block where a function literal starts
+// and resumes in the next statement or body, so the rest of the statement,
+// the "err != nil" of "if err := run(func() error { ... }); err != nil {",
+// lies in no block and its mutants would be NOT COVERED though it runs
+// whenever the statement does.
+func funcLitTails(fset *token.FileSet, f *ast.File, covered []block) []block {
+	var out []block
+	var stack []ast.Node
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		if lit, ok := n.(*ast.FuncLit); ok {
+			for i := len(stack) - 1; i >= 0; i-- {
+				stmt, ok := stack[i].(ast.Stmt)
+				if !ok {
+					continue
+				}
+				// The init statement of an if, for or switch ("err :=
+				// run(...)"): the statement is the whole header.
+				for ; i > 0 && isHeaderOf(stack[i-1], stmt); i-- {
+					stmt = stack[i-1].(ast.Stmt)
+				}
+				end := stmt.End()
+				switch s := stmt.(type) {
+				case *ast.IfStmt:
+					end = s.Body.Lbrace
+				case *ast.ForStmt:
+					end = s.Body.Lbrace
+				case *ast.RangeStmt:
+					end = s.Body.Lbrace
+				case *ast.SwitchStmt:
+					end = s.Body.Lbrace
+				case *ast.TypeSwitchStmt:
+					end = s.Body.Lbrace
+				}
+				if lit.End() < end && reachedIn(fset, covered, stmt.Pos()) {
+					a, b := fset.Position(lit.End()), fset.Position(end)
+					out = append(out, block{a.Line, a.Column, b.Line, b.Column})
+				}
+				break
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+	return out
 }
 
 // declBlocks returns a block spanning each package-level const and var
@@ -151,15 +216,6 @@ func declBlocks(fset *token.FileSet, f *ast.File) []block {
 // caseBlocks returns a block for the expressions of every case clause in
 // f whose switch statement starts inside one of the covered blocks.
 func caseBlocks(fset *token.FileSet, f *ast.File, covered []block) []block {
-	reached := func(p token.Pos) bool {
-		pos := fset.Position(p)
-		for _, b := range covered {
-			if b.contains(pos) {
-				return true
-			}
-		}
-		return false
-	}
 	var out []block
 	ast.Inspect(f, func(n ast.Node) bool {
 		var body *ast.BlockStmt
@@ -171,7 +227,7 @@ func caseBlocks(fset *token.FileSet, f *ast.File, covered []block) []block {
 		default:
 			return true
 		}
-		if !reached(n.Pos()) {
+		if !reachedIn(fset, covered, n.Pos()) {
 			return true
 		}
 		for _, stmt := range body.List {
@@ -185,4 +241,20 @@ func caseBlocks(fset *token.FileSet, f *ast.File, covered []block) []block {
 		return true
 	})
 	return out
+}
+
+// isHeaderOf reports whether stmt is part of parent's header: the init or
+// post statement of an if, for or switch, not its body or else branch.
+func isHeaderOf(parent ast.Node, stmt ast.Stmt) bool {
+	switch p := parent.(type) {
+	case *ast.IfStmt:
+		return stmt == p.Init
+	case *ast.ForStmt:
+		return stmt == p.Init || stmt == p.Post
+	case *ast.SwitchStmt:
+		return stmt == p.Init
+	case *ast.TypeSwitchStmt:
+		return stmt == p.Init || stmt == p.Assign
+	}
+	return false
 }
