@@ -247,6 +247,26 @@ func TestRefusalDoesNotPause(t *testing.T) {
 	}
 }
 
+// TestWrapIgnoresRefusalsFromBelow: a provider wrapped twice (two
+// limiters, e.g. a per-process one under a shared one): the inner
+// limiter's refusal reaches the outer wrapper as a rate-limited error, but
+// it is no answer of the provider's, so neither limiter pauses the account.
+func TestWrapIgnoresRefusalsFromBelow(t *testing.T) {
+	ctx := context.Background()
+	ms := machines(t, 2)
+	inner := New(ms[0], map[string]Limit{"plivo": {Rate: 1, Period: time.Hour, Burst: 1}}, WithMaxWait(0))
+	outer := New(ms[1], map[string]Limit{"plivo": {Rate: 100, Period: time.Second, Burst: 100}}, WithMaxWait(0))
+	p := Wrap(Wrap(newFake("plivo"), inner), outer)
+	if err := p.ValidateCredentials(ctx, creds); err != nil {
+		t.Fatal(err)
+	}
+	limiterRefusal(t, p.ValidateCredentials(ctx, creds))
+	// Both limiters keep the account's pause in the same Redis.
+	if d, err := outer.Paused(ctx, "plivo", AccountOf(creds)); err != nil || d != 0 {
+		t.Errorf("the inner limiter's refusal paused the account for %v (%v)", d, err)
+	}
+}
+
 // TestTransportIgnoresRefusalsFromBelow: a refusal by another limiter
 // transport further down (a Transport stacked twice) is not the
 // provider's answer either.

@@ -172,37 +172,46 @@ func TestCredentialCharacters(t *testing.T) {
 		sid  string
 		tok  string
 		sent bool
+		user string // an API key's SID (providers.Credentials.Username)
 	}{
-		{"boundaries in sid", "ACazAZ09", "token", true},
-		{"boundaries in token", "AC1", "azAZ09", true},
-		{"z", "ACz", "z", true},
-		{"Z", "ACZ", "Z", true},
-		{"0", "AC0", "0", true},
-		{"9", "AC9", "9", true},
-		{"long", "AC" + strings.Repeat("f", 64), strings.Repeat("9", 64), true},
-		{"empty sid", "", "token", false},
-		{"empty token", "AC1", "", false},
-		{"dash", "AC-1", "token", false},
-		{"underscore", "AC1", "tok_en", false},
-		{"space", "AC1", "tok en", false},
-		{"slash", "AC/..", "token", false},
-		{"below 0", "AC/", "token", false},
-		{"above 9", "AC:", "token", false},
-		{"below A", "AC@", "token", false},
-		{"above Z", "AC[", "token", false},
-		{"below a", "AC`", "token", false},
-		{"above z", "AC{", "token", false},
-		{"non-ASCII", "ACé", "token", false},
+		{"boundaries in sid", "ACazAZ09", "token", true, ""},
+		{"boundaries in token", "AC1", "azAZ09", true, ""},
+		{"z", "ACz", "z", true, ""},
+		{"Z", "ACZ", "Z", true, ""},
+		{"0", "AC0", "0", true, ""},
+		{"9", "AC9", "9", true, ""},
+		{"long", "AC" + strings.Repeat("f", 64), strings.Repeat("9", 64), true, ""},
+		{"empty sid", "", "token", false, ""},
+		{"empty token", "AC1", "", false, ""},
+		{"dash", "AC-1", "token", false, ""},
+		{"underscore", "AC1", "tok_en", false, ""},
+		{"space", "AC1", "tok en", false, ""},
+		{"slash", "AC/..", "token", false, ""},
+		{"below 0", "AC/", "token", false, ""},
+		{"above 9", "AC:", "token", false, ""},
+		{"below A", "AC@", "token", false, ""},
+		{"above Z", "AC[", "token", false, ""},
+		{"below a", "AC`", "token", false, ""},
+		{"above z", "AC{", "token", false, ""},
+		{"non-ASCII", "ACé", "token", false, ""},
+		{"API key", "AC1", "token", true, "SKazAZ09"},
+		{"API key with a dash", "AC1", "token", false, "SK-1"},
+		{"API key with a slash", "AC1", "token", false, "SK/.."},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sim, a := newEnv(t)
-			err := a.ValidateCredentials(context.Background(), providers.Credentials{AccountID: c.sid, Secret: c.tok})
+			err := a.ValidateCredentials(context.Background(), providers.Credentials{AccountID: c.sid, Secret: c.tok, Username: c.user})
 			k, _ := providers.KindOf(err)
 			if k != providers.KindInvalidCredentials {
 				t.Errorf("kind %v (%v), want %v", k, err, providers.KindInvalidCredentials)
 			}
 			if sent := sim.Reads() > 0; sent != c.sent {
 				t.Errorf("request sent = %v, want %v (%v)", sent, c.sent, err)
+			}
+			// Refused by the adapter, not by the SDK (which refuses some
+			// of these too, as an "HTTP 400" no server sent).
+			if !c.sent && !strings.Contains(err.Error(), "must be alphanumeric") {
+				t.Errorf("refused with %q, want the adapter's own message", err)
 			}
 		})
 	}
