@@ -160,22 +160,5 @@ func TestListingStopsAtTotalCount(t *testing.T) {
 		resp.Header.Del("Content-Length")
 		return resp, nil
 	})
-	e := newEnv(t, rt)
-	app := pt.Application{AppName: route.Name, AnswerURL: route.VoiceURL, HangupURL: route.HangupURL}
-	var smallest string
-	for i := range 40 { // two full pages
-		id, err := e.sim.AddApplication(pt.SandboxAuthID, app)
-		must(t, err)
-		if i == 0 {
-			smallest = id
-		}
-	}
-	e.sim.ResetCalls()
-	ch := e.ensure(t, pt.SandboxNumber1, route)
-	if ch.After.ApplicationID != smallest {
-		t.Errorf("attached to %s, want %s (on the last page)", ch.After.ApplicationID, smallest)
-	}
-	if n := e.sim.Calls()[pt.EndpointListApplications]; n != 2 {
-		t.Errorf("%d list pages read for 40 applications, want 2", n)
-	}
+	attachAmong(t, newEnv(t, rt), 40, 2) // two full pages
 }

@@ -139,10 +139,17 @@ func TestDuplicateNamesPickTheSmallestID(t *testing.T) {
 }
 
 func TestApplicationPaging(t *testing.T) {
-	e := newEnv(t, nil)
+	attachAmong(t, newEnv(t, nil), 45, 3)
+}
+
+// attachAmong adds n applications of the route's name, the first of them
+// the smallest id, routes a number and checks it went to that one after
+// reading pages list pages.
+func attachAmong(t *testing.T, e *env, n, pages int) {
+	t.Helper()
 	app := pt.Application{AppName: route.Name, AnswerURL: route.VoiceURL, HangupURL: route.HangupURL}
 	var smallest string
-	for i := range 45 {
+	for i := range n {
 		id, err := e.sim.AddApplication(pt.SandboxAuthID, app)
 		must(t, err)
 		if i == 0 {
@@ -154,8 +161,8 @@ func TestApplicationPaging(t *testing.T) {
 	if ch.After.ApplicationID != smallest {
 		t.Errorf("attached to %s, want %s (on the last page)", ch.After.ApplicationID, smallest)
 	}
-	if n := e.sim.Calls()[pt.EndpointListApplications]; n != 3 {
-		t.Errorf("%d list pages read for 45 applications, want 3", n)
+	if got := e.sim.Calls()[pt.EndpointListApplications]; got != pages {
+		t.Errorf("%d list pages read for %d applications, want %d", got, n, pages)
 	}
 }
 
