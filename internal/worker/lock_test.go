@@ -40,7 +40,12 @@ func TestRouteLockBusyRequeues(t *testing.T) {
 			return nil
 		})
 	}()
-	first := <-held
+	var first int64
+	select {
+	case first = <-held:
+	case err := <-done:
+		t.Fatalf("withRouteLock returned %v without running fn on a free lock", err)
+	}
 
 	start := time.Now()
 	err := w.withRouteLock(ctx, "plivo", lockCreds, "r", func(context.Context, int64) error {
