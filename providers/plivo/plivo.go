@@ -164,7 +164,7 @@ func (a *Adapter) EnsureVoiceRoute(ctx context.Context, creds providers.Credenti
 	if err := checkRoute(num, route, op); err != nil {
 		return providers.Change{}, err
 	}
-	if num.Account != "" && (num.Account == creds.AccountID || !strings.HasPrefix(num.Account, "SA") || !alnum(num.Account)) {
+	if num.Account != "" && (num.Account == creds.AccountID || !isSubaccountID(num.Account)) {
 		return providers.Change{}, &providers.Error{Kind: providers.KindBadRequest, Provider: Name, Op: op,
 			Message: fmt.Sprintf("number %s: account %q is not a subaccount auth ID", num.E164, num.Account)}
 	}

@@ -83,8 +83,14 @@ func subaccountID(v *string) (id string, ok bool) {
 	}
 	s := strings.TrimSuffix(*v, "/")
 	s = s[strings.LastIndex(s, "/")+1:]
-	if len(s) < 3 || !strings.HasPrefix(s, "SA") || !alnum(s) {
+	if !isSubaccountID(s) {
 		return "", false
 	}
 	return s, true
+}
+
+// isSubaccountID reports whether s has the shape of a subaccount's auth ID:
+// "SA" and at least one more letter or digit.
+func isSubaccountID(s string) bool {
+	return len(s) > len("SA") && strings.HasPrefix(s, "SA") && alnum(s)
 }

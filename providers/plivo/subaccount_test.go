@@ -126,11 +126,12 @@ func TestSubaccountOwnCredentials(t *testing.T) {
 }
 
 // TestBadNumberAccount: an Account that is no subaccount auth ID is
-// refused before any call.
+// refused before any call: the same check as Lookup's (a bare "SA" names
+// no subaccount either).
 func TestBadNumberAccount(t *testing.T) {
 	e := newEnv(t, nil)
 	n := e.lookup(t, pt.SandboxNumber1)
-	for _, acct := range []string{pt.SandboxAuthID, "MA00000000000000OTHR", "SA/../x"} {
+	for _, acct := range []string{pt.SandboxAuthID, "MA00000000000000OTHR", "SA/../x", "SA"} {
 		n.Account = acct
 		e.sim.ResetCalls()
 		_, err := e.a.EnsureVoiceRoute(ctx(t), sandboxCreds, n, route)
