@@ -1,5 +1,6 @@
 // Command casecover adds the case expressions of reached switch statements,
-// and the package-level const and var declarations, to a Go coverage
+// the package-level const and var declarations, and the rest of a reached
+// statement after a function literal (funcLitTails) to a Go coverage
 // profile, for gremlins.
 //
 // go test -cover counts blocks of statements: the expressions of a switch's
@@ -124,8 +125,9 @@ func readProfile(path string) (map[string][]block, []string, error) {
 }
 
 // addedBlocks returns a block for the expressions of every case clause in
-// file whose switch statement starts inside one of the covered blocks, and
-// one for every package-level const and var declaration.
+// file whose switch statement starts inside one of the covered blocks, one
+// for every package-level const and var declaration, and one for each
+// statement tail after a function literal (funcLitTails).
 func addedBlocks(file string, covered []block) []block {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filepath.FromSlash(file), nil, 0)
