@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/config"
 )
 
 // TestWaitersYield: an import's pace returns at once while no request
@@ -59,4 +61,17 @@ func newWaitersWaiting(maxWait time.Duration) *waiters {
 	w := newWaiters(maxWait)
 	w.wait()
 	return w
+}
+
+// TestDefaultImportYieldAsDocumented: the yield an API gets when
+// Params.ImportYield is zero is the default the configuration reference
+// gives SWITCHBOARD_IMPORT_YIELD.
+func TestDefaultImportYieldAsDocumented(t *testing.T) {
+	documented, err := config.Duration("SWITCHBOARD_IMPORT_YIELD", config.Default(func(string) string { return "" }, "SWITCHBOARD_IMPORT_YIELD"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if DefaultImportYield != documented || documented <= 0 {
+		t.Errorf("DefaultImportYield = %v, the configuration's default %v; want the same, and more than 0", DefaultImportYield, documented)
+	}
 }
